@@ -1,0 +1,16 @@
+//! # Conductor core
+//!
+//! An embeddable engine that turns MIDI input into actions, and runs third-party
+//! WebAssembly plugins as actions inside a strict sandbox.
+//!
+//! The flow is `midi` (bytes → messages) → `mapping` (messages → fired mappings) →
+//! `action` (mappings → plugin calls, MIDI out, host callbacks), wired by `engine`.
+//! The `plugin` module is the sandboxed WebAssembly host and can be used on its own.
+
+pub mod config;
+pub mod error;
+pub mod log;
+pub mod midi;
+pub mod plugin;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,278 @@
+//! [`PluginHost`]: the shared wasmtime engine, linker, module cache and epoch clock
+//! that every plugin runs on.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::{Config, Engine, Linker, Module};
+
+use super::instance::{Plugin, StoreState};
+use super::module_cache::{default_cache_dir, ModuleCache, ModuleSource};
+use super::module_check::{check_exports, check_imports, describe_non_wasm};
+use super::sandbox::default_data_root;
+use super::{CapabilitySet, Grants, Limits};
+use crate::log::{default_sink, SharedLogSink};
+use crate::{Error, Result};
+
+/// How often the epoch clock ticks; wall-clock deadlines are rounded up to it.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Settings shared by every plugin a host loads.
+#[derive(Clone)]
+pub struct HostConfig {
+    /// Where compiled modules are cached on disk. `None` disables the disk cache.
+    /// Default: [`default_cache_dir`].
+    pub cache_dir: Option<PathBuf>,
+    /// Root of the per-plugin data folders mounted for Filesystem-granted plugins.
+    /// Default: [`default_data_root`](super::default_data_root).
+    pub data_root: Option<PathBuf>,
+    /// Where host and plugin log lines go. Default: stderr.
+    pub log_sink: SharedLogSink,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            cache_dir: default_cache_dir(),
+            data_root: default_data_root(),
+            log_sink: default_sink(),
+        }
+    }
+}
+
+impl std::fmt::Debug for HostConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostConfig")
+            .field("cache_dir", &self.cache_dir)
+            .field("data_root", &self.data_root)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options for loading one plugin.
+#[derive(Debug, Clone, Default)]
+pub struct PluginOptions {
+    /// Resource limits per call.
+    pub limits: Limits,
+    /// Approved medium- and high-risk capabilities.
+    pub grants: Grants,
+    /// The folder mounted at `/` when Filesystem is granted. Default: the plugin's
+    /// own folder under the host's data root.
+    pub data_dir: Option<PathBuf>,
+    /// The name used in log lines and errors. Default: the file stem.
+    pub name: Option<String>,
+}
+
+/// What [`PluginHost::inspect`] finds out about a plugin without running `init`.
+#[derive(Debug, Clone)]
+pub struct PluginInfo {
+    /// Name (file stem).
+    pub name: String,
+    /// Size of the wasm in bytes.
+    pub size: u64,
+    /// SHA-256 of the wasm.
+    pub sha256: [u8; 32],
+    /// Capabilities the plugin declares through `capabilities()`.
+    pub capabilities: CapabilitySet,
+    /// Names of the ABI functions it exports.
+    pub exports: Vec<String>,
+    /// Its imports as `module.name`.
+    pub imports: Vec<String>,
+}
+
+pub(crate) struct HostInner {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<StoreState>,
+    pub(crate) cache: ModuleCache,
+    pub(crate) config: HostConfig,
+    _ticker: EpochTicker,
+}
+
+/// The plugin host. Cheap to clone; all clones share one wasmtime engine, one module
+/// cache and one epoch clock.
+///
+/// ```no_run
+/// use conductor_core::plugin::{PluginHost, PluginOptions};
+/// let host = PluginHost::new(Default::default())?;
+/// let mut plugin = host.load("my_midi_plugin.wasm", PluginOptions::default())?;
+/// plugin.execute(br#"{"message": "Hello from MIDI!"}"#)?;
+/// # Ok::<(), conductor_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct PluginHost {
+    pub(crate) inner: Arc<HostInner>,
+}
+
+impl PluginHost {
+    /// Creates a host with its own wasmtime engine.
+    pub fn new(config: HostConfig) -> Result<Self> {
+        let mut wasm_config = Config::new();
+        wasm_config.consume_fuel(true).epoch_interruption(true);
+        let engine = Engine::new(&wasm_config)
+            .map_err(|e| Error::InvalidArgument(format!("cannot create the wasm engine: {e}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| &mut s.wasi)
+            .map_err(|e| Error::InvalidArgument(format!("cannot link WASI: {e}")))?;
+        let cache = ModuleCache::new(&engine, config.cache_dir.clone());
+        let ticker = EpochTicker::start(engine.clone());
+        Ok(Self {
+            inner: Arc::new(HostInner {
+                engine,
+                linker,
+                cache,
+                config,
+                _ticker: ticker,
+            }),
+        })
+    }
+
+    /// The host's settings.
+    pub fn config(&self) -> &HostConfig {
+        &self.inner.config
+    }
+
+    /// The log sink plugins and the host write to.
+    pub fn log_sink(&self) -> &SharedLogSink {
+        &self.inner.config.log_sink
+    }
+
+    /// Loads a plugin from a `.wasm` file: compiles it (or takes it from the cache),
+    /// instantiates it, reads its capabilities, checks them against the grants and
+    /// calls `init`.
+    pub fn load(&self, path: impl AsRef<Path>, options: PluginOptions) -> Result<Plugin> {
+        let path = path.as_ref();
+        let name = options.name.clone().unwrap_or_else(|| plugin_name(path));
+        let wasm = read_wasm(path, &name)?;
+        self.load_bytes_named(name, &wasm, Some(path.to_path_buf()), options)
+    }
+
+    /// Loads a plugin from bytes already in memory. `name` appears in logs and errors.
+    pub fn load_bytes(&self, name: &str, wasm: &[u8], options: PluginOptions) -> Result<Plugin> {
+        self.load_bytes_named(name.to_string(), wasm, None, options)
+    }
+
+    fn load_bytes_named(
+        &self,
+        name: String,
+        wasm: &[u8],
+        path: Option<PathBuf>,
+        options: PluginOptions,
+    ) -> Result<Plugin> {
+        let (module, sha256, _) = self.compile(&name, wasm)?;
+        Plugin::load(self.clone(), name, path, module, sha256, options)
+    }
+
+    /// Compiles (or fetches from the cache) and checks a module.
+    pub(crate) fn compile(
+        &self,
+        name: &str,
+        wasm: &[u8],
+    ) -> Result<(Module, [u8; 32], ModuleSource)> {
+        if let Some(what) = describe_non_wasm(wasm) {
+            return Err(Error::plugin_load(name, what));
+        }
+        let sha256: [u8; 32] = Sha256::digest(wasm).into();
+        let (module, source) = self
+            .inner
+            .cache
+            .get_or_compile(&self.inner.engine, &sha256, wasm)
+            .map_err(|e| {
+                Error::plugin_load(name, format!("it is not a valid WebAssembly module: {e:#}"))
+            })?;
+        check_imports(&module, super::host_functions::NAMES)
+            .map_err(|e| Error::plugin_load(name, e))?;
+        check_exports(&module).map_err(|e| Error::plugin_load(name, e))?;
+        Ok((module, sha256, source))
+    }
+
+    /// Compiles `path` and reports whether the module came from a cache. Used by
+    /// benchmarks and the CLI's `plugin info`.
+    pub fn precompile(&self, path: impl AsRef<Path>) -> Result<ModuleSource> {
+        let path = path.as_ref();
+        let name = plugin_name(path);
+        let wasm = read_wasm(path, &name)?;
+        Ok(self.compile(&name, &wasm)?.2)
+    }
+
+    /// Forgets modules compiled in this process, so the next load reads the disk
+    /// cache (or compiles). Benchmarks use it to measure cache hits.
+    pub fn clear_memory_cache(&self) {
+        self.inner.cache.clear_memory();
+    }
+
+    /// Reads a plugin's declared capabilities, exports and imports without calling
+    /// `init` and without any grant.
+    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<PluginInfo> {
+        let path = path.as_ref();
+        let name = plugin_name(path);
+        let wasm = read_wasm(path, &name)?;
+        let (module, sha256, _) = self.compile(&name, &wasm)?;
+        let capabilities = Plugin::declared_capabilities(self, &name, &module)?;
+        Ok(PluginInfo {
+            name,
+            size: wasm.len() as u64,
+            sha256,
+            capabilities,
+            exports: module.exports().map(|e| e.name().to_string()).collect(),
+            imports: module
+                .imports()
+                .map(|i| format!("{}.{}", i.module(), i.name()))
+                .collect(),
+        })
+    }
+}
+
+/// The name a plugin is known by: its file stem.
+pub fn plugin_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn read_wasm(path: &Path, name: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            " (build it with `cargo build --target wasm32-wasip1 --release`, or fix the path)"
+        } else {
+            ""
+        };
+        Error::plugin_load(name, format!("cannot read {}: {e}{hint}", path.display()))
+    })
+}
+
+/// A background thread that advances the engine's epoch every [`EPOCH_TICK`], which is
+/// what lets wall-clock deadlines interrupt a running guest.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("conductor-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .ok();
+        Self { stop, thread }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

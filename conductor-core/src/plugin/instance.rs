@@ -1,0 +1,524 @@
+//! [`Plugin`]: one loaded plugin with its persistent instance.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use wasmtime::{Instance, Memory, Module, Store, TypedFunc, Val};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::I32Exit;
+
+use super::guest_abi::{decode_capabilities, CapabilitiesError, ScratchRegion};
+use super::host::{PluginHost, PluginOptions, EPOCH_TICK};
+use super::limits::MemoryLimiter;
+use super::output::{PluginOutput, Stream};
+use super::sandbox::{plugin_data_dir, wasi_context};
+use super::{Capability, CapabilitySet, Grants, Limits};
+use crate::log::{self, LogLevel};
+use crate::{Error, Result};
+
+/// Per-instance state kept in the wasmtime store.
+pub(crate) struct StoreState {
+    pub(crate) wasi: WasiP1Ctx,
+    limiter: MemoryLimiter,
+}
+
+/// A live instance and the exports the host calls.
+struct Live {
+    store: Store<StoreState>,
+    instance: Instance,
+    memory: Option<Memory>,
+    execute: Option<TypedFunc<(i32, i32), i32>>,
+    execute_with_context: Option<TypedFunc<(i32, i32, i32, i32), i32>>,
+    alloc: Option<TypedFunc<i32, i32>>,
+    dealloc: Option<TypedFunc<(i32, i32), ()>>,
+    shutdown: Option<TypedFunc<(), ()>>,
+    scratch: ScratchRegion,
+}
+
+/// A loaded plugin. Its instance persists between calls, so guest state (a
+/// `OnceLock` client, a counter) survives; after a trap the instance is replaced
+/// (and `init` runs again) before the next call.
+///
+/// `Plugin` is `Send` but not `Sync`: one thread calls it at a time.
+/// `shutdown()` runs exactly once: explicitly through [`Plugin::shutdown`] or on drop.
+pub struct Plugin {
+    host: PluginHost,
+    name: String,
+    path: Option<PathBuf>,
+    module: Module,
+    sha256: [u8; 32],
+    declared: CapabilitySet,
+    limits: Limits,
+    grants: Grants,
+    data_dir: Option<PathBuf>,
+    stdout: PluginOutput,
+    stderr: PluginOutput,
+    live: Option<Live>,
+    shut_down: bool,
+}
+
+enum Call<'a> {
+    Execute(&'a [u8]),
+    ExecuteWithContext(&'a [u8], &'a [u8]),
+}
+
+impl Plugin {
+    pub(crate) fn load(
+        host: PluginHost,
+        name: String,
+        path: Option<PathBuf>,
+        module: Module,
+        sha256: [u8; 32],
+        options: PluginOptions,
+    ) -> Result<Plugin> {
+        let sink = host.log_sink().clone();
+        let budget = options.limits.output_bytes_per_call;
+        let data_dir = if options.grants.allows(Capability::Filesystem) {
+            Some(match options.data_dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                    dir
+                }
+                None => {
+                    let root = host.config().data_root.clone().ok_or_else(|| {
+                        Error::plugin_load(
+                            &name,
+                            "no plugin data folder is known on this system; set \
+                             CONDUCTOR_PLUGIN_DATA_DIR or the host's data root",
+                        )
+                    })?;
+                    plugin_data_dir(&root, &name)?
+                }
+            })
+        } else {
+            None
+        };
+        let mut plugin = Plugin {
+            stdout: PluginOutput::new(&name, Stream::Stdout, sink.clone(), budget),
+            stderr: PluginOutput::new(&name, Stream::Stderr, sink, budget),
+            host,
+            name,
+            path,
+            module,
+            sha256,
+            declared: CapabilitySet::EMPTY,
+            limits: options.limits,
+            grants: options.grants,
+            data_dir,
+            live: None,
+            shut_down: false,
+        };
+        let mut live = plugin.instantiate()?;
+        plugin.declared = plugin.read_capabilities(&mut live)?;
+        let missing = plugin.grants.missing(plugin.declared);
+        if !missing.is_empty() {
+            // Never initialised, so never shut down.
+            plugin.shut_down = true;
+            return Err(capability_denied(&plugin.name, missing));
+        }
+        plugin.init(&mut live)?;
+        plugin.live = Some(live);
+        Ok(plugin)
+    }
+
+    /// Reads `capabilities()` from a throwaway instance with no grants.
+    pub(crate) fn declared_capabilities(
+        host: &PluginHost,
+        name: &str,
+        module: &Module,
+    ) -> Result<CapabilitySet> {
+        let mut probe = Plugin {
+            stdout: PluginOutput::new(name, Stream::Stdout, host.log_sink().clone(), 4096),
+            stderr: PluginOutput::new(name, Stream::Stderr, host.log_sink().clone(), 4096),
+            host: host.clone(),
+            name: name.to_string(),
+            path: None,
+            module: module.clone(),
+            sha256: [0; 32],
+            declared: CapabilitySet::EMPTY,
+            limits: Limits::default(),
+            grants: Grants::none(),
+            data_dir: None,
+            live: None,
+            shut_down: true,
+        };
+        let mut live = probe.instantiate()?;
+        probe.read_capabilities(&mut live)
+    }
+
+    /// The plugin's name (file stem unless given).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file the plugin was loaded from, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// SHA-256 of the wasm.
+    pub fn sha256(&self) -> [u8; 32] {
+        self.sha256
+    }
+
+    /// What the plugin declared through `capabilities()`.
+    pub fn capabilities(&self) -> CapabilitySet {
+        self.declared
+    }
+
+    /// The grants the plugin was loaded with.
+    pub fn grants(&self) -> Grants {
+        self.grants
+    }
+
+    /// Its limits.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The folder mounted at `/`, when Filesystem is granted.
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.data_dir.as_deref()
+    }
+
+    /// Whether the plugin exports `execute_with_context`.
+    pub fn accepts_context(&self) -> bool {
+        self.module.get_export("execute_with_context").is_some()
+    }
+
+    /// Calls `execute(params)`. Falls back to `execute_with_context(params, "{}")` when
+    /// only that is exported. `Ok` means the guest returned 0.
+    pub fn execute(&mut self, params: &[u8]) -> Result<()> {
+        self.call(Call::Execute(params))
+    }
+
+    /// Calls `execute_with_context(params, context)`, or `execute(params)` when the
+    /// plugin exports only that (the context is then dropped).
+    pub fn execute_with_context(&mut self, params: &[u8], context: &[u8]) -> Result<()> {
+        self.call(Call::ExecuteWithContext(params, context))
+    }
+
+    /// Calls `shutdown()` once and drops the instance. Later calls return an error;
+    /// calling this again does nothing.
+    pub fn shutdown(&mut self) -> Result<()> {
+        if self.shut_down {
+            return Ok(());
+        }
+        self.shut_down = true;
+        let Some(mut live) = self.live.take() else {
+            return Ok(());
+        };
+        let Some(f) = live.shutdown else {
+            return Ok(());
+        };
+        self.guarded(&mut live, "shutdown", |store| f.call(store, ()))
+            .map(|_| ())
+    }
+
+    fn call(&mut self, call: Call<'_>) -> Result<()> {
+        if self.shut_down {
+            return Err(Error::InvalidArgument(format!(
+                "plugin {} has been shut down",
+                self.name
+            )));
+        }
+        let mut live = match self.live.take() {
+            Some(live) => live,
+            None => {
+                let mut live = self.instantiate()?;
+                self.init(&mut live)?;
+                live
+            }
+        };
+        let result = self.call_live(&mut live, call);
+        // A trapped instance may be in any state: replace it before the next call.
+        let trapped = matches!(
+            &result,
+            Err(Error::OutOfFuel { .. }
+                | Error::MemoryLimit { .. }
+                | Error::Timeout { .. }
+                | Error::PluginTrap { .. })
+        );
+        if !trapped {
+            self.live = Some(live);
+        }
+        result
+    }
+
+    fn call_live(&self, live: &mut Live, call: Call<'_>) -> Result<()> {
+        let (params, context) = match call {
+            Call::Execute(p) => (p, None),
+            Call::ExecuteWithContext(p, c) => (p, Some(c)),
+        };
+        let use_context = live.execute_with_context.is_some() && (context.is_some() || live.execute.is_none());
+        let context = if use_context { context.unwrap_or(b"{}") } else { &[] };
+        let total = params.len() + context.len();
+        let (base, allocated) = self.place(live, total)?;
+        let memory = live.memory.expect("place() checked memory");
+        memory
+            .write(&mut live.store, base as usize, params)
+            .and_then(|_| memory.write(&mut live.store, base as usize + params.len(), context))
+            .map_err(|e| self.trap_error(format!("cannot write params into guest memory: {e}")))?;
+        let p = (base as i32, params.len() as i32);
+        let c = ((base as usize + params.len()) as i32, context.len() as i32);
+        let code = if use_context {
+            let f = live.execute_with_context.expect("checked above");
+            self.guarded(live, "execute_with_context", |store| {
+                f.call(store, (p.0, p.1, c.0, c.1))
+            })?
+        } else {
+            let f = live.execute.expect("check_exports guarantees one execute");
+            self.guarded(live, "execute", |store| f.call(store, p))?
+        };
+        if let (Some(dealloc), true) = (live.dealloc, allocated) {
+            self.guarded(live, "dealloc", |store| dealloc.call(store, (p.0, total as i32)))?;
+        }
+        match code {
+            0 => Ok(()),
+            code if live.store.data().limiter.refused_growth => {
+                let _ = code;
+                Err(self.memory_limit_error())
+            }
+            code => Err(Error::PluginReturned {
+                plugin: self.name.clone(),
+                code,
+            }),
+        }
+    }
+
+    /// Places `len` bytes in guest memory: through the guest's `alloc` when exported,
+    /// otherwise in the host-owned scratch region. Returns (address, via alloc).
+    fn place(&self, live: &mut Live, len: usize) -> Result<(u32, bool)> {
+        if live.memory.is_none() {
+            return Err(Error::plugin_load(
+                &self.name,
+                "it exports no `memory`, so the host cannot pass params to it",
+            ));
+        }
+        if let Some(alloc) = live.alloc {
+            let ptr = self.guarded(live, "alloc", |store| alloc.call(store, len as i32))?;
+            if ptr == 0 && len > 0 {
+                return Err(self.memory_limit_error());
+            }
+            return Ok((ptr as u32, true));
+        }
+        let memory = live.memory.expect("checked above");
+        live.scratch
+            .reserve(&mut live.store, &memory, len)
+            .map(|ptr| (ptr, false))
+            .ok_or_else(|| self.memory_limit_error())
+    }
+
+    fn instantiate(&self) -> Result<Live> {
+        let wasi = wasi_context(self.stdout.clone(), self.stderr.clone(), self.data_dir.as_deref())?;
+        let mut store = Store::new(
+            &self.host.inner.engine,
+            StoreState {
+                wasi,
+                limiter: MemoryLimiter::new(self.limits.memory_bytes),
+            },
+        );
+        store.limiter(|s| &mut s.limiter);
+        self.arm(&mut store);
+        let instance: Instance = self
+            .host
+            .inner
+            .linker
+            .instantiate(&mut store, &self.module)
+            .map_err(|e| match self.classify(&store, e) {
+                Error::PluginTrap { message, .. } => Error::plugin_load(
+                    &self.name,
+                    format!("it could not be instantiated: {message}"),
+                ),
+                other => other,
+            })?;
+        let typed = |store: &mut Store<StoreState>, name: &str| instance.get_func(&mut *store, name);
+        let execute = typed(&mut store, "execute").and_then(|f| f.typed(&store).ok());
+        let execute_with_context =
+            typed(&mut store, "execute_with_context").and_then(|f| f.typed(&store).ok());
+        let alloc = typed(&mut store, "alloc").and_then(|f| f.typed(&store).ok());
+        let dealloc = typed(&mut store, "dealloc").and_then(|f| f.typed(&store).ok());
+        let shutdown = typed(&mut store, "shutdown").and_then(|f| f.typed(&store).ok());
+        let memory = instance.get_memory(&mut store, "memory");
+        Ok(Live {
+            store,
+            instance,
+            memory,
+            execute,
+            execute_with_context,
+            alloc,
+            dealloc,
+            shutdown,
+            scratch: ScratchRegion::default(),
+        })
+    }
+
+    fn read_capabilities(&self, live: &mut Live) -> Result<CapabilitySet> {
+        let instance_func = self.find_func(live, "capabilities");
+        let Some(func) = instance_func else {
+            return Ok(CapabilitySet::EMPTY);
+        };
+        let mut results = [Val::I32(0)];
+        if func.ty(&live.store).results().next().map(|t| t.is_i64()) == Some(true) {
+            results = [Val::I64(0)];
+        }
+        self.guarded(live, "capabilities", |store| func.call(store, &[], &mut results))?;
+        let Some(memory) = live.memory else {
+            return Err(Error::plugin_load(
+                &self.name,
+                "its `capabilities` export returned a pointer, but it exports no `memory`",
+            ));
+        };
+        decode_capabilities(&live.store, &memory, &results[0]).map_err(|e| {
+            let detail = match e {
+                CapabilitiesError::Undecodable => "returned something that is not a JSON array of capability names".to_string(),
+                CapabilitiesError::Unknown(n) => format!("declares the unknown capability \"{n}\""),
+                CapabilitiesError::BadSignature(s) => s,
+            };
+            Error::plugin_load(
+                &self.name,
+                format!(
+                    "its `capabilities` export {detail}; it must return a JSON array such as \
+                     [\"Network\", \"Filesystem\"] (valid names: {})",
+                    Capability::valid_names()
+                ),
+            )
+        })
+    }
+
+    fn init(&self, live: &mut Live) -> Result<()> {
+        if let Some(init) = self.find_func(live, "init") {
+            let init = init.typed::<(), ()>(&live.store).map_err(|e| {
+                Error::plugin_load(&self.name, format!("its `init` export: {e}"))
+            })?;
+            self.guarded(live, "init", |store| init.call(store, ()))?;
+        }
+        Ok(())
+    }
+
+    fn find_func(&self, live: &mut Live, name: &str) -> Option<wasmtime::Func> {
+        live.instance.get_func(&mut live.store, name)
+    }
+
+    /// Refills fuel, sets the deadline, runs `f`, flushes output, and turns a trap
+    /// into the matching [`Error`].
+    fn guarded<R>(
+        &self,
+        live: &mut Live,
+        what: &str,
+        f: impl FnOnce(&mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<R> {
+        self.arm(&mut live.store);
+        live.store.data_mut().limiter.refused_growth = false;
+        let result = f(&mut live.store);
+        self.stdout.end_call();
+        self.stderr.end_call();
+        result.map_err(|e| {
+            let err = self.classify(&live.store, e);
+            log::host(
+                self.host.log_sink().as_ref(),
+                LogLevel::Debug,
+                &format!("{what} failed: {err}"),
+            );
+            err
+        })
+    }
+
+    fn arm(&self, store: &mut Store<StoreState>) {
+        // Fuel is always enabled on the host's engine, so this cannot fail.
+        let _ = store.set_fuel(self.limits.fuel);
+        let ticks = self.limits.timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+    }
+
+    fn classify(&self, store: &Store<StoreState>, error: wasmtime::Error) -> Error {
+        let plugin = self.name.clone();
+        if let Some(exit) = error.downcast_ref::<I32Exit>() {
+            return Error::PluginTrap {
+                plugin,
+                message: format!("it called exit({})", exit.0),
+            };
+        }
+        match error.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::OutOfFuel) => Error::OutOfFuel {
+                plugin,
+                limit: self.limits.fuel,
+            },
+            Some(wasmtime::Trap::Interrupt) => Error::Timeout {
+                plugin,
+                limit: self.limits.timeout.max(Duration::from_millis(1)),
+            },
+            _ if store.data().limiter.refused_growth => self.memory_limit_error(),
+            Some(trap) => Error::PluginTrap {
+                plugin,
+                message: match trap {
+                    wasmtime::Trap::UnreachableCodeReached => {
+                        "it trapped (unreachable code: usually a panic or abort; its stderr shows the message)".to_string()
+                    }
+                    other => format!("it trapped: {other}"),
+                },
+            },
+            None => Error::PluginTrap {
+                plugin,
+                message: format!("{error:#}"),
+            },
+        }
+    }
+
+    fn memory_limit_error(&self) -> Error {
+        Error::MemoryLimit {
+            plugin: self.name.clone(),
+            limit_bytes: self.limits.memory_bytes,
+        }
+    }
+
+    fn trap_error(&self, message: String) -> Error {
+        Error::PluginTrap {
+            plugin: self.name.clone(),
+            message,
+        }
+    }
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        if let Err(e) = self.shutdown() {
+            log::host(
+                self.host.log_sink().as_ref(),
+                LogLevel::Warn,
+                &format!("{e}"),
+            );
+        }
+    }
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .field("capabilities", &self.declared)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+fn capability_denied(plugin: &str, missing: CapabilitySet) -> Error {
+    let first = missing.iter().next().expect("non-empty");
+    let how = format!(
+        "approve it with `grant = [{}]` on the plugin's WasmPlugin action (or \
+         `--grant {}` on the command line, or the API's grants)",
+        missing
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        first
+    );
+    Error::CapabilityDenied {
+        plugin: plugin.to_string(),
+        capability: missing.to_string(),
+        how,
+    }
+}

@@ -1,0 +1,25 @@
+//! The sandboxed WebAssembly plugin host.
+//!
+//! [`PluginHost`] owns one wasmtime engine shared by every plugin; [`Plugin`] is one
+//! loaded plugin with a persistent instance. The guest ABI is documented in
+//! `docs/plugin-abi.md`.
+
+mod capability;
+mod guest_abi;
+mod host;
+mod host_functions;
+mod instance;
+mod limits;
+mod module_cache;
+mod module_check;
+mod output;
+mod sandbox;
+pub mod signing;
+
+pub use capability::{Capability, CapabilitySet, Grants, RiskLevel, UnknownCapability};
+pub use host::{plugin_name, HostConfig, PluginHost, PluginInfo, PluginOptions};
+pub use instance::Plugin;
+pub use limits::{Limits, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_OUTPUT_BYTES_PER_CALL, DEFAULT_TIMEOUT};
+pub use module_cache::{default_cache_dir, ModuleSource};
+pub use module_check::{HOST_MODULE, WASI_MODULE};
+pub use sandbox::{default_data_root, DATA_DIR_ENV};
