@@ -1,9 +1,9 @@
 //! Counts its calls in a static, showing that one instance serves many calls.
 //!
-//! Each `execute` adds one to the counter and prints `count=N` to stderr; `init` prints
-//! `counter init`. Because the host instantiates a plugin once and reuses the instance,
-//! successive calls print `count=1`, `count=2`, ... After a trap the host starts a fresh
-//! instance, so the count (and `counter init`) starts over.
+//! Each `execute` adds one to the counter and prints `count=N` to stderr, and nothing
+//! else. Because the host instantiates a plugin once and reuses the instance, successive
+//! calls print `count=1`, `count=2`, ... After a trap the host starts a fresh instance,
+//! so the count starts over.
 //!
 //! Params: `{"trap": true}` makes the call trap after counting, so a test can check
 //! that a trapped instance is replaced. Anything else (or no params) just counts.
@@ -11,12 +11,6 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static COUNT: AtomicU32 = AtomicU32::new(0);
-
-/// Announces a new instance.
-#[no_mangle]
-pub extern "C" fn init() {
-    eprintln!("counter init");
-}
 
 /// Counts this call, prints `count=N`, and traps if the params ask for it.
 #[no_mangle]

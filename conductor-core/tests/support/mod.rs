@@ -1,0 +1,232 @@
+//! Helpers shared by conductor-core's integration tests (`mod support;` in each test file).
+//!
+//! * [`plugin_wasm`] builds the example plugins in `examples/plugins/` for
+//!   `wasm32-wasip1` (once per test process, serialized across test binaries) and
+//!   returns the path of one `.wasm`.
+//! * [`wat_module`] and the `*_WAT` constants make small hand-written modules for cases
+//!   a Rust plugin cannot express (a missing `execute`, a forbidden import).
+//! * [`temp_dir`], [`write_file`] and [`fixture`] handle files on disk.
+//!
+//! Each test file uses only some of these, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use fs4::FileExt;
+
+/// The target every plugin is built for.
+pub const WASM_TARGET: &str = "wasm32-wasip1";
+
+/// The first four bytes of every WebAssembly binary module.
+pub const WASM_MAGIC: &[u8; 4] = b"\0asm";
+
+/// A module with memory and `init` but neither `execute` nor `execute_with_context`.
+/// Loading it must fail with an error naming the missing export.
+pub const NO_EXECUTE_WAT: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "init")))
+"#;
+
+/// A module that imports `env.evil_function`, which the host does not provide. Loading
+/// it must fail with an error naming that import.
+pub const EVIL_IMPORT_WAT: &str = r#"
+(module
+  (import "env" "evil_function" (func $evil))
+  (memory (export "memory") 1)
+  (func (export "execute") (param i32 i32) (result i32)
+    call $evil
+    i32.const 0))
+"#;
+
+/// A module with no imports at all (as `wasm32-unknown-unknown` produces) exporting
+/// memory and an `execute` that returns 0. It must load and run.
+pub const BARE_EXECUTE_WAT: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "execute") (param i32 i32) (result i32)
+    i32.const 0))
+"#;
+
+/// A module whose `execute` has the wrong signature (no params). Loading it must fail
+/// with an error naming `execute` and the expected signature.
+pub const WRONG_SIGNATURE_WAT: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "execute") (result i32)
+    i32.const 0))
+"#;
+
+/// Path of the repository root (the parent of `conductor-core/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("conductor-core lives inside the repository")
+        .to_path_buf()
+}
+
+/// Path of the example plugins workspace, `examples/plugins/`.
+pub fn plugins_dir() -> PathBuf {
+    repo_root().join("examples").join("plugins")
+}
+
+/// Path of a plain-file fixture in `examples/plugins/fixtures/`, e.g. `not-wasm.wasm`.
+pub fn fixture(file_name: &str) -> PathBuf {
+    let path = plugins_dir().join("fixtures").join(file_name);
+    assert!(
+        path.is_file(),
+        "test fixture {} does not exist; fixtures live in examples/plugins/fixtures/",
+        path.display()
+    );
+    path
+}
+
+/// Builds the example plugins (once per test process) and returns the path of the
+/// plugin crate `name`'s `.wasm`, e.g. `plugin_wasm("noop-plugin")` →
+/// `examples/plugins/target/wasm32-wasip1/release/noop_plugin.wasm`.
+///
+/// Panics with cargo's full output if the build fails, and if `name` produced no
+/// `.wasm`.
+pub fn plugin_wasm(name: &str) -> PathBuf {
+    static BUILD: OnceLock<Result<(), String>> = OnceLock::new();
+    if let Err(message) = BUILD.get_or_init(build_plugins) {
+        panic!("{message}");
+    }
+
+    let path = plugins_dir()
+        .join("target")
+        .join(WASM_TARGET)
+        .join("release")
+        .join(format!("{}.wasm", name.replace('-', "_")));
+    assert!(
+        path.is_file(),
+        "plugin `{name}` was built but {} does not exist; is `{name}` listed in the \
+         members of examples/plugins/Cargo.toml?",
+        path.display()
+    );
+    path
+}
+
+/// The bytes of the plugin crate `name`'s `.wasm` (see [`plugin_wasm`]).
+pub fn plugin_bytes(name: &str) -> Vec<u8> {
+    let path = plugin_wasm(name);
+    fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Runs `cargo build --target wasm32-wasip1 --release` on the plugins workspace while
+/// holding a file lock, so test binaries running in parallel build it one at a time.
+fn build_plugins() -> Result<(), String> {
+    let plugins = plugins_dir();
+    let target_dir = plugins.join("target");
+    fs::create_dir_all(&target_dir)
+        .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
+    let lock_path = target_dir.join(".conductor-tests-build.lock");
+    let lock = File::create(&lock_path)
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
+    // Fully qualified: `File::lock` also exists in newer std versions.
+    FileExt::lock(&lock).map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+
+    let manifest = plugins.join("Cargo.toml");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(&cargo);
+    command
+        .args([
+            "build",
+            "--target",
+            WASM_TARGET,
+            "--release",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .current_dir(&plugins);
+    clear_outer_build_env(&mut command);
+
+    let output = command.output().map_err(|e| {
+        format!(
+            "cannot run {} to build the example plugins: {e}",
+            Path::new(&cargo).display()
+        )
+    })?;
+    // Dropping the file releases the lock.
+    drop(lock);
+
+    if output.status.success() {
+        return Ok(());
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let target_missing = stderr.contains("may not be installed")
+        || stderr.contains("can't find crate for `std`")
+        || stderr.contains("can't find crate for `core`");
+    let hint = if target_missing {
+        format!("the {WASM_TARGET} target looks missing; install it with `rustup target add {WASM_TARGET}`")
+    } else {
+        "fix the plugin build (or run scripts/build-plugins.sh to see it on its own)".to_owned()
+    };
+    Err(format!(
+        "building the example plugins failed ({}):\n  cargo build --target {WASM_TARGET} --release --manifest-path {}\n\
+         hint: {hint}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
+        output.status,
+        manifest.display(),
+    ))
+}
+
+/// Removes the variables the outer `cargo test` sets (or a user set for the host build)
+/// that would redirect the plugin build: its target dir, target triple, rustflags for
+/// the host, profile overrides, jobserver and clippy wrapper. Settings about where
+/// cargo lives and how it reaches the registry are kept.
+fn clear_outer_build_env(command: &mut Command) {
+    const KEEP_PREFIXES: &[&str] = &[
+        "CARGO_HOME",
+        "CARGO_NET_",
+        "CARGO_HTTP_",
+        "CARGO_REGISTRIES_",
+        "CARGO_REGISTRY_",
+        "CARGO_TERM_",
+    ];
+    const REMOVE: &[&str] = &[
+        "RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "MAKEFLAGS",
+        "MFLAGS",
+    ];
+    for (key, _) in std::env::vars_os() {
+        let Some(name) = key.to_str() else { continue };
+        let cargo_setting = name.starts_with("CARGO_") || name.starts_with("__CARGO");
+        let kept = KEEP_PREFIXES.iter().any(|prefix| name.starts_with(prefix));
+        if REMOVE.contains(&name) || (cargo_setting && !kept) {
+            command.env_remove(OsStr::new(name));
+        }
+    }
+}
+
+/// Compiles WebAssembly text to a binary module, panicking with the parse error (line
+/// and column) if the text is invalid.
+pub fn wat_module(text: &str) -> Vec<u8> {
+    wat::parse_str(text).unwrap_or_else(|e| panic!("invalid WAT in a test: {e}"))
+}
+
+/// A fresh temporary directory, deleted when the returned value is dropped.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("conductor-test-")
+        .tempdir()
+        .expect("cannot create a temporary directory")
+}
+
+/// Writes `bytes` to `dir/file_name` and returns the path.
+pub fn write_file(dir: &Path, file_name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(file_name);
+    fs::write(&path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    path
+}
+
+/// Compiles `text` with [`wat_module`] and writes it to `dir/file_name`.
+pub fn wat_file(dir: &Path, file_name: &str, text: &str) -> PathBuf {
+    write_file(dir, file_name, &wat_module(text))
+}
