@@ -7,11 +7,14 @@
 //! `action` (mappings → plugin calls, MIDI out, host callbacks), wired by `engine`.
 //! The `plugin` module is the sandboxed WebAssembly host and can be used on its own.
 
+mod action;
 pub mod config;
-pub mod config;
+pub mod engine;
 pub mod error;
 pub mod log;
+pub mod mapping;
 pub mod midi;
 pub mod plugin;
 
+pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorKind, Result};

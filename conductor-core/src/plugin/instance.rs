@@ -127,7 +127,7 @@ impl Plugin {
         name: &str,
         module: &Module,
     ) -> Result<CapabilitySet> {
-        let mut probe = Plugin {
+        let probe = Plugin {
             stdout: PluginOutput::new(name, Stream::Stdout, host.log_sink().clone(), 4096),
             stderr: PluginOutput::new(name, Stream::Stderr, host.log_sink().clone(), 4096),
             host: host.clone(),
@@ -208,7 +208,7 @@ impl Plugin {
         let Some(mut live) = self.live.take() else {
             return Ok(());
         };
-        let Some(f) = live.shutdown else {
+        let Some(f) = live.shutdown.clone() else {
             return Ok(());
         };
         self.guarded(&mut live, "shutdown", |store| f.call(store, ()))
@@ -262,15 +262,15 @@ impl Plugin {
         let p = (base as i32, params.len() as i32);
         let c = ((base as usize + params.len()) as i32, context.len() as i32);
         let code = if use_context {
-            let f = live.execute_with_context.expect("checked above");
+            let f = live.execute_with_context.clone().expect("checked above");
             self.guarded(live, "execute_with_context", |store| {
                 f.call(store, (p.0, p.1, c.0, c.1))
             })?
         } else {
-            let f = live.execute.expect("check_exports guarantees one execute");
+            let f = live.execute.clone().expect("check_exports guarantees one execute");
             self.guarded(live, "execute", |store| f.call(store, p))?
         };
-        if let (Some(dealloc), true) = (live.dealloc, allocated) {
+        if let (Some(dealloc), true) = (live.dealloc.clone(), allocated) {
             self.guarded(live, "dealloc", |store| dealloc.call(store, (p.0, total as i32)))?;
         }
         match code {
@@ -295,7 +295,7 @@ impl Plugin {
                 "it exports no `memory`, so the host cannot pass params to it",
             ));
         }
-        if let Some(alloc) = live.alloc {
+        if let Some(alloc) = live.alloc.clone() {
             let ptr = self.guarded(live, "alloc", |store| alloc.call(store, len as i32))?;
             if ptr == 0 && len > 0 {
                 return Err(self.memory_limit_error());

@@ -1,0 +1,85 @@
+//! Callbacks the embedding application registers with the engine.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::context::TriggerContext;
+use super::outcome::Fired;
+use crate::plugin::Capability;
+
+/// A host action (`Keystroke`, `Launch`, `Shell`, `Host { name, data }` ...) handed to
+/// the embedding application.
+#[derive(Debug, Clone)]
+pub struct HostActionEvent {
+    /// The action's name (`"Keystroke"`).
+    pub name: String,
+    /// Its fields as written in the config.
+    pub data: Value,
+    /// What triggered it.
+    pub context: TriggerContext,
+}
+
+impl HostActionEvent {
+    /// One JSON object: `{"action": name, ...fields, "context": {...}}`.
+    pub fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        obj.insert("action".into(), Value::String(self.name.clone()));
+        if let Value::Object(fields) = &self.data {
+            for (k, v) in fields {
+                obj.insert(k.clone(), v.clone());
+            }
+        } else if !self.data.is_null() {
+            obj.insert("data".into(), self.data.clone());
+        }
+        obj.insert(
+            "context".into(),
+            serde_json::to_value(&self.context).unwrap_or(Value::Null),
+        );
+        Value::Object(obj)
+    }
+}
+
+/// A plugin asks for a capability that neither the config nor the options granted.
+#[derive(Debug, Clone)]
+pub struct ApprovalRequest {
+    /// The plugin's name.
+    pub plugin: String,
+    /// Its path.
+    pub path: std::path::PathBuf,
+    /// The capability it needs.
+    pub capability: Capability,
+}
+
+/// Receives host actions.
+pub type ActionCallback = Arc<dyn Fn(&HostActionEvent) + Send + Sync>;
+/// Receives MIDI bytes from `SendMidi` actions and plugins with the Midi capability.
+pub type MidiOutCallback = Arc<dyn Fn(&[u8]) + Send + Sync>;
+/// Asked whether to grant a capability; `true` grants it.
+pub type ApprovalCallback = Arc<dyn Fn(&ApprovalRequest) -> bool + Send + Sync>;
+/// Told about every mapping the engine thread fires (events that came through `push`).
+pub type FiredCallback = Arc<dyn Fn(&Fired) + Send + Sync>;
+
+/// The set of callbacks; every one is optional.
+#[derive(Clone, Default)]
+pub struct EngineCallbacks {
+    /// Host actions. Without it, host actions are logged.
+    pub on_action: Option<ActionCallback>,
+    /// MIDI output. Without it, `SendMidi` is logged and dropped.
+    pub on_midi_out: Option<MidiOutCallback>,
+    /// Capability approval. Without it, ungranted capabilities refuse the load.
+    pub approve: Option<ApprovalCallback>,
+    /// Mappings fired on the engine thread.
+    pub on_fired: Option<FiredCallback>,
+}
+
+impl std::fmt::Debug for EngineCallbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineCallbacks")
+            .field("on_action", &self.on_action.is_some())
+            .field("on_midi_out", &self.on_midi_out.is_some())
+            .field("approve", &self.approve.is_some())
+            .field("on_fired", &self.on_fired.is_some())
+            .finish()
+    }
+}

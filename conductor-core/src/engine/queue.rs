@@ -1,0 +1,88 @@
+//! The real-time input queue: a bounded lock-free queue of fixed-size events.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::Thread;
+
+use crossbeam_queue::ArrayQueue;
+
+/// Largest message `push` accepts; longer SysEx goes through `process`.
+pub const MAX_PUSH_BYTES: usize = 32;
+
+/// One raw input event, stored inline so pushing never allocates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawEvent {
+    pub(crate) timestamp_us: u64,
+    pub(crate) len: u8,
+    pub(crate) bytes: [u8; MAX_PUSH_BYTES],
+}
+
+impl RawEvent {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
+pub(crate) struct EventQueue {
+    queue: ArrayQueue<RawEvent>,
+    dropped: AtomicU64,
+    consumer_sleeping: AtomicBool,
+    consumer: std::sync::OnceLock<Thread>,
+}
+
+impl EventQueue {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            queue: ArrayQueue::new(capacity.max(1)),
+            dropped: AtomicU64::new(0),
+            consumer_sleeping: AtomicBool::new(false),
+            consumer: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn set_consumer(&self, thread: Thread) {
+        let _ = self.consumer.set(thread);
+    }
+
+    /// Lock-free, allocation-free: copies the bytes into a slot or counts a drop.
+    pub(crate) fn push(&self, bytes: &[u8], timestamp_us: u64) -> bool {
+        if bytes.is_empty() || bytes.len() > MAX_PUSH_BYTES {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        let mut event = RawEvent {
+            timestamp_us,
+            len: bytes.len() as u8,
+            bytes: [0; MAX_PUSH_BYTES],
+        };
+        event.bytes[..bytes.len()].copy_from_slice(bytes);
+        if self.queue.push(event).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        // Wake the engine thread only if it is parked: no syscall on the busy path.
+        if self.consumer_sleeping.load(Ordering::Acquire) {
+            if let Some(t) = self.consumer.get() {
+                t.unpark();
+            }
+        }
+        true
+    }
+
+    pub(crate) fn pop(&self) -> Option<RawEvent> {
+        self.queue.pop()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Called by the consumer before parking; a push that lands between the check and
+    /// the park unparks it (park/unpark tokens make that race harmless).
+    pub(crate) fn set_sleeping(&self, sleeping: bool) {
+        self.consumer_sleeping.store(sleeping, Ordering::Release);
+    }
+}

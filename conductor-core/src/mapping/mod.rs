@@ -1,0 +1,154 @@
+//! From MIDI messages to fired mappings: the trigger index, gesture timing and modes.
+
+mod gesture;
+mod index;
+mod key;
+mod matcher;
+
+pub use index::TriggerIndex;
+
+use gesture::GestureState;
+
+use crate::config::{Config, Mapping};
+use crate::midi::MidiMessage;
+
+/// Identifies a mapping inside a [`MappingTable`].
+pub type MappingId = u32;
+
+/// One mapping and where it lives.
+#[derive(Debug, Clone)]
+pub struct MappingEntry {
+    /// Index of the mode the mapping belongs to; `None` for a global mapping.
+    pub mode: Option<usize>,
+    /// Position inside its mode's (or the global) mapping list.
+    pub position: usize,
+    /// The mapping itself.
+    pub mapping: Mapping,
+}
+
+/// Every mapping of a config, indexed per mode, with the gesture state of each.
+///
+/// ```
+/// # use conductor_core::config::Config;
+/// # use conductor_core::mapping::MappingTable;
+/// # use conductor_core::midi::MidiMessage;
+/// let config = Config::from_toml_str(r#"
+/// [[modes]]
+/// name = "Default"
+/// [[modes.mappings]]
+/// trigger = { Note = { note = 60 } }
+/// action = { Host = { name = "hello" } }
+/// "#, std::path::Path::new(".")).unwrap();
+/// let mut table = MappingTable::new(&config);
+/// let mut fired = Vec::new();
+/// table.route(&MidiMessage::NoteOn { channel: 0, note: 60, velocity: 100 }, 0, 0, &mut fired);
+/// assert_eq!(fired.len(), 1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MappingTable {
+    entries: Vec<MappingEntry>,
+    gestures: Vec<GestureState>,
+    global: TriggerIndex,
+    per_mode: Vec<TriggerIndex>,
+    /// Ids of long-press mappings, checked on every tick.
+    timed: Vec<MappingId>,
+}
+
+impl MappingTable {
+    /// Builds the table for `config`.
+    pub fn new(config: &Config) -> Self {
+        let mut table = MappingTable {
+            entries: Vec::new(),
+            gestures: Vec::new(),
+            global: TriggerIndex::new(),
+            per_mode: vec![TriggerIndex::new(); config.modes.len()],
+            timed: Vec::new(),
+        };
+        for (position, mapping) in config.global_mappings.iter().enumerate() {
+            table.add(None, position, mapping);
+        }
+        for (mode, m) in config.modes.iter().enumerate() {
+            for (position, mapping) in m.mappings.iter().enumerate() {
+                table.add(Some(mode), position, mapping);
+            }
+        }
+        table
+    }
+
+    fn add(&mut self, mode: Option<usize>, position: usize, mapping: &Mapping) {
+        let id = self.entries.len() as MappingId;
+        match mode {
+            Some(m) => self.per_mode[m].insert(id, &mapping.trigger),
+            None => self.global.insert(id, &mapping.trigger),
+        }
+        let state = GestureState::for_trigger(&mapping.trigger);
+        if matches!(state, GestureState::LongPress { .. }) {
+            self.timed.push(id);
+        }
+        self.gestures.push(state);
+        self.entries.push(MappingEntry {
+            mode,
+            position,
+            mapping: mapping.clone(),
+        });
+    }
+
+    /// The mapping behind `id`.
+    pub fn entry(&self, id: MappingId) -> &MappingEntry {
+        &self.entries[id as usize]
+    }
+
+    /// Number of mappings, global ones included.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no mappings.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Appends to `fired` the mappings `msg` fires at time `t_us` while mode `mode` is
+    /// active: the mode's mappings first, then global ones, each in file order.
+    pub fn route(&mut self, msg: &MidiMessage, t_us: u64, mode: usize, fired: &mut Vec<MappingId>) {
+        let Self {
+            entries,
+            gestures,
+            global,
+            per_mode,
+            ..
+        } = self;
+        let mode_ids = per_mode.get(mode).map(|i| i.candidates(msg)).unwrap_or(&[]);
+        for &id in mode_ids.iter().chain(global.candidates(msg)) {
+            let trigger = &entries[id as usize].mapping.trigger;
+            let state = &mut gestures[id as usize];
+            let fires = if state.is_gesture() {
+                matcher::on_channel(trigger, msg) && state.on_message(trigger, msg, t_us)
+            } else {
+                matcher::matches(trigger, msg)
+            };
+            if fires {
+                fired.push(id);
+            }
+        }
+    }
+
+    /// Advances gesture time to `now_us`, appending held long presses that pass their
+    /// duration now. Only mappings of `mode` and global ones fire.
+    pub fn tick(&mut self, now_us: u64, mode: usize, fired: &mut Vec<MappingId>) {
+        for &id in &self.timed {
+            let entry = &self.entries[id as usize];
+            if entry.mode.is_some_and(|m| m != mode) {
+                continue;
+            }
+            if self.gestures[id as usize].on_tick(&entry.mapping.trigger, now_us) {
+                fired.push(id);
+            }
+        }
+    }
+
+    /// Whether any long press is being timed (the engine only ticks when needed).
+    pub fn has_timed_gestures(&self) -> bool {
+        !self.timed.is_empty()
+    }
+}
