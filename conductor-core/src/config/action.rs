@@ -1,10 +1,19 @@
 //! What a mapping does when it fires.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use toml::de::DeValue;
+
+use super::paths;
+use super::plugins::{parse_overrides, OVERRIDE_KEYS};
+use super::reader::{self, Doc, Table, Value};
+use super::suggest::did_you_mean;
+use super::trigger::CHANNEL_HINT;
 use crate::midi::MidiMessage;
 use crate::plugin::Capability;
+use crate::{Error, Result};
 
 /// The work a fired mapping does.
 ///
@@ -148,4 +157,548 @@ pub struct HostAction {
     pub name: String,
     /// Its fields, as a JSON object.
     pub data: serde_json::Value,
+}
+
+/// Action kinds as written in configs, for matching and suggestions.
+const KINDS: [&str; 13] = [
+    "WasmPlugin",
+    "SendMidi",
+    "ModeChange",
+    "Sequence",
+    "Delay",
+    "Repeat",
+    "Keystroke",
+    "Text",
+    "Launch",
+    "Shell",
+    "MouseClick",
+    "VolumeControl",
+    "Host",
+];
+
+/// Host action kinds and the field each one needs.
+const HOST_KINDS: [(&str, &str); 6] = [
+    ("Keystroke", "keys"),
+    ("Text", "text"),
+    ("Launch", "app"),
+    ("Shell", "command"),
+    ("MouseClick", "button"),
+    ("VolumeControl", "operation"),
+];
+
+/// How deep sequences and repeats may nest.
+const MAX_NESTING: usize = 32;
+
+/// What reading actions needs beyond the document: the mode names, and the inline
+/// plugin settings seen so far (one plugin instance serves every call of a plugin, so
+/// two calls must not set different limits).
+pub(crate) struct ActionReader<'a, 't> {
+    doc: &'a Doc<'t>,
+    mode_names: &'a [String],
+    inline_seen: HashMap<PathBuf, (PluginOverrides, usize)>,
+}
+
+impl<'a, 't> ActionReader<'a, 't> {
+    /// A reader resolving `ModeChange` against `mode_names`.
+    pub(crate) fn new(doc: &'a Doc<'t>, mode_names: &'a [String]) -> Self {
+        ActionReader {
+            doc,
+            mode_names,
+            inline_seen: HashMap::new(),
+        }
+    }
+
+    /// Reads an action in either tagged form.
+    pub(crate) fn parse(&mut self, v: &Value<'_>) -> Result<Action> {
+        self.parse_nested(v, 0)
+    }
+
+    fn parse_nested(&mut self, v: &Value<'_>, depth: usize) -> Result<Action> {
+        let doc = self.doc;
+        if depth > MAX_NESTING {
+            return Err(doc.error(
+                v.span(),
+                format!("actions nest more than {MAX_NESTING} levels deep"),
+            ));
+        }
+        let tagged = reader::tagged(
+            doc,
+            v,
+            "action",
+            "{ WasmPlugin = { path = \"plugin.wasm\" } }",
+        )?;
+        let kind = tagged.kind;
+        if !KINDS.contains(&kind) {
+            let hint = did_you_mean(kind, KINDS)
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            return Err(doc.error(
+                tagged.kind_span,
+                format!(
+                    "unknown action `{kind}`; {hint}(actions: {})",
+                    KINDS.join(", ")
+                ),
+            ));
+        }
+        // Shorthands of the externally tagged form whose body is not a table.
+        if !tagged.internal {
+            let body = tagged.body;
+            match (kind, body.get_ref()) {
+                ("Sequence", DeValue::Array(items)) => {
+                    return self.sequence(body, items, depth);
+                }
+                ("Delay", DeValue::Integer(_)) => {
+                    return Ok(Action::Delay(Duration::from_millis(reader::int_in(
+                        doc,
+                        body,
+                        "`Delay`",
+                        0,
+                        u64::MAX as i128,
+                        "milliseconds",
+                    )?
+                        as u64)));
+                }
+                ("ModeChange", DeValue::String(name)) => {
+                    return self.mode_target(body, name).map(Action::ModeChange);
+                }
+                _ => {}
+            }
+        }
+        let what = format!("the {kind} action");
+        let t = Table::of(doc, tagged.body, &what)?;
+        let allow = |fields: &[&str]| -> Result<()> {
+            let mut allowed = fields.to_vec();
+            if tagged.internal {
+                allowed.push("type");
+            }
+            t.allow_only(doc, &allowed)
+        };
+
+        match kind {
+            "WasmPlugin" => {
+                let mut fields = vec!["path", "params"];
+                fields.extend(OVERRIDE_KEYS);
+                allow(&fields)?;
+                self.wasm_plugin(&t).map(Action::WasmPlugin)
+            }
+            "SendMidi" => {
+                allow(&SEND_MIDI_FIELDS)?;
+                send_midi(doc, &t).map(Action::SendMidi)
+            }
+            "ModeChange" => {
+                allow(&["mode"])?;
+                let v = t.require(doc, "mode")?;
+                let name = reader::string(doc, v, "`mode`")?;
+                self.mode_target(v, name).map(Action::ModeChange)
+            }
+            "Sequence" => {
+                allow(&["actions"])?;
+                let v = t.require(doc, "actions")?;
+                let items = reader::array(doc, v, "`actions`")?;
+                self.sequence(v, items, depth)
+            }
+            "Delay" => {
+                allow(&["ms"])?;
+                let v = t.require(doc, "ms")?;
+                let ms = reader::int_in(doc, v, "`ms`", 0, u64::MAX as i128, "milliseconds")?;
+                Ok(Action::Delay(Duration::from_millis(ms as u64)))
+            }
+            "Repeat" => {
+                allow(&["action", "count", "delay_ms"])?;
+                let action = self.parse_nested(t.require(doc, "action")?, depth + 1)?;
+                let count = reader::int_in(
+                    doc,
+                    t.require(doc, "count")?,
+                    "`count`",
+                    1,
+                    u32::MAX as i128,
+                    "",
+                )? as u32;
+                let delay = t
+                    .get("delay_ms")
+                    .map(|v| reader::int_in(doc, v, "`delay_ms`", 0, u64::MAX as i128, ""))
+                    .transpose()?
+                    .unwrap_or(0) as u64;
+                Ok(Action::Repeat {
+                    action: Box::new(action),
+                    count,
+                    delay: Duration::from_millis(delay),
+                })
+            }
+            "Host" => {
+                allow(&["name", "data"])?;
+                let name = reader::string(doc, t.require(doc, "name")?, "`name`")?;
+                if name.trim().is_empty() {
+                    return Err(doc.error(t.span.clone(), "a Host action needs a non-empty `name`"));
+                }
+                let data = match t.get("data") {
+                    Some(v) => {
+                        Table::of(doc, v, "`data`")?;
+                        reader::to_json(doc, v)?
+                    }
+                    None => serde_json::Value::Object(Default::default()),
+                };
+                Ok(Action::Host(HostAction {
+                    name: name.to_string(),
+                    data,
+                }))
+            }
+            _ => {
+                let (_, required) = HOST_KINDS
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .expect("every other name in KINDS is a host kind");
+                t.require(doc, required)?;
+                let mut data = serde_json::Map::new();
+                for (key, value) in t.entries_in_order() {
+                    let key: &str = key.get_ref();
+                    if tagged.internal && key == "type" {
+                        continue;
+                    }
+                    data.insert(key.to_string(), reader::to_json(doc, value)?);
+                }
+                Ok(Action::Host(HostAction {
+                    name: kind.to_string(),
+                    data: serde_json::Value::Object(data),
+                }))
+            }
+        }
+    }
+
+    fn sequence(&mut self, v: &Value<'_>, items: &[Value<'_>], depth: usize) -> Result<Action> {
+        if items.is_empty() {
+            return Err(self.doc.error(
+                v.span(),
+                "a Sequence needs at least one action in `actions`",
+            ));
+        }
+        items
+            .iter()
+            .map(|item| self.parse_nested(item, depth + 1))
+            .collect::<Result<_>>()
+            .map(Action::Sequence)
+    }
+
+    fn mode_target(&self, v: &Value<'_>, name: &str) -> Result<ModeTarget> {
+        if let Some(index) = self.mode_names.iter().position(|m| m == name) {
+            return Ok(ModeTarget::Named {
+                name: name.to_string(),
+                index,
+            });
+        }
+        match name.to_ascii_lowercase().as_str() {
+            "next" => return Ok(ModeTarget::Next),
+            "previous" | "prev" => return Ok(ModeTarget::Previous),
+            _ => {}
+        }
+        let hint = did_you_mean(name, self.mode_names.iter().map(String::as_str))
+            .map(|s| format!("did you mean \"{s}\"? "))
+            .unwrap_or_default();
+        let names: Vec<String> = self.mode_names.iter().map(|n| format!("\"{n}\"")).collect();
+        Err(self.doc.error(
+            v.span(),
+            format!(
+                "ModeChange names an unknown mode \"{name}\"; {hint}(modes: {}, or \"next\" / \
+                 \"previous\")",
+                names.join(", ")
+            ),
+        ))
+    }
+
+    fn wasm_plugin(&mut self, t: &Table<'_, '_>) -> Result<WasmPluginAction> {
+        let doc = self.doc;
+        let path_value = t.require(doc, "path")?;
+        let path_text = reader::string(doc, path_value, "`path`")?;
+        if path_text.trim().is_empty() {
+            return Err(doc.error(path_value.span(), "the plugin `path` is empty"));
+        }
+        let path = paths::resolve(Path::new(path_text), doc.base_dir());
+        let params = match t.get("params") {
+            Some(v) => {
+                Table::of(doc, v, "`params`")?;
+                reader::to_json(doc, v)?
+            }
+            None => serde_json::Value::Object(Default::default()),
+        };
+        let overrides = parse_overrides(doc, t)?;
+        self.check_consistent(t, &path, path_text, &overrides)?;
+        Ok(WasmPluginAction {
+            path,
+            path_text: path_text.to_string(),
+            params,
+            overrides,
+        })
+    }
+
+    /// Two calls of one plugin may not set different inline limits.
+    fn check_consistent(
+        &mut self,
+        t: &Table<'_, '_>,
+        path: &Path,
+        path_text: &str,
+        overrides: &PluginOverrides,
+    ) -> Result<()> {
+        let doc = self.doc;
+        let line = doc.line(t.span.start);
+        let Some((seen, seen_line)) = self.inline_seen.get_mut(path) else {
+            self.inline_seen
+                .insert(path.to_path_buf(), (overrides.clone(), line));
+            return Ok(());
+        };
+        let conflict = |key: &str| -> Error {
+            doc.error(
+                t.get(key).map_or(t.span.clone(), |v| v.span()),
+                format!(
+                    "`{key}` for plugin \"{path_text}\" differs from the value set at line \
+                     {seen_line}; one plugin instance serves every call, so set it once in \
+                     `[plugins.settings.\"{path_text}\"]`"
+                ),
+            )
+        };
+        fn merge<T: PartialEq + Clone>(seen: &mut Option<T>, new: &Option<T>) -> bool {
+            match (seen.as_ref(), new) {
+                (Some(a), Some(b)) if a != b => false,
+                (None, Some(b)) => {
+                    *seen = Some(b.clone());
+                    true
+                }
+                _ => true,
+            }
+        }
+        if !merge(&mut seen.fuel, &overrides.fuel) {
+            return Err(conflict("fuel"));
+        }
+        if !merge(&mut seen.memory_bytes, &overrides.memory_bytes) {
+            return Err(conflict("memory"));
+        }
+        if !merge(&mut seen.timeout, &overrides.timeout) {
+            return Err(conflict("timeout_ms"));
+        }
+        Ok(())
+    }
+}
+
+/// The fields a SendMidi action takes.
+const SEND_MIDI_FIELDS: [&str; 11] = [
+    "message_type",
+    "bytes",
+    "port",
+    "channel",
+    "note",
+    "velocity",
+    "controller",
+    "value",
+    "program",
+    "pitch",
+    "pressure",
+];
+
+/// SendMidi message types; aliases map onto the first name of each group.
+const MESSAGE_TYPES: [&str; 11] = [
+    "NoteOn",
+    "NoteOff",
+    "CC",
+    "ControlChange",
+    "ProgramChange",
+    "PitchBend",
+    "Aftertouch",
+    "ChannelPressure",
+    "ChannelAftertouch",
+    "PolyAftertouch",
+    "PolyPressure",
+];
+
+fn send_midi(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<SendMidiAction> {
+    let port = t
+        .get("port")
+        .map(|v| reader::string(doc, v, "`port`").map(str::to_string))
+        .transpose()?;
+    let message = match (t.get("message_type"), t.get("bytes")) {
+        (Some(_), Some(bytes)) => {
+            return Err(doc.error(
+                bytes.span(),
+                "SendMidi takes either `message_type` with its fields or raw `bytes`, not both",
+            ))
+        }
+        (None, Some(bytes)) => {
+            if let Some((key, v)) = t
+                .entries_in_order()
+                .into_iter()
+                .find(|(k, _)| !["bytes", "port", "type"].contains(&k.get_ref().as_ref()))
+            {
+                return Err(doc.error(
+                    v.span(),
+                    format!(
+                        "`{}` does not apply to raw `bytes`; remove it",
+                        key.get_ref()
+                    ),
+                ));
+            }
+            MidiOut::Raw(raw_bytes(doc, bytes)?)
+        }
+        (Some(ty), None) => MidiOut::Message(typed_message(doc, t, ty)?),
+        (None, None) => {
+            return Err(doc.error(
+                t.span.clone(),
+                "SendMidi needs `message_type` (e.g. `message_type = \"NoteOn\", note = 60, \
+                 velocity = 100`) or raw `bytes = [0x90, 60, 100]`",
+            ))
+        }
+    };
+    Ok(SendMidiAction { message, port })
+}
+
+fn typed_message(doc: &Doc<'_>, t: &Table<'_, '_>, ty: &Value<'_>) -> Result<MidiMessage> {
+    let name = reader::string(doc, ty, "`message_type`")?;
+    if !MESSAGE_TYPES.contains(&name) {
+        let hint = did_you_mean(name, MESSAGE_TYPES)
+            .map(|s| format!("did you mean \"{s}\"? "))
+            .unwrap_or_default();
+        return Err(doc.error(
+            ty.span(),
+            format!(
+                "unknown message_type \"{name}\"; {hint}(valid: {})",
+                MESSAGE_TYPES.join(", ")
+            ),
+        ));
+    }
+    let poly = name.starts_with("Poly") || (name == "Aftertouch" && t.get("note").is_some());
+    let fields: &[&str] = match name {
+        "NoteOn" | "NoteOff" => &["note", "velocity"],
+        "CC" | "ControlChange" => &["controller", "value"],
+        "ProgramChange" => &["program"],
+        "PitchBend" => &["pitch", "value"],
+        _ if poly => &["note", "pressure"],
+        _ => &["pressure"],
+    };
+    for (key, v) in t.entries_in_order() {
+        let key: &str = key.get_ref();
+        let common = ["message_type", "port", "channel", "type"].contains(&key);
+        if !common && !fields.contains(&key) {
+            return Err(doc.error(
+                v.span(),
+                format!(
+                    "`{key}` does not apply to a {name} message (its fields: channel, {})",
+                    fields.join(", ")
+                ),
+            ));
+        }
+    }
+    let channel = t
+        .get("channel")
+        .map(|v| reader::int_in(doc, v, "`channel`", 0, 15, CHANNEL_HINT))
+        .transpose()?
+        .unwrap_or(0) as u8;
+    let need = |key: &str| -> Result<u8> {
+        let v = t
+            .get(key)
+            .ok_or_else(|| doc.error(t.span.clone(), format!("a {name} message needs `{key}`")))?;
+        reader::u7(doc, v, &format!("`{key}`"))
+    };
+    Ok(match name {
+        "NoteOn" => {
+            let velocity = match t.get("velocity") {
+                Some(v) => {
+                    let vel = reader::u7(doc, v, "`velocity`")?;
+                    if vel == 0 {
+                        return Err(doc.error(
+                            v.span(),
+                            "a NoteOn with velocity 0 is a note-off; write \
+                             `message_type = \"NoteOff\"` or use velocity 1..=127",
+                        ));
+                    }
+                    vel
+                }
+                None => DEFAULT_VELOCITY,
+            };
+            MidiMessage::NoteOn {
+                channel,
+                note: need("note")?,
+                velocity,
+            }
+        }
+        "NoteOff" => MidiMessage::NoteOff {
+            channel,
+            note: need("note")?,
+            velocity: reader::opt_u7(doc, t, "velocity")?.unwrap_or(0),
+        },
+        "CC" | "ControlChange" => MidiMessage::ControlChange {
+            channel,
+            controller: need("controller")?,
+            value: need("value")?,
+        },
+        "ProgramChange" => MidiMessage::ProgramChange {
+            channel,
+            program: need("program")?,
+        },
+        "PitchBend" => {
+            let value = match (t.get("pitch"), t.get("value")) {
+                (Some(_), Some(v)) => {
+                    return Err(doc.error(
+                        v.span(),
+                        "give the bend as `pitch` (-8192..=8191, 0 = centre) or as `value` \
+                         (0..=16383, 8192 = centre), not both",
+                    ))
+                }
+                (Some(p), None) => {
+                    (reader::int_in(doc, p, "`pitch`", -8192, 8191, "0 is centre")? + 8192) as u16
+                }
+                (None, Some(v)) => {
+                    reader::int_in(doc, v, "`value`", 0, 16383, "8192 is centre")? as u16
+                }
+                (None, None) => {
+                    return Err(doc.error(
+                        t.span.clone(),
+                        "a PitchBend message needs `pitch` (-8192..=8191) or `value` \
+                         (0..=16383)",
+                    ))
+                }
+            };
+            MidiMessage::PitchBend { channel, value }
+        }
+        _ if poly => MidiMessage::PolyAftertouch {
+            channel,
+            note: need("note")?,
+            pressure: need("pressure")?,
+        },
+        _ => MidiMessage::ChannelAftertouch {
+            channel,
+            pressure: need("pressure")?,
+        },
+    })
+}
+
+/// Velocity of a NoteOn without `velocity`.
+const DEFAULT_VELOCITY: u8 = 100;
+
+/// Reads `bytes = [0x90, 60, 100]`: a status byte first, then 7-bit data bytes (a
+/// SysEx may end with `0xF7`).
+fn raw_bytes(doc: &Doc<'_>, v: &Value<'_>) -> Result<Vec<u8>> {
+    let items = reader::array(doc, v, "`bytes`")?;
+    let mut bytes = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let b = reader::int_in(doc, item, "each byte", 0, 255, "")? as u8;
+        let is_sysex_end = b == 0xF7 && i + 1 == items.len() && bytes.first() == Some(&0xF0);
+        if i == 0 && b < 0x80 {
+            return Err(doc.error(
+                item.span(),
+                format!("raw MIDI must start with a status byte (0x80..=0xFF), got {b:#04x}"),
+            ));
+        }
+        if i > 0 && b >= 0x80 && !is_sysex_end {
+            return Err(doc.error(
+                item.span(),
+                format!(
+                    "byte {} is {b:#04x}, but data bytes are 7-bit (0x00..=0x7F); send one \
+                     message per action",
+                    i + 1
+                ),
+            ));
+        }
+        bytes.push(b);
+    }
+    if bytes.is_empty() {
+        return Err(doc.error(v.span(), "`bytes` is empty"));
+    }
+    Ok(bytes)
 }

@@ -1,7 +1,10 @@
 //! Modes and the mappings inside them.
 
-use super::action::Action;
-use super::trigger::Trigger;
+use super::action::{Action, ActionReader};
+use super::reader::{self, Doc, Table, Value};
+use super::settings::TimingSettings;
+use super::trigger::{self, Trigger};
+use crate::Result;
 
 /// One `[[modes]]` entry: a named set of mappings, one of which is active at a time.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,4 +44,44 @@ impl Mapping {
             None => format!("mapping {what}"),
         }
     }
+}
+
+/// Reads one mapping table (`[[modes.mappings]]` or `[[global_mappings]]` entry).
+pub(crate) fn parse_mapping(
+    doc: &Doc<'_>,
+    v: &Value<'_>,
+    what: &str,
+    timing: &TimingSettings,
+    actions: &mut ActionReader<'_, '_>,
+) -> Result<Mapping> {
+    let t = Table::of(doc, v, what)?;
+    t.allow_only(doc, &["trigger", "action", "description"])?;
+    let description = t
+        .get("description")
+        .map(|v| reader::string(doc, v, "`description`").map(str::to_string))
+        .transpose()?;
+    let trigger = trigger::parse(doc, t.require(doc, "trigger")?, timing)?;
+    let action = actions.parse(t.require(doc, "action")?)?;
+    Ok(Mapping {
+        trigger,
+        action,
+        description,
+        line: Some(doc.line(v.span().start)),
+    })
+}
+
+/// Reads a list of mappings; `what` names one entry ("a `[[modes.mappings]]` entry").
+pub(crate) fn parse_mappings(
+    doc: &Doc<'_>,
+    v: &Value<'_>,
+    list_name: &str,
+    timing: &TimingSettings,
+    actions: &mut ActionReader<'_, '_>,
+) -> Result<Vec<Mapping>> {
+    let items = reader::array(doc, v, &format!("`{list_name}` (write `[[{list_name}]]`)"))?;
+    let what = format!("a `[[{list_name}]]` entry");
+    items
+        .iter()
+        .map(|item| parse_mapping(doc, item, &what, timing, actions))
+        .collect()
 }

@@ -36,10 +36,15 @@
 //! Conductor configs and in [`MidiMessage`](crate::midi::MidiMessage).
 
 mod action;
+mod lenient;
+mod load;
 mod mapping;
 mod paths;
 mod plugins;
+mod reader;
 mod settings;
+mod size;
+mod suggest;
 mod trigger;
 mod warning;
 
@@ -88,23 +93,16 @@ impl Config {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let base_dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
         };
-        let base_dir = std::path::absolute(&base_dir).map_err(|e| Error::io(&base_dir, e))?;
-        let _ = text;
-        Err(Error::Config {
-            path: Some(path.to_path_buf()),
-            line: None,
-            column: None,
-            message: format!("loading from {} is not available yet", base_dir.display()),
-        })
+        load::load(&text, Some(path), &absolute(base_dir))
     }
 
-    /// Parses and validates config text; relative paths are resolved against `base_dir`.
+    /// Parses and validates config text; relative paths are resolved against `base_dir`
+    /// (itself made absolute against the current folder).
     pub fn from_toml_str(text: &str, base_dir: &Path) -> Result<Config> {
-        let _ = (text, base_dir);
-        Err(Error::config("loading is not available yet"))
+        load::load(text, None, &absolute(base_dir))
     }
 
     /// The position of the mode called `name`.
@@ -165,4 +163,9 @@ impl Config {
         }
         out
     }
+}
+
+/// `path` made absolute against the current folder (unchanged if that fails).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }

@@ -1,11 +1,16 @@
 //! `[plugins]`: sandbox defaults, per-plugin settings, and their merge.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::action::PluginOverrides;
-use crate::plugin::{Capability, Grants};
+use super::paths;
+use super::reader::{self, Doc, Table, Value};
+use super::size::parse_size;
+use super::suggest::did_you_mean;
+use crate::plugin::{Capability, Grants, UnknownCapability};
+use crate::Result;
 
 /// Everything under `[plugins]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -135,4 +140,161 @@ impl ResolvedPluginSettings {
     pub fn grants(&self) -> Grants {
         self.grants.iter().copied().collect()
     }
+}
+
+/// The keys a per-plugin table and an inline `WasmPlugin` action share.
+pub(crate) const OVERRIDE_KEYS: [&str; 5] =
+    ["grant", "fuel", "memory", "timeout_ms", "allowed_hosts"];
+
+/// Reads the [`OVERRIDE_KEYS`] present in `t` (key checking is the caller's).
+pub(crate) fn parse_overrides(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<PluginOverrides> {
+    Ok(PluginOverrides {
+        grant: t.get("grant").map(|v| parse_grants(doc, v)).transpose()?,
+        fuel: t
+            .get("fuel")
+            .map(|v| reader::positive(doc, v, "`fuel`"))
+            .transpose()?,
+        memory_bytes: t.get("memory").map(|v| parse_memory(doc, v)).transpose()?,
+        timeout: t
+            .get("timeout_ms")
+            .map(|v| reader::positive(doc, v, "`timeout_ms`").map(Duration::from_millis))
+            .transpose()?,
+        allowed_hosts: t
+            .get("allowed_hosts")
+            .map(|v| reader::string_list(doc, v, "`allowed_hosts`"))
+            .transpose()?,
+    })
+}
+
+/// Reads `grant = ["Filesystem", ...]` into capabilities.
+fn parse_grants(doc: &Doc<'_>, v: &Value<'_>) -> Result<Vec<Capability>> {
+    if let Ok(name) = reader::string(doc, v, "`grant`") {
+        return Err(doc.error(
+            v.span(),
+            format!("`grant` is a list: write `grant = [\"{name}\"]`"),
+        ));
+    }
+    let mut caps = Vec::new();
+    for item in reader::array(doc, v, "`grant`")? {
+        let name = reader::string(doc, item, "each entry of `grant`")?;
+        let cap: Capability = name.parse().map_err(|e: UnknownCapability| {
+            let hint = did_you_mean(name, Capability::ALL.map(Capability::name))
+                .map(|s| format!("; did you mean \"{s}\"?"))
+                .unwrap_or_default();
+            doc.error(item.span(), format!("{e}{hint}"))
+        })?;
+        if !caps.contains(&cap) {
+            caps.push(cap);
+        }
+    }
+    Ok(caps)
+}
+
+/// Reads a memory limit: bytes as an integer, or a string with a unit.
+fn parse_memory(doc: &Doc<'_>, v: &Value<'_>) -> Result<u64> {
+    let bytes = match v.get_ref() {
+        toml::de::DeValue::String(s) => {
+            parse_size(s).map_err(|e| doc.error(v.span(), format!("`memory`: {e}")))?
+        }
+        _ => reader::positive(doc, v, "`memory` (bytes, or a string like \"128 MiB\")")?,
+    };
+    if bytes < MIN_MEMORY {
+        return Err(doc.error(
+            v.span(),
+            format!(
+                "`memory` is {bytes} bytes; a plugin needs at least one 64 KiB WebAssembly \
+                 page (did you mean \"{bytes} MiB\"?)"
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// One WebAssembly page: no plugin can run in less.
+const MIN_MEMORY: u64 = 64 * 1024;
+
+/// Reads the `[plugins]` section.
+pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>) -> Result<PluginSettings> {
+    let t = Table::of(doc, v, "`[plugins]`")?;
+    t.allow_only(
+        doc,
+        &[
+            "fuel",
+            "memory",
+            "timeout_ms",
+            "data_dir",
+            "cache_dir",
+            "signature_policy",
+            "settings",
+        ],
+    )?;
+    let mut defaults = PluginDefaults::default();
+    if let Some(v) = t.get("fuel") {
+        defaults.fuel = reader::positive(doc, v, "`fuel`")?;
+    }
+    if let Some(v) = t.get("memory") {
+        defaults.memory_bytes = parse_memory(doc, v)?;
+    }
+    if let Some(v) = t.get("timeout_ms") {
+        defaults.timeout = Duration::from_millis(reader::positive(doc, v, "`timeout_ms`")?);
+    }
+    let dir = |key: &str| -> Result<Option<PathBuf>> {
+        t.get(key)
+            .map(|v| {
+                let text = reader::string(doc, v, &format!("`{key}`"))?;
+                if text.trim().is_empty() {
+                    return Err(doc.error(v.span(), format!("`{key}` is empty")));
+                }
+                Ok(paths::resolve(Path::new(text), doc.base_dir()))
+            })
+            .transpose()
+    };
+    defaults.data_dir = dir("data_dir")?;
+    defaults.cache_dir = dir("cache_dir")?;
+    if let Some(v) = t.get("signature_policy") {
+        let name = reader::string(doc, v, "`signature_policy`")?;
+        defaults.signature_policy = match name {
+            "warn" => SignaturePolicy::Warn,
+            "require" => SignaturePolicy::Require,
+            "allow" => SignaturePolicy::Allow,
+            _ => {
+                let hint = did_you_mean(name, ["warn", "require", "allow"])
+                    .map(|s| format!("did you mean \"{s}\"? "))
+                    .unwrap_or_default();
+                return Err(doc.error(
+                    v.span(),
+                    format!(
+                        "unknown signature_policy \"{name}\"; {hint}(valid: \"warn\", \
+                         \"require\", \"allow\")"
+                    ),
+                ));
+            }
+        };
+    }
+
+    let mut per_plugin = BTreeMap::new();
+    if let Some(v) = t.get("settings") {
+        let settings = Table::of(doc, v, "`[plugins.settings]`")?;
+        for (key, value) in settings.entries_in_order() {
+            let text: &str = key.get_ref();
+            let what = format!("`[plugins.settings.\"{text}\"]`");
+            let entry = Table::of(doc, value, &what)?;
+            entry.allow_only(doc, &OVERRIDE_KEYS)?;
+            let path = paths::resolve(Path::new(text), doc.base_dir());
+            if per_plugin.contains_key(&path) {
+                return Err(doc.error(
+                    key.span(),
+                    format!(
+                        "{what} names the same plugin file as another entry ({}); merge them",
+                        path.display()
+                    ),
+                ));
+            }
+            per_plugin.insert(path, parse_overrides(doc, &entry)?);
+        }
+    }
+    Ok(PluginSettings {
+        defaults,
+        per_plugin,
+    })
 }

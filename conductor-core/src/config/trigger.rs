@@ -2,6 +2,11 @@
 
 use std::time::Duration;
 
+use super::reader::{self, Doc, Table, Value};
+use super::settings::TimingSettings;
+use super::suggest::did_you_mean;
+use crate::Result;
+
 /// The MIDI input a mapping fires on.
 ///
 /// Every kind takes an optional `channel`: `None` matches any channel. Channels here, as
@@ -234,4 +239,374 @@ impl EncoderEncoding {
             }
         })
     }
+}
+
+/// Trigger kinds as written in configs, for matching and suggestions.
+const KINDS: [&str; 12] = [
+    "Note",
+    "NoteOff",
+    "VelocityRange",
+    "NoteRange",
+    "CC",
+    "EncoderTurn",
+    "PitchBend",
+    "Aftertouch",
+    "ProgramChange",
+    "LongPress",
+    "DoubleTap",
+    "NoteChord",
+];
+
+/// Reads a trigger in either tagged form; gesture durations default to `timing`.
+pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, timing: &TimingSettings) -> Result<Trigger> {
+    let tagged = reader::tagged(doc, v, "trigger", "{ Note = { note = 60 } }")?;
+    // `ControlChange` is the MIDI name of what Conductor calls `CC`.
+    let kind = match tagged.kind {
+        "ControlChange" => "CC",
+        k => k,
+    };
+    if !KINDS.contains(&kind) {
+        let hint = did_you_mean(kind, KINDS)
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        return Err(doc.error(
+            tagged.kind_span,
+            format!(
+                "unknown trigger `{kind}`; {hint}(triggers: {})",
+                KINDS.join(", ")
+            ),
+        ));
+    }
+    let what = format!("the {kind} trigger");
+    let t = Table::of(doc, tagged.body, &what)?;
+    let mut allowed: Vec<&str> = fields_of(kind).to_vec();
+    allowed.push("channel");
+    if tagged.internal {
+        allowed.push("type");
+    }
+    t.allow_only(doc, &allowed)?;
+
+    let channel = t
+        .get("channel")
+        .map(|v| reader::int_in(doc, v, "`channel`", 0, 15, CHANNEL_HINT).map(|c| c as u8))
+        .transpose()?;
+    let note = || -> Result<u8> { reader::u7(doc, t.require(doc, "note")?, "`note`") };
+    let ms = |names: &[&str], default: Duration| -> Result<Duration> {
+        match t.get_alias(doc, names)? {
+            Some(v) => {
+                reader::positive(doc, v, &format!("`{}`", names[0])).map(Duration::from_millis)
+            }
+            None => Ok(default),
+        }
+    };
+
+    Ok(match kind {
+        "Note" => {
+            let velocity_min = reader::opt_u7(doc, &t, "velocity_min")?;
+            let velocity_max = reader::opt_u7(doc, &t, "velocity_max")?;
+            check_order(
+                doc,
+                &t,
+                "velocity_min",
+                velocity_min,
+                "velocity_max",
+                velocity_max,
+            )?;
+            Trigger::Note {
+                note: note()?,
+                velocity_min,
+                velocity_max,
+                channel,
+            }
+        }
+        "NoteOff" => Trigger::NoteOff {
+            note: note()?,
+            channel,
+        },
+        "VelocityRange" => {
+            let (min, max) = velocity_window(doc, &t)?;
+            Trigger::VelocityRange {
+                note: note()?,
+                min,
+                max,
+                channel,
+            }
+        }
+        "NoteRange" => {
+            let low = reader::u7(doc, t.require(doc, "low")?, "`low`")?;
+            let high = reader::u7(doc, t.require(doc, "high")?, "`high`")?;
+            check_order(doc, &t, "low", Some(low), "high", Some(high))?;
+            Trigger::NoteRange { low, high, channel }
+        }
+        "CC" => {
+            let value_min = reader::opt_u7(doc, &t, "value_min")?;
+            let value_max = reader::opt_u7(doc, &t, "value_max")?;
+            check_order(doc, &t, "value_min", value_min, "value_max", value_max)?;
+            Trigger::CC {
+                cc: reader::u7(doc, t.require(doc, "cc")?, "`cc`")?,
+                value_min,
+                value_max,
+                channel,
+            }
+        }
+        "EncoderTurn" => Trigger::EncoderTurn {
+            cc: reader::u7(doc, t.require(doc, "cc")?, "`cc`")?,
+            direction: t
+                .get("direction")
+                .map(|v| parse_direction(doc, v))
+                .transpose()?,
+            encoding: t
+                .get("encoding")
+                .map(|v| parse_encoding(doc, v))
+                .transpose()?
+                .unwrap_or_default(),
+            channel,
+        },
+        "PitchBend" => {
+            let bend = |key: &str| -> Result<Option<u16>> {
+                t.get(key)
+                    .map(|v| {
+                        reader::int_in(doc, v, &format!("`{key}`"), 0, 16383, "centre is 8192")
+                            .map(|n| n as u16)
+                    })
+                    .transpose()
+            };
+            let (value_min, value_max) = (bend("value_min")?, bend("value_max")?);
+            check_order(doc, &t, "value_min", value_min, "value_max", value_max)?;
+            Trigger::PitchBend {
+                value_min,
+                value_max,
+                channel,
+            }
+        }
+        "Aftertouch" => Trigger::Aftertouch {
+            pressure_min: reader::opt_u7(doc, &t, "pressure_min")?,
+            channel,
+        },
+        "ProgramChange" => Trigger::ProgramChange {
+            program: reader::opt_u7(doc, &t, "program")?,
+            channel,
+        },
+        "LongPress" => Trigger::LongPress {
+            note: note()?,
+            duration: ms(&["duration_ms", "min_duration_ms"], timing.hold)?,
+            channel,
+        },
+        "DoubleTap" => Trigger::DoubleTap {
+            note: note()?,
+            timeout: ms(&["timeout_ms", "max_interval_ms"], timing.double_tap)?,
+            channel,
+        },
+        "NoteChord" => Trigger::NoteChord {
+            notes: chord_notes(doc, t.require(doc, "notes")?)?,
+            timeout: ms(&["timeout_ms", "max_interval_ms"], timing.chord)?,
+            channel,
+        },
+        _ => unreachable!("every name in KINDS is handled"),
+    })
+}
+
+/// Explains the channel convention in range errors.
+pub(crate) const CHANNEL_HINT: &str = "channels are 0-based: 0 is MIDI channel 1, 15 is channel 16";
+
+/// The fields each kind takes, besides `channel` (aliases included).
+fn fields_of(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "Note" => &["note", "velocity_min", "velocity_max"],
+        "NoteOff" => &["note"],
+        "VelocityRange" => &[
+            "note",
+            "min",
+            "max",
+            "min_velocity",
+            "max_velocity",
+            "velocity_min",
+            "velocity_max",
+            "soft_max",
+            "medium_max",
+            "level",
+            "ranges",
+        ],
+        "NoteRange" => &["low", "high"],
+        "CC" => &["cc", "value_min", "value_max"],
+        "EncoderTurn" => &["cc", "direction", "encoding"],
+        "PitchBend" => &["value_min", "value_max"],
+        "Aftertouch" => &["pressure_min"],
+        "ProgramChange" => &["program"],
+        "LongPress" => &["note", "duration_ms", "min_duration_ms"],
+        "DoubleTap" => &["note", "timeout_ms", "max_interval_ms"],
+        "NoteChord" => &["notes", "timeout_ms", "max_interval_ms"],
+        _ => &[],
+    }
+}
+
+/// Fails when both bounds are given and `min > max`.
+fn check_order<T: PartialOrd + std::fmt::Display>(
+    doc: &Doc<'_>,
+    t: &Table<'_, '_>,
+    min_key: &str,
+    min: Option<T>,
+    max_key: &str,
+    max: Option<T>,
+) -> Result<()> {
+    match (min, max) {
+        (Some(lo), Some(hi)) if lo > hi => Err(doc.error(
+            t.get(min_key).map_or(t.span.clone(), |v| v.span()),
+            format!("`{min_key}` ({lo}) is greater than `{max_key}` ({hi})"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The velocity window of a VelocityRange trigger, from any of its three forms:
+/// `min`/`max` (or `min_velocity`/`max_velocity`, `velocity_min`/`velocity_max`),
+/// Conductor's bands (`soft_max`, `medium_max`, `level`), or `ranges = [{ min, max }]`.
+fn velocity_window(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<(u8, u8)> {
+    let min = t.get_alias(doc, &["min", "min_velocity", "velocity_min"])?;
+    let max = t.get_alias(doc, &["max", "max_velocity", "velocity_max"])?;
+    let level = t.get("level");
+    let bands = t.get("soft_max").is_some() || t.get("medium_max").is_some();
+    let ranges = t.get("ranges");
+
+    let forms = [
+        min.is_some() || max.is_some(),
+        level.is_some() || bands,
+        ranges.is_some(),
+    ];
+    if forms.iter().filter(|f| **f).count() > 1 {
+        return Err(doc.error(
+            t.span.clone(),
+            "VelocityRange takes one form: `min_velocity`/`max_velocity`, or `level` with \
+             optional `soft_max`/`medium_max`, or `ranges`; this one mixes them",
+        ));
+    }
+
+    if let Some(ranges) = ranges {
+        let items = reader::array(doc, ranges, "`ranges`")?;
+        let [one] = items else {
+            return Err(doc.error(
+                ranges.span(),
+                format!(
+                    "`ranges` holds {} windows; a trigger takes exactly one — write one \
+                     mapping per window",
+                    items.len()
+                ),
+            ));
+        };
+        let r = Table::of(doc, one, "the velocity window")?;
+        r.allow_only(doc, &["min", "max"])?;
+        let lo = reader::u7(doc, r.require(doc, "min")?, "`min`")?;
+        let hi = reader::u7(doc, r.require(doc, "max")?, "`max`")?;
+        check_order(doc, &r, "min", Some(lo), "max", Some(hi))?;
+        return Ok((lo, hi));
+    }
+
+    if level.is_some() || bands {
+        let soft_max = reader::opt_u7(doc, t, "soft_max")?.unwrap_or(40);
+        let medium_max = reader::opt_u7(doc, t, "medium_max")?.unwrap_or(80);
+        if !(soft_max < medium_max && medium_max < 127) {
+            return Err(doc.error(
+                t.get("soft_max")
+                    .or(t.get("medium_max"))
+                    .map_or(t.span.clone(), |v| v.span()),
+                format!(
+                    "velocity bands need soft_max < medium_max < 127, got soft_max = \
+                     {soft_max} and medium_max = {medium_max}"
+                ),
+            ));
+        }
+        let Some(level) = level else {
+            return Err(doc.error(
+                t.span.clone(),
+                "a VelocityRange with `soft_max`/`medium_max` needs `level = \"soft\"`, \
+                 `\"medium\"` or `\"hard\"` to say which band fires it",
+            ));
+        };
+        let name = reader::string(doc, level, "`level`")?;
+        return match name.to_ascii_lowercase().as_str() {
+            "soft" => Ok((0, soft_max)),
+            "medium" => Ok((soft_max + 1, medium_max)),
+            "hard" => Ok((medium_max + 1, 127)),
+            _ => Err(doc.error(
+                level.span(),
+                format!("unknown velocity level \"{name}\" (valid: soft, medium, hard)"),
+            )),
+        };
+    }
+
+    if min.is_none() && max.is_none() {
+        return Err(doc.error(
+            t.span.clone(),
+            "a VelocityRange needs a window: `min_velocity` and/or `max_velocity` \
+             (e.g. `min_velocity = 81, max_velocity = 127`), or `level = \"hard\"`",
+        ));
+    }
+    let lo = min
+        .map(|v| reader::u7(doc, v, "the minimum velocity"))
+        .transpose()?;
+    let hi = max
+        .map(|v| reader::u7(doc, v, "the maximum velocity"))
+        .transpose()?;
+    let (lo, hi) = (lo.unwrap_or(0), hi.unwrap_or(127));
+    if lo > hi {
+        return Err(doc.error(
+            min.map_or(t.span.clone(), |v| v.span()),
+            format!("the minimum velocity ({lo}) is greater than the maximum ({hi})"),
+        ));
+    }
+    Ok((lo, hi))
+}
+
+fn parse_direction(doc: &Doc<'_>, v: &Value<'_>) -> Result<EncoderDirection> {
+    let name = reader::string(doc, v, "`direction`")?;
+    match name.to_ascii_lowercase().as_str() {
+        "clockwise" | "cw" | "up" => Ok(EncoderDirection::Clockwise),
+        "counterclockwise" | "counter_clockwise" | "anticlockwise" | "ccw" | "down" => {
+            Ok(EncoderDirection::CounterClockwise)
+        }
+        _ => Err(doc.error(
+            v.span(),
+            format!(
+                "unknown direction \"{name}\" (valid: \"Clockwise\" / \"cw\" / \"up\", \
+                 \"CounterClockwise\" / \"ccw\" / \"down\"; leave it out for both)"
+            ),
+        )),
+    }
+}
+
+fn parse_encoding(doc: &Doc<'_>, v: &Value<'_>) -> Result<EncoderEncoding> {
+    let name = reader::string(doc, v, "`encoding`")?;
+    match name.to_ascii_lowercase().replace('-', "_").as_str() {
+        "twos_complement" | "relative" => Ok(EncoderEncoding::TwosComplement),
+        "binary_offset" | "offset" => Ok(EncoderEncoding::BinaryOffset),
+        "sign_magnitude" | "signed_bit" => Ok(EncoderEncoding::SignMagnitude),
+        _ => Err(doc.error(
+            v.span(),
+            format!(
+                "unknown encoder encoding \"{name}\" (valid: \"twos_complement\" \
+                 (1..63 clockwise, 65..127 counter-clockwise), \"binary_offset\" (64 ± n), \
+                 \"sign_magnitude\")"
+            ),
+        )),
+    }
+}
+
+fn chord_notes(doc: &Doc<'_>, v: &Value<'_>) -> Result<Vec<u8>> {
+    let items = reader::array(doc, v, "`notes`")?;
+    let mut notes: Vec<u8> = Vec::with_capacity(items.len());
+    for item in items {
+        let n = reader::u7(doc, item, "each chord note")?;
+        if notes.contains(&n) {
+            return Err(doc.error(item.span(), format!("note {n} appears twice in the chord")));
+        }
+        notes.push(n);
+    }
+    if notes.len() < 2 {
+        return Err(doc.error(
+            v.span(),
+            "a NoteChord needs at least two notes, e.g. `notes = [60, 64, 67]` \
+             (for one note use a Note trigger)",
+        ));
+    }
+    Ok(notes)
 }

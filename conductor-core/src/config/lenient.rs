@@ -1,0 +1,232 @@
+//! The one leniency of the config reader: JSON-style `"key": value` inside inline tables.
+//!
+//! The plugin guide prints `params = { "message": "Hello from MIDI!" }`, which TOML
+//! rejects. Before parsing, each such `:` is replaced by `=` — one byte for one byte, so
+//! every position in the rewritten text still matches the original — and a warning
+//! names the line and shows the canonical form. Colons anywhere else (top-level keys,
+//! inside strings, date-times, comments) are left alone, so TOML's own error reports
+//! them.
+
+use toml_parser::lexer::{Token, TokenKind};
+use toml_parser::Source;
+
+use super::warning::ConfigWarning;
+
+/// Rewrites JSON-style colons in inline tables to `=`, returning the text to parse and
+/// one warning per rewrite.
+pub(crate) fn rewrite_json_colons(text: &str) -> (String, Vec<ConfigWarning>) {
+    let mut out = text.to_string();
+    let mut warnings = Vec::new();
+    // Each pass fixes the first colon and lexes again, because a colon glued to the
+    // text after it (`"a":"b"`) lexes differently once it is a `=`.
+    while let Some(found) = find_json_colon(&out) {
+        out.replace_range(found.colon..found.colon + 1, "=");
+        let line = 1 + out[..found.colon].matches('\n').count();
+        let key = out[found.key_start..found.colon].trim_end();
+        let value = value_after(&out[found.colon + 1..]);
+        warnings.push(ConfigWarning {
+            line,
+            message: format!(
+                "`{key}: ...` is JSON, not TOML; read as `{key} = {value}` \
+                 (write it that way, with `=`)"
+            ),
+        });
+    }
+    (out, warnings)
+}
+
+/// A JSON-style colon: its byte offset and where its key starts.
+struct JsonColon {
+    colon: usize,
+    key_start: usize,
+}
+
+/// Where the lexer is inside an inline table.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum InTable {
+    /// At the start, or after a comma: a key comes next.
+    ExpectKey,
+    /// Inside a (possibly dotted) key; `key_start` is its first byte.
+    InKey { key_start: usize },
+    /// After the `=`: the value, up to the next comma or `}`.
+    InValue,
+}
+
+/// What encloses the current token.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Frame {
+    Table(InTable),
+    Array,
+}
+
+/// Where the lexer is on a top-level line (outside any bracket).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum TopLine {
+    Key,
+    Header,
+    Value,
+}
+
+fn find_json_colon(text: &str) -> Option<JsonColon> {
+    let source = Source::new(text);
+    let tokens: Vec<Token> = source.lex().into_vec();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut top = TopLine::Key;
+    for token in &tokens {
+        let kind = token.kind();
+        let span = token.span();
+        let raw = &text[span.start()..span.end()];
+        if matches!(kind, TokenKind::Whitespace | TokenKind::Comment) {
+            continue;
+        }
+        let Some(frame) = stack.last_mut() else {
+            match (top, kind) {
+                (_, TokenKind::Newline) => top = TopLine::Key,
+                (TopLine::Key, TokenKind::LeftSquareBracket) => top = TopLine::Header,
+                (TopLine::Key, TokenKind::Equals) => top = TopLine::Value,
+                (TopLine::Value, TokenKind::LeftCurlyBracket) => {
+                    stack.push(Frame::Table(InTable::ExpectKey))
+                }
+                (TopLine::Value, TokenKind::LeftSquareBracket) => stack.push(Frame::Array),
+                _ => {}
+            }
+            continue;
+        };
+        match frame {
+            Frame::Array => match kind {
+                TokenKind::LeftCurlyBracket => stack.push(Frame::Table(InTable::ExpectKey)),
+                TokenKind::LeftSquareBracket => stack.push(Frame::Array),
+                TokenKind::RightSquareBracket => {
+                    stack.pop();
+                }
+                _ => {}
+            },
+            Frame::Table(state) => match (*state, kind) {
+                (_, TokenKind::Newline) => {}
+                (InTable::ExpectKey, TokenKind::RightCurlyBracket)
+                | (InTable::InValue, TokenKind::RightCurlyBracket) => {
+                    stack.pop();
+                }
+                (
+                    InTable::ExpectKey,
+                    TokenKind::BasicString | TokenKind::LiteralString | TokenKind::Atom,
+                ) => {
+                    if kind == TokenKind::Atom {
+                        // A bare key with the colon glued on: `message: "x"`.
+                        if let Some(at) = raw.find(':') {
+                            let key = &raw[..at];
+                            if !key.is_empty() && key.bytes().all(is_bare_key_byte) {
+                                let colon = span.start() + at;
+                                return Some(JsonColon {
+                                    colon,
+                                    key_start: span.start(),
+                                });
+                            }
+                        }
+                    }
+                    *state = InTable::InKey {
+                        key_start: span.start(),
+                    };
+                }
+                (InTable::InKey { .. }, TokenKind::Dot) => {}
+                (InTable::InKey { .. }, TokenKind::BasicString | TokenKind::LiteralString) => {}
+                (InTable::InKey { key_start }, TokenKind::Atom) if raw.starts_with(':') => {
+                    return Some(JsonColon {
+                        colon: span.start(),
+                        key_start,
+                    });
+                }
+                (InTable::InKey { .. }, TokenKind::Atom) => {}
+                (InTable::InKey { .. }, TokenKind::Equals) => *state = InTable::InValue,
+                (InTable::InValue, TokenKind::Comma) => *state = InTable::ExpectKey,
+                (InTable::InValue, TokenKind::LeftCurlyBracket) => {
+                    stack.push(Frame::Table(InTable::ExpectKey))
+                }
+                (InTable::InValue, TokenKind::LeftSquareBracket) => stack.push(Frame::Array),
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+fn is_bare_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// The value at the start of `tail` as written: up to the next comma, closing bracket,
+/// newline or comment at its own nesting depth; only its first line if it spans several.
+fn value_after(tail: &str) -> String {
+    let mut depth = 0usize;
+    let mut end = tail.len();
+    for token in Source::new(tail).lex() {
+        let span = token.span();
+        match token.kind() {
+            TokenKind::LeftCurlyBracket | TokenKind::LeftSquareBracket => depth += 1,
+            TokenKind::RightCurlyBracket | TokenKind::RightSquareBracket if depth > 0 => depth -= 1,
+            TokenKind::RightCurlyBracket
+            | TokenKind::RightSquareBracket
+            | TokenKind::Comma
+            | TokenKind::Newline
+            | TokenKind::Comment
+                if depth == 0 =>
+            {
+                end = span.start();
+                break;
+            }
+            TokenKind::Newline => {
+                end = span.start();
+                return format!("{} ...", tail[..end].trim());
+            }
+            _ => {}
+        }
+    }
+    tail[..end].trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rewrite_json_colons;
+
+    fn rewrite(text: &str) -> (String, Vec<(usize, String)>) {
+        let (out, warnings) = rewrite_json_colons(text);
+        (
+            out,
+            warnings.into_iter().map(|w| (w.line, w.message)).collect(),
+        )
+    }
+
+    #[test]
+    fn colon_in_a_multi_line_inline_table_becomes_equals() {
+        let text = "a = { b = {\n\"message\": \"Hello from MIDI!\"\n}}\n";
+        let (out, warnings) = rewrite(text);
+        assert_eq!(out, text.replacen("\":", "\"=", 1));
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].0, 2);
+        assert!(warnings[0]
+            .1
+            .contains("`\"message\" = \"Hello from MIDI!\"`"));
+    }
+
+    #[test]
+    fn glued_and_bare_key_colons_are_rewritten_too() {
+        let (out, warnings) = rewrite("p = { \"a\":\"x, y\", b: 2, 'c' : [1, {d: 3}] }");
+        assert_eq!(out, "p = { \"a\"=\"x, y\", b= 2, 'c' = [1, {d= 3}] }");
+        assert_eq!(warnings.len(), 4);
+        assert!(warnings[3].1.contains("`d = 3`"), "{:?}", warnings[3]);
+    }
+
+    #[test]
+    fn colons_in_strings_times_comments_and_top_level_keys_are_left_alone() {
+        for text in [
+            "a = { t = 07:32:00, s = \"x: y\" } # k: v\n",
+            "url = \"http://x\"\n",
+            "key: 1\n",
+            "[t]\nx = [\"a:b\"]\n",
+        ] {
+            let (out, warnings) = rewrite(text);
+            assert_eq!(out, text);
+            assert!(warnings.is_empty(), "{text}: {warnings:?}");
+        }
+    }
+}
