@@ -1,0 +1,233 @@
+//! The trust store: the public keys whose signatures the user accepts.
+//!
+//! It is a TOML file, by default `~/.conductor/trusted_keys.toml`:
+//!
+//! ```toml
+//! [[keys]]
+//! name = "Your Name"
+//! public_key = "<64 hex characters>"
+//! added = 2025-01-31T12:00:00Z
+//! ```
+//!
+//! `conductor-sign trust add|remove|list` edits it; it can also be edited by hand
+//! (`added` is optional).
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use toml::value::Datetime;
+
+use super::PublicKey;
+use crate::{Error, Result};
+
+/// One trusted key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustedKey {
+    /// A name for the key's owner, unique within the store.
+    pub name: String,
+    /// The key.
+    pub public_key: PublicKey,
+    /// When the key was added (UTC), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added: Option<Datetime>,
+}
+
+/// The file's layout.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TrustFile {
+    #[serde(default)]
+    keys: Vec<TrustedKey>,
+}
+
+/// The set of trusted keys, tied to the file it was loaded from.
+///
+/// ```
+/// use conductor_core::plugin::signing::{PrivateKey, TrustStore};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("trusted_keys.toml");
+/// let key = PrivateKey::generate()?.public_key();
+///
+/// let mut store = TrustStore::load(&path)?; // a missing file is an empty store
+/// store.add(key, "Alice")?;
+/// store.save()?;
+/// assert!(TrustStore::load(&path)?.is_trusted(&key));
+/// # Ok::<(), conductor_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    path: PathBuf,
+    keys: Vec<TrustedKey>,
+}
+
+impl TrustStore {
+    /// The default location, `~/.conductor/trusted_keys.toml`, or `None` when the home
+    /// folder is unknown.
+    pub fn default_path() -> Option<PathBuf> {
+        dirs::home_dir().map(|home| home.join(".conductor").join("trusted_keys.toml"))
+    }
+
+    /// An empty store backed by no file (nothing is trusted).
+    pub fn empty() -> Self {
+        Self {
+            path: PathBuf::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    /// Loads the store at [`TrustStore::default_path`].
+    pub fn load_default() -> Result<Self> {
+        let path = Self::default_path().ok_or_else(|| {
+            Error::InvalidArgument(
+                "cannot find the home folder for ~/.conductor/trusted_keys.toml; give the \
+                 trust store's path explicitly"
+                    .into(),
+            )
+        })?;
+        Self::load(path)
+    }
+
+    /// Loads the store at `path`. A missing file is an empty store (saved on
+    /// [`TrustStore::save`]); a malformed one is an [`Error::Config`] with its position.
+    pub fn load(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let file: TrustFile = toml::from_str(&text).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(span) => line_column(&text, span.start),
+                None => (None, None),
+            };
+            Error::Config {
+                path: Some(path.clone()),
+                line,
+                column,
+                message: format!(
+                    "the trust store is malformed: {} (each entry is [[keys]] with `name` and \
+                     `public_key`)",
+                    e.message()
+                ),
+            }
+        })?;
+        Ok(TrustStore {
+            path,
+            keys: file.keys,
+        })
+    }
+
+    /// The file this store was loaded from and saves to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The trusted keys, in the order they were added.
+    pub fn list(&self) -> &[TrustedKey] {
+        &self.keys
+    }
+
+    /// Whether `key` is trusted.
+    pub fn is_trusted(&self, key: &PublicKey) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The entry for `key`, if it is trusted.
+    pub fn get(&self, key: &PublicKey) -> Option<&TrustedKey> {
+        self.keys.iter().find(|k| k.public_key == *key)
+    }
+
+    /// Trusts `key` under `name` (in memory; call [`TrustStore::save`] to keep it).
+    ///
+    /// Adding a key that is already trusted under the same name changes nothing. A key
+    /// trusted under another name, or a name already used by another key, is refused, so
+    /// that names stay unique for [`TrustStore::remove`].
+    pub fn add(&mut self, key: PublicKey, name: &str) -> Result<&TrustedKey> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a trusted key needs a name (pass --name NAME)".into(),
+            ));
+        }
+        if let Some(i) = self.keys.iter().position(|k| k.public_key == key) {
+            if self.keys[i].name == name {
+                return Ok(&self.keys[i]);
+            }
+            return Err(Error::InvalidArgument(format!(
+                "key {key} is already trusted as \"{}\"; remove it first to rename it",
+                self.keys[i].name
+            )));
+        }
+        if let Some(other) = self.keys.iter().find(|k| k.name == name) {
+            return Err(Error::InvalidArgument(format!(
+                "the name \"{name}\" is already used for key {}; choose another name",
+                other.public_key
+            )));
+        }
+        let added = humantime::format_rfc3339_seconds(SystemTime::now())
+            .to_string()
+            .parse()
+            .ok();
+        self.keys.push(TrustedKey {
+            name: name.to_string(),
+            public_key: key,
+            added,
+        });
+        Ok(self.keys.last().expect("just pushed"))
+    }
+
+    /// Stops trusting the key whose name or hex public key is `name_or_key` (in memory;
+    /// call [`TrustStore::save`] to keep it). Returns the removed entry.
+    pub fn remove(&mut self, name_or_key: &str) -> Result<TrustedKey> {
+        let wanted = name_or_key.trim();
+        let as_key = wanted.parse::<PublicKey>().ok();
+        let position =
+            self.keys.iter().position(|k| k.name == wanted).or_else(|| {
+                as_key.and_then(|key| self.keys.iter().position(|k| k.public_key == key))
+            });
+        match position {
+            Some(i) => Ok(self.keys.remove(i)),
+            None => Err(Error::InvalidArgument(format!(
+                "no trusted key is named \"{wanted}\" or has that public key in {} (see \
+                 `conductor-sign trust list`)",
+                self.path.display()
+            ))),
+        }
+    }
+
+    /// Writes the store to its file atomically (a temporary file in the same folder,
+    /// then a rename), creating the folder if needed.
+    pub fn save(&self) -> Result<()> {
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let body = toml::to_string(&TrustFile {
+            keys: self.keys.clone(),
+        })
+        .map_err(|e| Error::InvalidArgument(format!("cannot write the trust store: {e}")))?;
+        let text = format!(
+            "# Public keys whose plugin signatures Conductor trusts.\n\
+             # Manage with `conductor-sign trust add|remove|list`.\n\n{body}"
+        );
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+        temp.write_all(text.as_bytes())
+            .and_then(|()| temp.as_file().sync_all())
+            .map_err(|e| Error::io(temp.path(), e))?;
+        temp.persist(&self.path)
+            .map_err(|e| Error::io(&self.path, e.error))?;
+        Ok(())
+    }
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (Option<usize>, Option<usize>) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (Some(line), Some(column))
+}
