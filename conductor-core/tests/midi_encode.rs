@@ -38,8 +38,8 @@ fn encode_writes_full_status_bytes() {
             0xF7,
             0xF8,
             0xF2,
-            300 & 0x7F,
-            300 >> 7
+            (300 & 0x7F) as u8,
+            (300 >> 7) as u8
         ]
     );
 }
