@@ -38,6 +38,7 @@ impl Recorder {
                     };
                     log.lock().unwrap().push((who, r.message.to_string()));
                 }),
+                trust_store: None,
             },
             callbacks: EngineCallbacks {
                 on_action: Some(Arc::new(move |e: &HostActionEvent| {
@@ -476,8 +477,11 @@ fn push_drops_and_counts_when_the_queue_is_full() {
     let gate2 = gate.clone();
     let seen = Arc::new(Mutex::new(0u32));
     let seen2 = seen.clone();
+    let entered = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let entered2 = entered.clone();
     options.callbacks.on_action = Some(Arc::new(move |_e: &HostActionEvent| {
         // The first action blocks the engine thread until the test opens the gate.
+        entered2.store(true, std::sync::atomic::Ordering::SeqCst);
         drop(gate2.lock().unwrap());
         *seen2.lock().unwrap() += 1;
     }));
@@ -489,16 +493,10 @@ fn push_drops_and_counts_when_the_queue_is_full() {
     )
     .unwrap();
     assert!(e.push(&[NOTE_ON, 1, 1], 0));
-    // Wait until the engine thread has taken the first event and is blocked in it.
-    while !e.wait_idle(Duration::from_millis(1)) && *seen.lock().unwrap() == 0 {
-        if e.dropped() > 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-        // The queue is empty once the first event was popped.
-        break;
+    // Wait until the engine thread has taken the first event and blocks inside it.
+    while !entered.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(1));
     }
-    std::thread::sleep(Duration::from_millis(50));
     let accepted = (0..20).filter(|i| e.push(&[NOTE_ON, 1, 1], *i)).count();
     assert_eq!(accepted, 8, "capacity 8 while the engine thread is blocked");
     assert_eq!(e.dropped(), 12);

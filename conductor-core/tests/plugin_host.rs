@@ -55,6 +55,7 @@ fn fixture() -> Fixture {
             };
             sink.0.lock().unwrap().push((who, r.message.to_string()));
         }),
+        trust_store: None,
     })
     .unwrap();
     Fixture {

@@ -132,8 +132,8 @@ fn run_leaf(
                 Some(cb) => cb(&event),
                 None => log::host(
                     env.log,
-                    LogLevel::Info,
-                    &format!("host action {}", event.to_json()),
+                    LogLevel::Debug,
+                    &format!("host action {} (no handler registered)", event.to_json()),
                 ),
             }
             (None, Ok(()))

@@ -31,6 +31,7 @@ use crate::config::Config;
 use crate::log::{self, LogLevel};
 use crate::mapping::{MappingId, MappingTable};
 use crate::midi::{MidiMessage, MidiParser};
+use crate::plugin::signing::SignaturePolicy;
 use crate::plugin::{Capability, HostConfig, Plugin, PluginHost};
 use crate::{Error, Result};
 use plugins::PluginSet;
@@ -53,6 +54,8 @@ pub struct EngineOptions {
     pub queue_capacity: Option<usize>,
     /// The name reported as `port` in trigger contexts.
     pub port_name: Option<String>,
+    /// Overrides the config's `signature_policy` (the CLI's `--signature-policy`).
+    pub signature_policy: Option<SignaturePolicy>,
 }
 
 impl std::fmt::Debug for EngineOptions {

@@ -96,19 +96,29 @@ fn load_one(
         )
     })?;
     let sha256: [u8; 32] = Sha256::digest(&wasm).into();
-    let options_key = format!("{settings:?}|{grants:?}");
+    let options_key = format!("{settings:?}|{grants:?}|{:?}", options.signature_policy);
     if let Some(old) = previous.plugins.remove(path) {
         if old.sha256 == sha256 && old.options_key == options_key {
             return Ok(old);
         }
     }
+    let signature_policy = options.signature_policy.unwrap_or_else(|| {
+        config
+            .plugins
+            .defaults
+            .signature_policy
+            .name()
+            .parse()
+            .unwrap_or_default()
+    });
     let plugin_options = |grants: Grants| PluginOptions {
         limits: limits_of(&settings),
         grants,
         data_dir: None,
         name: Some(name.clone()),
+        signature_policy,
     };
-    let plugin = match host.load_bytes(&name, &wasm, plugin_options(grants)) {
+    let plugin = match host.load_file_bytes(path, &wasm, plugin_options(grants)) {
         Err(Error::CapabilityDenied { .. }) if options.callbacks.approve.is_some() => {
             let approve = options.callbacks.approve.as_ref().expect("checked");
             let declared = host.inspect(path)?.capabilities;
@@ -122,7 +132,7 @@ fn load_one(
                     grants = grants.with(cap);
                 }
             }
-            host.load_bytes(&name, &wasm, plugin_options(grants))?
+            host.load_file_bytes(path, &wasm, plugin_options(grants))?
         }
         other => other?,
     };

@@ -14,6 +14,7 @@ use super::instance::{Plugin, StoreState};
 use super::module_cache::{default_cache_dir, ModuleCache, ModuleSource};
 use super::module_check::{check_exports, check_imports, describe_non_wasm};
 use super::sandbox::default_data_root;
+use super::signing::{SignaturePolicy, TrustStore};
 use super::{CapabilitySet, Grants, Limits};
 use crate::log::{default_sink, SharedLogSink};
 use crate::{Error, Result};
@@ -32,6 +33,10 @@ pub struct HostConfig {
     pub data_root: Option<PathBuf>,
     /// Where host and plugin log lines go. Default: stderr.
     pub log_sink: SharedLogSink,
+    /// The trust store consulted for signed plugins. Default:
+    /// `~/.conductor/trusted_keys.toml` ([`TrustStore::default_path`]); read at each
+    /// load, so keys added with `conductor-sign trust add` apply at once.
+    pub trust_store: Option<PathBuf>,
 }
 
 impl Default for HostConfig {
@@ -40,6 +45,7 @@ impl Default for HostConfig {
             cache_dir: default_cache_dir(),
             data_root: default_data_root(),
             log_sink: default_sink(),
+            trust_store: TrustStore::default_path(),
         }
     }
 }
@@ -49,6 +55,7 @@ impl std::fmt::Debug for HostConfig {
         f.debug_struct("HostConfig")
             .field("cache_dir", &self.cache_dir)
             .field("data_root", &self.data_root)
+            .field("trust_store", &self.trust_store)
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +72,9 @@ pub struct PluginOptions {
     pub data_dir: Option<PathBuf>,
     /// The name used in log lines and errors. Default: the file stem.
     pub name: Option<String>,
+    /// What to do with unsigned plugins and untrusted keys. A present but invalid
+    /// signature refuses the load under every policy.
+    pub signature_policy: SignaturePolicy,
 }
 
 /// What [`PluginHost::inspect`] finds out about a plugin without running `init`.
@@ -147,10 +157,25 @@ impl PluginHost {
         let path = path.as_ref();
         let name = options.name.clone().unwrap_or_else(|| plugin_name(path));
         let wasm = read_wasm(path, &name)?;
-        self.load_bytes_named(name, &wasm, Some(path.to_path_buf()), options)
+        self.load_file_bytes(path, &wasm, options)
+    }
+
+    /// Loads a plugin whose file `path` was already read into `wasm` (the signature is
+    /// looked for beside `path`).
+    pub fn load_file_bytes(
+        &self,
+        path: impl AsRef<Path>,
+        wasm: &[u8],
+        options: PluginOptions,
+    ) -> Result<Plugin> {
+        let path = path.as_ref();
+        let name = options.name.clone().unwrap_or_else(|| plugin_name(path));
+        self.load_bytes_named(name, wasm, Some(path.to_path_buf()), options)
     }
 
     /// Loads a plugin from bytes already in memory. `name` appears in logs and errors.
+    /// There is no file, so no signature: under [`SignaturePolicy::Require`] the load
+    /// is refused.
     pub fn load_bytes(&self, name: &str, wasm: &[u8], options: PluginOptions) -> Result<Plugin> {
         self.load_bytes_named(name.to_string(), wasm, None, options)
     }
@@ -163,7 +188,7 @@ impl PluginHost {
         options: PluginOptions,
     ) -> Result<Plugin> {
         let (module, sha256, _) = self.compile(&name, wasm)?;
-        Plugin::load(self.clone(), name, path, module, sha256, options)
+        Plugin::load(self.clone(), name, path, wasm, module, sha256, options)
     }
 
     /// Compiles (or fetches from the cache) and checks a module.
@@ -196,6 +221,14 @@ impl PluginHost {
         let name = plugin_name(path);
         let wasm = read_wasm(path, &name)?;
         Ok(self.compile(&name, &wasm)?.2)
+    }
+
+    /// Loads the trust store named in the config (an empty one when there is none).
+    pub fn trust_store(&self) -> Result<TrustStore> {
+        match &self.inner.config.trust_store {
+            Some(path) => TrustStore::load(path.clone()),
+            None => Ok(TrustStore::empty()),
+        }
     }
 
     /// Forgets modules compiled in this process, so the next load reads the disk

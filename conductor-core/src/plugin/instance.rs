@@ -12,6 +12,7 @@ use super::host::{PluginHost, PluginOptions, EPOCH_TICK};
 use super::limits::MemoryLimiter;
 use super::output::{PluginOutput, Stream};
 use super::sandbox::{plugin_data_dir, wasi_context};
+use super::signing::{check_plugin, SignaturePolicy, SignatureStatus};
 use super::{Capability, CapabilitySet, Grants, Limits};
 use crate::log::{self, LogLevel};
 use crate::{Error, Result};
@@ -51,6 +52,7 @@ pub struct Plugin {
     limits: Limits,
     grants: Grants,
     data_dir: Option<PathBuf>,
+    signature: SignatureStatus,
     stdout: PluginOutput,
     stderr: PluginOutput,
     live: Option<Live>,
@@ -67,6 +69,7 @@ impl Plugin {
         host: PluginHost,
         name: String,
         path: Option<PathBuf>,
+        wasm: &[u8],
         module: Module,
         sha256: [u8; 32],
         options: PluginOptions,
@@ -105,18 +108,20 @@ impl Plugin {
             limits: options.limits,
             grants: options.grants,
             data_dir,
+            signature: SignatureStatus::Unsigned,
             live: None,
-            shut_down: false,
+            // Until `init` has run there is nothing to shut down.
+            shut_down: true,
         };
         let mut live = plugin.instantiate()?;
         plugin.declared = plugin.read_capabilities(&mut live)?;
+        plugin.signature = plugin.check_signature(wasm, options.signature_policy)?;
         let missing = plugin.grants.missing(plugin.declared);
         if !missing.is_empty() {
-            // Never initialised, so never shut down.
-            plugin.shut_down = true;
             return Err(capability_denied(&plugin.name, missing));
         }
         plugin.init(&mut live)?;
+        plugin.shut_down = false;
         plugin.live = Some(live);
         Ok(plugin)
     }
@@ -139,6 +144,7 @@ impl Plugin {
             limits: Limits::default(),
             grants: Grants::none(),
             data_dir: None,
+            signature: SignatureStatus::Unsigned,
             live: None,
             shut_down: true,
         };
@@ -174,6 +180,11 @@ impl Plugin {
     /// Its limits.
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// What the signature check found at load.
+    pub fn signature(&self) -> &SignatureStatus {
+        &self.signature
     }
 
     /// The folder mounted at `/`, when Filesystem is granted.
@@ -384,6 +395,34 @@ impl Plugin {
                 ),
             )
         })
+    }
+
+    /// Runs the signature check for the file this plugin came from, logging the
+    /// policy's warning for unsigned plugins or untrusted keys.
+    fn check_signature(&self, wasm: &[u8], policy: SignaturePolicy) -> Result<SignatureStatus> {
+        let status = match &self.path {
+            Some(path) => {
+                let trust = self.host.trust_store()?;
+                check_plugin(path, wasm, self.declared, policy, &trust)?
+            }
+            None if policy == SignaturePolicy::Require => {
+                return Err(Error::Signature {
+                    plugin: self.name.clone(),
+                    reason: "it was loaded from memory, so it has no signature, and the \
+                             signature policy is `require`"
+                        .into(),
+                })
+            }
+            None => SignatureStatus::Unsigned,
+        };
+        if let Some(warning) = status.warning(policy) {
+            log::host(
+                self.host.log_sink().as_ref(),
+                LogLevel::Warn,
+                &format!("plugin {}: {warning}", self.name),
+            );
+        }
+        Ok(status)
     }
 
     fn init(&self, live: &mut Live) -> Result<()> {

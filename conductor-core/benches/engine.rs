@@ -1,0 +1,104 @@
+//! Engine costs: trigger lookup against 1, 100 and 10,000 mappings, `push`, and
+//! `process` of a note that calls a no-op plugin.
+//!
+//! Run: `cargo bench -p conductor-core --bench engine`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use conductor_core::config::Config;
+use conductor_core::log::LogRecord;
+use conductor_core::mapping::MappingTable;
+use conductor_core::midi::MidiMessage;
+use conductor_core::plugin::HostConfig;
+use conductor_core::{Engine, EngineOptions};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+fn quiet() -> EngineOptions {
+    EngineOptions {
+        host_config: HostConfig {
+            log_sink: Arc::new(|_: &LogRecord<'_>| {}),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// A config with `n` note/CC mappings spread over channels, notes and controllers.
+fn config_with(n: usize) -> Config {
+    let mut toml = String::from("[[modes]]\nname = \"Default\"\n");
+    for i in 0..n {
+        let channel = i % 16;
+        let number = (i / 16) % 128;
+        let trigger = if (i / 2048) % 2 == 0 {
+            format!("{{ Note = {{ note = {number}, channel = {channel} }} }}")
+        } else {
+            format!("{{ CC = {{ cc = {number}, channel = {channel} }} }}")
+        };
+        toml.push_str(&format!(
+            "[[modes.mappings]]\ntrigger = {trigger}\naction = {{ Host = {{ name = \"m{i}\" }} }}\n"
+        ));
+    }
+    Config::from_toml_str(&toml, Path::new(".")).unwrap()
+}
+
+fn lookup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lookup");
+    let msg = MidiMessage::NoteOn {
+        channel: 0,
+        note: 0,
+        velocity: 100,
+    };
+    for n in [1usize, 100, 10_000] {
+        let mut table = MappingTable::new(&config_with(n));
+        let mut fired = Vec::with_capacity(8);
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                fired.clear();
+                table.route(std::hint::black_box(&msg), 0, 0, &mut fired);
+                assert_eq!(fired.len(), 1);
+            })
+        });
+    }
+    group.finish();
+}
+
+fn push(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = quiet();
+    options.queue_capacity = Some(1 << 16);
+    let engine = Engine::from_toml(
+        "[[modes]]\nname = \"D\"\n[[modes.mappings]]\ntrigger = { Note = { note = 1 } }\naction = { Host = { name = \"x\" } }\n",
+        dir.path(),
+        options,
+    )
+    .unwrap();
+    let mut t = 0u64;
+    c.bench_function("push", |b| {
+        b.iter(|| {
+            t += 1;
+            engine.push(std::hint::black_box(&[0x90, 60, 100]), t)
+        })
+    });
+}
+
+fn process(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[[modes]]\nname = \"D\"\n[[modes.mappings]]\ntrigger = {{ Note = {{ note = 60 }} }}\naction = {{ WasmPlugin = {{ path = {:?}, params = {{ message = \"hi\" }} }} }}\n",
+        support::plugin_wasm("noop-plugin").display().to_string()
+    );
+    let engine = Engine::from_toml(&toml, dir.path(), quiet()).unwrap();
+    c.bench_function("process_note_noop_plugin", |b| {
+        b.iter(|| {
+            let fired = engine.process(&[0x90, 60, 100], 0).unwrap();
+            assert_eq!(fired.len(), 1);
+        })
+    });
+}
+
+criterion_group!(benches, lookup, push, process);
+criterion_main!(benches);
