@@ -1,0 +1,111 @@
+//! Conversions between Python values and what the core takes: JSON payloads, MIDI
+//! bytes, capability names and durations.
+
+use std::time::Duration;
+
+use conductor_core::plugin::Capability;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
+
+static JSON_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A plugin payload (params or context): `bytes` and `bytearray` go as they are, `str` as
+/// UTF-8, anything else (a dict, a list, a number) through `json.dumps`. `None` is `{}`.
+pub fn json_payload(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(b"{}".to_vec());
+    };
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(s.to_cow()?.as_bytes().to_vec());
+    }
+    let py = obj.py();
+    let dumps = JSON_DUMPS.import(py, "json", "dumps")?;
+    let text = dumps.call1((obj,)).map_err(|e| {
+        let err = PyTypeError::new_err(format!(
+            "plugin params must be bytes, a str of JSON, or a JSON-serialisable value such \
+             as a dict; {} is not JSON-serialisable",
+            type_name(obj)
+        ));
+        err.set_cause(py, Some(e));
+        err
+    })?;
+    Ok(text.cast::<PyString>()?.to_cow()?.as_bytes().to_vec())
+}
+
+/// Parses JSON text into Python objects with `json.loads`.
+pub fn json_to_py<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    JSON_LOADS.import(py, "json", "loads")?.call1((text,))
+}
+
+/// A serialisable core value as Python objects (through its JSON form).
+pub fn to_py_via_json<'py>(
+    py: Python<'py>,
+    value: &impl serde::Serialize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| PyValueError::new_err(format!("cannot convert to Python: {e}")))?;
+    json_to_py(py, &text)
+}
+
+/// MIDI bytes from `bytes`, `bytearray`, a list or tuple of ints 0-255, or any object
+/// with a `bytes()` method returning such a list (a `mido.Message`).
+pub fn midi_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    let expected = || {
+        PyTypeError::new_err(format!(
+            "a MIDI message must be bytes, a list of ints 0-255 or a mido.Message; got {}",
+            type_name(obj)
+        ))
+    };
+    if obj.cast::<PyString>().is_ok() {
+        return Err(expected());
+    }
+    let list = match obj.getattr_opt("bytes")? {
+        Some(method) if method.is_callable() => method.call0()?,
+        _ => obj.clone(),
+    };
+    list.extract::<Vec<u8>>().map_err(|_| expected())
+}
+
+/// Capability names (`"Filesystem"`) to capabilities; an unknown name is a
+/// `ValueError` listing the valid ones.
+pub fn capabilities(names: &[String]) -> PyResult<Vec<Capability>> {
+    names
+        .iter()
+        .map(|n| {
+            n.parse::<Capability>()
+                .map_err(|e| PyValueError::new_err(e.to_string()))
+        })
+        .collect()
+}
+
+/// Seconds (int or float) to a duration; negative or non-finite values are refused.
+pub fn seconds(what: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{what} must be a positive number of seconds, not {value}"
+        ))
+    })
+}
+
+/// The name of an object's type, for error messages.
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "this object".into())
+}

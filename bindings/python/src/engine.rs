@@ -1,0 +1,392 @@
+//! `conductor.Engine`: MIDI in, mappings matched, actions run.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use conductor_core::config::Config;
+use conductor_core::plugin::HostConfig;
+use conductor_core::{Engine, EngineOptions};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyString, PyTuple};
+
+use crate::callbacks::PythonCallbacks;
+use crate::convert::{capabilities, midi_bytes, seconds};
+use crate::errors::IntoPyResult;
+use crate::fired::PyFired;
+use crate::log_sink::PythonLogSink;
+use crate::reporting::CallbackErrors;
+
+/// The engine. Build it with `Engine.from_file` or `Engine.from_toml`.
+#[pyclass(frozen, module = "conductor._conductor", name = "Engine")]
+pub struct PyEngine {
+    pub(crate) engine: Engine,
+    pub(crate) errors: Arc<CallbackErrors>,
+    /// Zero of the default timestamps.
+    started: Instant,
+    closed: AtomicBool,
+}
+
+/// Everything `from_file` and `from_toml` accept besides the config itself.
+struct Settings {
+    callbacks: PythonCallbacks,
+    on_log: Option<Py<PyAny>>,
+    grants: Vec<String>,
+    plugin_grants: HashMap<String, Vec<String>>,
+    port_name: Option<String>,
+    queue_capacity: Option<usize>,
+    signature_policy: Option<String>,
+    trust_store: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+    data_root: Option<PathBuf>,
+}
+
+impl Settings {
+    fn build(self, py: Python<'_>, load: impl FnOnce(EngineOptions) -> conductor_core::Result<Engine> + Send) -> PyResult<PyEngine> {
+        let errors = Arc::new(CallbackErrors::default());
+        let defaults = HostConfig::default();
+        let mut plugin_grants = HashMap::new();
+        for (name, caps) in &self.plugin_grants {
+            plugin_grants.insert(name.clone(), capabilities(caps)?);
+        }
+        let options = EngineOptions {
+            host_config: HostConfig {
+                cache_dir: self.cache_dir.or(defaults.cache_dir),
+                data_root: self.data_root.or(defaults.data_root),
+                trust_store: self.trust_store.or(defaults.trust_store),
+                log_sink: Arc::new(PythonLogSink {
+                    on_output: None,
+                    on_log: self.on_log,
+                    errors: errors.clone(),
+                }),
+            },
+            host: None,
+            grants: capabilities(&self.grants)?,
+            plugin_grants,
+            callbacks: self.callbacks.into_engine_callbacks(&errors),
+            queue_capacity: self.queue_capacity,
+            port_name: self.port_name,
+            signature_policy: self
+                .signature_policy
+                .map(|p| p.parse())
+                .transpose()
+                .into_py(py)?,
+        };
+        let loaded = py.detach(|| load(options));
+        if loaded.is_err() {
+            // The load error says what went wrong; callback exceptions were logged.
+            errors.take();
+        }
+        let engine = loaded.into_py(py)?;
+        let engine = PyEngine {
+            engine,
+            errors,
+            started: Instant::now(),
+            closed: AtomicBool::new(false),
+        };
+        engine.errors.check()?;
+        Ok(engine)
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    /// Loads the config file at `path` and every plugin it uses.
+    #[staticmethod]
+    #[pyo3(signature = (
+        path, *, on_action = None, on_midi_out = None, on_log = None, approve = None,
+        on_fired = None, grants = Vec::new(), plugin_grants = HashMap::new(),
+        port_name = None, queue_capacity = None, signature_policy = None, trust_store = None,
+        cache_dir = None, data_root = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_file(
+        py: Python<'_>,
+        path: PathBuf,
+        on_action: Option<Py<PyAny>>,
+        on_midi_out: Option<Py<PyAny>>,
+        on_log: Option<Py<PyAny>>,
+        approve: Option<Py<PyAny>>,
+        on_fired: Option<Py<PyAny>>,
+        grants: Vec<String>,
+        plugin_grants: HashMap<String, Vec<String>>,
+        port_name: Option<String>,
+        queue_capacity: Option<usize>,
+        signature_policy: Option<String>,
+        trust_store: Option<PathBuf>,
+        cache_dir: Option<PathBuf>,
+        data_root: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let settings = Settings {
+            callbacks: PythonCallbacks {
+                on_action,
+                on_midi_out,
+                approve,
+                on_fired,
+            },
+            on_log,
+            grants,
+            plugin_grants,
+            port_name,
+            queue_capacity,
+            signature_policy,
+            trust_store,
+            cache_dir,
+            data_root,
+        };
+        settings.build(py, |options| Engine::from_file(&path, options))
+    }
+
+    /// Builds an engine from config text; relative paths resolve against `base_dir`.
+    #[staticmethod]
+    #[pyo3(signature = (
+        text, base_dir = PathBuf::from("."), *, on_action = None, on_midi_out = None,
+        on_log = None, approve = None, on_fired = None, grants = Vec::new(),
+        plugin_grants = HashMap::new(), port_name = None, queue_capacity = None,
+        signature_policy = None, trust_store = None, cache_dir = None, data_root = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_toml(
+        py: Python<'_>,
+        text: String,
+        base_dir: PathBuf,
+        on_action: Option<Py<PyAny>>,
+        on_midi_out: Option<Py<PyAny>>,
+        on_log: Option<Py<PyAny>>,
+        approve: Option<Py<PyAny>>,
+        on_fired: Option<Py<PyAny>>,
+        grants: Vec<String>,
+        plugin_grants: HashMap<String, Vec<String>>,
+        port_name: Option<String>,
+        queue_capacity: Option<usize>,
+        signature_policy: Option<String>,
+        trust_store: Option<PathBuf>,
+        cache_dir: Option<PathBuf>,
+        data_root: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let settings = Settings {
+            callbacks: PythonCallbacks {
+                on_action,
+                on_midi_out,
+                approve,
+                on_fired,
+            },
+            on_log,
+            grants,
+            plugin_grants,
+            port_name,
+            queue_capacity,
+            signature_policy,
+            trust_store,
+            cache_dir,
+            data_root,
+        };
+        settings.build(py, |options| Engine::from_toml(&text, &base_dir, options))
+    }
+
+    /// Runs the mappings `message` fires and returns what fired, with outcomes.
+    #[pyo3(signature = (message, timestamp_us = None))]
+    fn process(
+        &self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+        timestamp_us: Option<u64>,
+    ) -> PyResult<Vec<Py<PyFired>>> {
+        let bytes = midi_bytes(message)?;
+        let ts = self.timestamp(timestamp_us);
+        let fired = py.detach(|| self.engine.process(&bytes, ts)).into_py(py)?;
+        let fired = PyFired::list(py, &fired)?;
+        self.errors.check()?;
+        Ok(fired)
+    }
+
+    /// Queues `message` for the engine thread; never blocks. False when it was dropped.
+    #[pyo3(signature = (message, timestamp_us = None))]
+    fn push(&self, message: &Bound<'_, PyAny>, timestamp_us: Option<u64>) -> PyResult<bool> {
+        let bytes = midi_bytes(message)?;
+        Ok(self.engine.push(&bytes, self.timestamp(timestamp_us)))
+    }
+
+    /// Advances gesture time (long presses fire when held past their duration).
+    #[pyo3(signature = (timestamp_us = None))]
+    fn tick(&self, py: Python<'_>, timestamp_us: Option<u64>) -> PyResult<Vec<Py<PyFired>>> {
+        let ts = self.timestamp(timestamp_us);
+        let fired = py.detach(|| self.engine.tick(ts)).into_py(py)?;
+        let fired = PyFired::list(py, &fired)?;
+        self.errors.check()?;
+        Ok(fired)
+    }
+
+    /// Waits until every pushed message has been handled, or `timeout` seconds pass.
+    #[pyo3(signature = (timeout = 5.0))]
+    fn wait_idle(&self, py: Python<'_>, timeout: f64) -> PyResult<bool> {
+        let timeout = seconds("timeout", timeout)?;
+        let idle = py.detach(|| self.engine.wait_idle(timeout));
+        self.errors.check()?;
+        Ok(idle)
+    }
+
+    /// The active mode's name; assign a name (or an index) to switch modes.
+    #[getter]
+    fn get_mode(&self, py: Python<'_>) -> String {
+        py.detach(|| self.engine.mode_name())
+    }
+
+    #[setter]
+    fn set_mode(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
+        if let Ok(name) = mode.cast::<PyString>() {
+            let name = name.to_cow()?.into_owned();
+            return py.detach(|| self.engine.set_mode(&name)).into_py(py);
+        }
+        if mode.cast::<PyInt>().is_ok() {
+            let index: usize = mode
+                .extract()
+                .map_err(|_| PyValueError::new_err("a mode index cannot be negative"))?;
+            return py.detach(|| self.engine.set_mode_index(index)).into_py(py);
+        }
+        Err(PyTypeError::new_err(
+            "assign a mode's name (str) or index (int) to Engine.mode",
+        ))
+    }
+
+    /// Index of the active mode.
+    #[getter]
+    fn mode_index(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.engine.mode())
+    }
+
+    /// The names of the config's modes, in order.
+    #[getter]
+    fn modes(&self, py: Python<'_>) -> Vec<String> {
+        let config = py.detach(|| self.engine.config());
+        config.modes.iter().map(|m| m.name.clone()).collect()
+    }
+
+    /// The names of the loaded plugins.
+    #[getter]
+    fn plugins(&self, py: Python<'_>) -> Vec<String> {
+        let mut names = py.detach(|| {
+            let mut names = Vec::new();
+            self.engine.for_each_plugin(|p| names.push(p.name().to_string()));
+            names
+        });
+        names.sort();
+        names
+    }
+
+    /// The config file in use, if it came from a file.
+    #[getter]
+    fn config_path(&self, py: Python<'_>) -> Option<PathBuf> {
+        py.detach(|| self.engine.config().path.clone())
+    }
+
+    /// Swaps in a new config: from `path`, from `toml` text, or (with neither) by
+    /// reading the current config file again. On failure the old config keeps running.
+    #[pyo3(signature = (path = None, *, toml = None, base_dir = None))]
+    fn reload(
+        &self,
+        py: Python<'_>,
+        path: Option<PathBuf>,
+        toml: Option<String>,
+        base_dir: Option<PathBuf>,
+    ) -> PyResult<()> {
+        let result = py.detach(|| -> PyResult<conductor_core::Result<()>> {
+            let config = match (path, toml) {
+                (Some(_), Some(_)) => {
+                    return Err(PyValueError::new_err(
+                        "give Engine.reload a path or toml text, not both",
+                    ))
+                }
+                (Some(path), None) => Config::from_file(path),
+                (None, Some(text)) => {
+                    let base = base_dir.unwrap_or_else(|| PathBuf::from("."));
+                    Config::from_toml_str(&text, &base)
+                }
+                (None, None) => match self.engine.config().path.clone() {
+                    Some(path) => Config::from_file(path),
+                    None => {
+                        return Err(PyValueError::new_err(
+                            "this engine's config did not come from a file; give \
+                             Engine.reload a path or toml text",
+                        ))
+                    }
+                },
+            };
+            Ok(config.and_then(|c| self.engine.reload(c)))
+        })?;
+        if result.is_err() {
+            self.errors.take();
+        }
+        result.into_py(py)?;
+        self.errors.check()
+    }
+
+    /// How many pushed messages were dropped (queue full or malformed).
+    #[getter]
+    fn dropped(&self) -> u64 {
+        self.engine.dropped()
+    }
+
+    /// Whether `close()` has been called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Stops the engine thread (after it handles what is queued) and shuts every plugin
+    /// down. Later calls do nothing.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.closed.store(true, Ordering::Release);
+        let result = py.detach(|| self.shutdown());
+        if result.is_err() {
+            self.errors.take();
+        }
+        result.into_py(py)?;
+        self.errors.check()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.close(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let config = py.detach(|| self.engine.config());
+        let source = config
+            .path
+            .as_deref()
+            .map(|p| format!("{:?}", p.display().to_string()))
+            .unwrap_or_else(|| "<toml>".into());
+        format!(
+            "<conductor.Engine {source} modes={} closed={}>",
+            config.modes.len(),
+            self.closed()
+        )
+    }
+}
+
+impl PyEngine {
+    fn timestamp(&self, given: Option<u64>) -> u64 {
+        given.unwrap_or_else(|| self.started.elapsed().as_micros() as u64)
+    }
+
+    /// Shuts the engine down. Call with the GIL released: the engine thread may be
+    /// waiting for it to deliver a callback.
+    fn shutdown(&self) -> conductor_core::Result<()> {
+        self.engine.shutdown()
+    }
+}
+
+impl Drop for PyEngine {
+    fn drop(&mut self) {
+        let engine = &self.engine;
+        Python::try_attach(|py| py.detach(|| drop(engine.shutdown())));
+    }
+}
