@@ -1,0 +1,356 @@
+//! `conductor_engine_options_t`: how an engine is built beyond its config, including
+//! the application's callbacks.
+
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+
+use conductor_core::engine::{
+    ActionCallback, ApprovalCallback, ApprovalRequest, Fired, FiredCallback, HostActionEvent,
+    MidiOutCallback,
+};
+use conductor_core::EngineOptions;
+
+use crate::boundary::{guard, guard_value, handle, handle_mut, optional_text, text, FfiResult};
+use crate::capability::{conductor_capability_t, from_c, to_c};
+use crate::error::conductor_error_t;
+use crate::fired::conductor_fired_t;
+use crate::host::{conductor_host_config_t, conductor_plugin_host_t};
+use crate::log::UserData;
+use crate::status::conductor_status_t;
+use crate::string::to_cstring;
+
+/// Receives a host action: a mapping fired an action the application performs itself
+/// (`Keystroke`, `Launch`, `Shell`, `Host = { name = ... }`...).
+///
+/// * `name`: the action's name (`"Keystroke"`, or the `name` of a `Host` action).
+/// * `json`: one JSON object, `{"action": name, ...the action's fields...,
+///   "context": {...what triggered it...}}`.
+///
+/// Both strings are NUL-terminated UTF-8 borrowed for the duration of the call.
+/// Called on the thread running the mapping: the caller of `conductor_engine_process`
+/// or the engine thread (for `conductor_engine_push`). Must be thread-safe, must not
+/// unwind or `longjmp` out, and must not call back into the same engine.
+pub type conductor_action_callback_t =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, json: *const c_char)>;
+
+/// Receives MIDI bytes to send: one complete message per call, from a `SendMidi`
+/// action or a plugin with the Midi capability. `bytes` is borrowed for the duration
+/// of the call. Threading as for `conductor_action_callback_t`.
+pub type conductor_midi_out_callback_t =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, bytes: *const u8, len: usize)>;
+
+/// Asked while an engine loads its plugins (in `conductor_engine_new_*` and reloads)
+/// when a plugin declares a capability that neither the config nor the options
+/// granted. Return `true` to grant it, `false` to refuse (the plugin then does not
+/// load and the call fails with `CONDUCTOR_ERROR_CAPABILITY_DENIED`).
+///
+/// `plugin` is the plugin's name and `path` its file, NUL-terminated UTF-8 borrowed for
+/// the call. Called on the thread that creates or reloads the engine.
+pub type conductor_approval_callback_t = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        plugin: *const c_char,
+        path: *const c_char,
+        capability: conductor_capability_t,
+    ) -> bool,
+>;
+
+/// Told about each mapping the engine thread fired for events that came in through
+/// `conductor_engine_push` (mappings fired by `conductor_engine_process` are returned
+/// by it instead). `fired` is borrowed for the duration of the call; read it with the
+/// `conductor_fired_*` accessors. Called on the engine thread; must not call back into
+/// the same engine.
+pub type conductor_fired_callback_t =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, fired: *const conductor_fired_t)>;
+
+/// How to build an engine beyond its config: host settings (log callback, cache and
+/// data folders) or a shared plugin host, extra grants, the input queue size, the
+/// port name reported to plugins, and the application's callbacks. Starts empty:
+/// default host settings, no extra grants, no callbacks (host actions and MIDI out are
+/// then logged, and ungranted capabilities refuse the load).
+///
+/// Thread safety: not synchronised; set it up on one thread, then pass it (read-only)
+/// to `conductor_engine_new_*`, which copies it. The callbacks' `user_data` must stay
+/// valid until every engine built with these options is deleted.
+#[derive(Debug, Default)]
+pub struct conductor_engine_options_t {
+    pub(crate) options: EngineOptions,
+}
+
+/// Creates engine options holding the defaults. Free them with
+/// `conductor_engine_options_delete`. Returns `NULL` only if the library failed
+/// internally.
+///
+/// Thread safety: may be called from any thread.
+#[no_mangle]
+pub extern "C" fn conductor_engine_options_new() -> *mut conductor_engine_options_t {
+    guard_value(std::ptr::null_mut(), || {
+        Box::into_raw(Box::new(conductor_engine_options_t::default()))
+    })
+}
+
+/// Frees engine options. `NULL` is ignored. Engines built from them keep their own
+/// copy.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_delete(options: *mut conductor_engine_options_t) {
+    guard_value((), || {
+        if !options.is_null() {
+            // SAFETY: the caller passes options from conductor_engine_options_new, once.
+            drop(unsafe { Box::from_raw(options) });
+        }
+    })
+}
+
+/// Runs `f` on the options behind `options` for the C function `function`.
+unsafe fn with_options(
+    function: &'static str,
+    options: *mut conductor_engine_options_t,
+    error_out: *mut *mut conductor_error_t,
+    f: impl FnOnce(&mut EngineOptions) -> FfiResult<()>,
+) -> conductor_status_t {
+    guard(function, error_out, || {
+        // SAFETY: the caller passes NULL or live options used by no other thread.
+        let options = unsafe { handle_mut(options, "options") }?;
+        f(&mut options.options)
+    })
+}
+
+/// Uses a copy of `config` (log callback, cache and data folders) for the engine's own
+/// plugin host, and forgets any host given with `conductor_engine_options_set_host`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_host_config(
+    options: *mut conductor_engine_options_t,
+    config: *const conductor_host_config_t,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_set_host_config", options, error_out, |o| {
+            o.host_config = handle(config, "config")?.config.clone();
+            o.host = None;
+            Ok(())
+        })
+    }
+}
+
+/// Runs the engine's plugins on an existing `host` (shared, e.g. with standalone
+/// plugins) instead of a host of its own; the host's settings then apply. `host ==
+/// NULL` goes back to an engine-owned host.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_host(
+    options: *mut conductor_engine_options_t,
+    host: *const conductor_plugin_host_t,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: the caller passes NULL or a live host.
+    let host = unsafe { host.as_ref() }.map(|h| h.host.clone());
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_set_host", options, error_out, |o| {
+            o.host = host;
+            Ok(())
+        })
+    }
+}
+
+/// Approves `capability` for every plugin the engine loads (like the command line's
+/// `--grant Filesystem`).
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_grant(
+    options: *mut conductor_engine_options_t,
+    capability: conductor_capability_t,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_grant", options, error_out, |o| {
+            o.grants.push(from_c(capability)?);
+            Ok(())
+        })
+    }
+}
+
+/// Approves `capability` for the plugin called `plugin` (its file name without
+/// `.wasm`; `plugin_len` bytes of UTF-8), like the command line's
+/// `--grant file_logger_plugin=Filesystem`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_grant_plugin(
+    options: *mut conductor_engine_options_t,
+    plugin: *const c_char,
+    plugin_len: usize,
+    capability: conductor_capability_t,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_grant_plugin", options, error_out, |o| {
+            let name = text(plugin, plugin_len, "plugin")?;
+            let capability = from_c(capability)?;
+            o.plugin_grants.entry(name.to_string()).or_default().push(capability);
+            Ok(())
+        })
+    }
+}
+
+/// Sets how many events `conductor_engine_push` can queue before it drops them.
+/// 0 uses the config's `[engine] queue_capacity`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_queue_capacity(
+    options: *mut conductor_engine_options_t,
+    capacity: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_set_queue_capacity", options, error_out, |o| {
+            o.queue_capacity = (capacity > 0).then_some(capacity);
+            Ok(())
+        })
+    }
+}
+
+/// Sets the input port name reported as `port` in trigger contexts (`name`,
+/// `name_len` bytes of UTF-8); `name == NULL` reports none.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_port_name(
+    options: *mut conductor_engine_options_t,
+    name: *const c_char,
+    name_len: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_set_port_name", options, error_out, |o| {
+            o.port_name = optional_text(name, name_len, "name")?.map(str::to_string);
+            Ok(())
+        })
+    }
+}
+
+/// Registers the host-action callback (`NULL` removes it; host actions are then
+/// logged). See `conductor_action_callback_t`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_action_callback(
+    options: *mut conductor_engine_options_t,
+    callback: conductor_action_callback_t,
+    user_data: *mut c_void,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    let user_data = UserData(user_data);
+    let callback = callback.map(|cb| {
+        Arc::new(move |event: &HostActionEvent| {
+            let name = to_cstring(event.name.as_str());
+            let json = to_cstring(event.to_json().to_string());
+            // SAFETY: the application registered `cb` for these arguments.
+            unsafe { cb(user_data.ptr(), name.as_ptr(), json.as_ptr()) }
+        }) as ActionCallback
+    });
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_set_action_callback", options, error_out, |o| {
+            o.callbacks.on_action = callback;
+            Ok(())
+        })
+    }
+}
+
+/// Registers the MIDI-out callback (`NULL` removes it; MIDI output is then logged and
+/// dropped). See `conductor_midi_out_callback_t`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_midi_out_callback(
+    options: *mut conductor_engine_options_t,
+    callback: conductor_midi_out_callback_t,
+    user_data: *mut c_void,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    let user_data = UserData(user_data);
+    let callback = callback.map(|cb| {
+        Arc::new(move |bytes: &[u8]| {
+            // SAFETY: the application registered `cb` for these arguments.
+            unsafe { cb(user_data.ptr(), bytes.as_ptr(), bytes.len()) }
+        }) as MidiOutCallback
+    });
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_set_midi_out_callback", options, error_out, |o| {
+            o.callbacks.on_midi_out = callback;
+            Ok(())
+        })
+    }
+}
+
+/// Registers the capability-approval callback (`NULL` removes it; ungranted
+/// capabilities then refuse the load). See `conductor_approval_callback_t`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_approval_callback(
+    options: *mut conductor_engine_options_t,
+    callback: conductor_approval_callback_t,
+    user_data: *mut c_void,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    let user_data = UserData(user_data);
+    let callback = callback.map(|cb| {
+        Arc::new(move |request: &ApprovalRequest| {
+            let plugin = to_cstring(request.plugin.as_str());
+            let path = to_cstring(request.path.display().to_string());
+            let capability = to_c(request.capability);
+            // SAFETY: the application registered `cb` for these arguments.
+            unsafe { cb(user_data.ptr(), plugin.as_ptr(), path.as_ptr(), capability) }
+        }) as ApprovalCallback
+    });
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_set_approval_callback", options, error_out, |o| {
+            o.callbacks.approve = callback;
+            Ok(())
+        })
+    }
+}
+
+/// Registers the callback told about mappings fired for pushed events (`NULL` removes
+/// it). See `conductor_fired_callback_t`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_fired_callback(
+    options: *mut conductor_engine_options_t,
+    callback: conductor_fired_callback_t,
+    user_data: *mut c_void,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    let user_data = UserData(user_data);
+    let callback = callback.map(|cb| {
+        Arc::new(move |fired: &Fired| {
+            let fired = conductor_fired_t::from(fired);
+            // SAFETY: the application registered `cb` for these arguments.
+            unsafe { cb(user_data.ptr(), &fired) }
+        }) as FiredCallback
+    });
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_engine_options_set_fired_callback", options, error_out, |o| {
+            o.callbacks.on_fired = callback;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,205 @@
+//! `conductor_plugin_options_t`: limits, grants and names for loading one plugin.
+
+use std::ffi::c_char;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use conductor_core::plugin::PluginOptions;
+
+use crate::boundary::{guard, guard_value, handle_mut, optional_text, FfiResult};
+use crate::capability::{conductor_capability_t, from_c};
+use crate::error::conductor_error_t;
+use crate::status::conductor_status_t;
+
+/// How to load one plugin: resource limits per call, approved capabilities, its data
+/// folder and display name. Starts with the defaults: 100,000,000 instructions,
+/// 128 MiB of memory and a 5 s deadline per call, 64 KiB of output per call and
+/// stream, only the low-risk capabilities (Network, Audio, Midi) granted.
+///
+/// Thread safety: not synchronised; set it up on one thread, then pass it
+/// (read-only) to `conductor_plugin_host_load`, which copies it.
+#[derive(Debug, Default)]
+pub struct conductor_plugin_options_t {
+    pub(crate) options: PluginOptions,
+}
+
+/// Creates plugin options holding the defaults. Free them with
+/// `conductor_plugin_options_delete`. Returns `NULL` only if the library failed
+/// internally.
+///
+/// Thread safety: may be called from any thread.
+#[no_mangle]
+pub extern "C" fn conductor_plugin_options_new() -> *mut conductor_plugin_options_t {
+    guard_value(std::ptr::null_mut(), || {
+        Box::into_raw(Box::new(conductor_plugin_options_t::default()))
+    })
+}
+
+/// Frees plugin options. `NULL` is ignored.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_delete(options: *mut conductor_plugin_options_t) {
+    guard_value((), || {
+        if !options.is_null() {
+            // SAFETY: the caller passes options from conductor_plugin_options_new, once.
+            drop(unsafe { Box::from_raw(options) });
+        }
+    })
+}
+
+/// Runs `f` on the options behind `options` for the C function `function`.
+unsafe fn with_options(
+    function: &'static str,
+    options: *mut conductor_plugin_options_t,
+    error_out: *mut *mut conductor_error_t,
+    f: impl FnOnce(&mut PluginOptions) -> FfiResult<()>,
+) -> conductor_status_t {
+    guard(function, error_out, || {
+        // SAFETY: the caller passes NULL or live options used by no other thread.
+        let options = unsafe { handle_mut(options, "options") }?;
+        f(&mut options.options)
+    })
+}
+
+/// Sets the instruction budget (wasmtime fuel) per call. A call that uses it up fails
+/// with `CONDUCTOR_ERROR_OUT_OF_FUEL`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_fuel(
+    options: *mut conductor_plugin_options_t,
+    fuel: u64,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_plugin_options_set_fuel", options, error_out, |o| {
+            o.limits.fuel = fuel;
+            Ok(())
+        })
+    }
+}
+
+/// Sets the plugin's linear-memory cap in bytes. Growing past it fails inside the
+/// plugin; a call that traps because of it fails with `CONDUCTOR_ERROR_MEMORY_LIMIT`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_memory_bytes(
+    options: *mut conductor_plugin_options_t,
+    memory_bytes: u64,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_plugin_options_set_memory_bytes", options, error_out, |o| {
+            o.limits.memory_bytes = memory_bytes;
+            Ok(())
+        })
+    }
+}
+
+/// Sets the wall-clock deadline per call, in milliseconds. A call that runs past it
+/// fails with `CONDUCTOR_ERROR_TIMEOUT`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_timeout_ms(
+    options: *mut conductor_plugin_options_t,
+    timeout_ms: u64,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_plugin_options_set_timeout_ms", options, error_out, |o| {
+            o.limits.timeout = Duration::from_millis(timeout_ms);
+            Ok(())
+        })
+    }
+}
+
+/// Sets how many bytes of stdout, and of stderr, a plugin may print per call before
+/// the rest is dropped with a marker line.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_output_bytes_per_call(
+    options: *mut conductor_plugin_options_t,
+    bytes: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options(
+            "conductor_plugin_options_set_output_bytes_per_call",
+            options,
+            error_out,
+            |o| {
+                o.limits.output_bytes_per_call = bytes;
+                Ok(())
+            },
+        )
+    }
+}
+
+/// Approves `capability` (a `CONDUCTOR_CAPABILITY_*` value) for the plugin. Low-risk
+/// capabilities are always granted; Filesystem, Subprocess and SystemControl load only
+/// when approved here. An unknown value fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_grant(
+    options: *mut conductor_plugin_options_t,
+    capability: conductor_capability_t,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_plugin_options_grant", options, error_out, |o| {
+            o.grants = o.grants.with(from_c(capability)?);
+            Ok(())
+        })
+    }
+}
+
+/// Sets the folder mounted at `/` when Filesystem is granted (`path`, `path_len` bytes
+/// of UTF-8; created if missing). `path == NULL` restores the default: the plugin's
+/// own folder under the host's data root.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_data_dir(
+    options: *mut conductor_plugin_options_t,
+    path: *const c_char,
+    path_len: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_plugin_options_set_data_dir", options, error_out, |o| {
+            o.data_dir = optional_text(path, path_len, "path")?.map(PathBuf::from);
+            Ok(())
+        })
+    }
+}
+
+/// Sets the name used for the plugin in log lines and errors (`name`, `name_len` bytes
+/// of UTF-8). `name == NULL` restores the default: the file name without `.wasm`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_name(
+    options: *mut conductor_plugin_options_t,
+    name: *const c_char,
+    name_len: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_plugin_options_set_name", options, error_out, |o| {
+            o.name = optional_text(name, name_len, "name")?.map(str::to_string);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,225 @@
+//! Helpers for the C ABI tests: where the freshly built library is, compiling C and C++
+//! programs against it (shared and static), running them, and the example plugins.
+//!
+//! Each test file uses only some of these, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The repository root (the parent of `conductor-ffi/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("conductor-ffi lives inside the repository")
+        .to_path_buf()
+}
+
+/// The public headers, `include/`.
+pub fn include_dir() -> PathBuf {
+    repo_root().join("include")
+}
+
+/// The profile directory this test binary was built into (`target/release`), where
+/// cargo also puts `libconductor.so` and `libconductor.a`.
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    // target/release/deps/<test binary>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// The directory holding `libconductor.so` and `libconductor.a`, built first if cargo
+/// has not built them yet (cargo builds them with the package's tests, but a filtered
+/// run may not have).
+pub fn library_dir() -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = profile_dir();
+            if dir.join("libconductor.so").is_file() && dir.join("libconductor.a").is_file() {
+                return Ok(dir);
+            }
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let output = Command::new(cargo)
+                .args(["build", "--release", "-p", "conductor-ffi"])
+                .current_dir(repo_root())
+                .output()
+                .map_err(|e| format!("cannot run cargo to build libconductor: {e}"))?;
+            if !output.status.success() {
+                return Err(format!(
+                    "cargo build --release -p conductor-ffi failed:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+            Ok(dir)
+        })
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// How a program links libconductor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linkage {
+    /// `-lconductor` against `libconductor.so`, found at run time through an rpath.
+    Shared,
+    /// `libconductor.a` plus the system libraries Rust's standard library needs.
+    Static,
+}
+
+/// The language a program is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// C99, compiled with gcc.
+    C,
+    /// C++17, compiled with g++.
+    Cpp,
+}
+
+/// Runs `compiler` on `source` (given on stdin) with `args` and `-c`, failing the test
+/// with the compiler's diagnostics if it reports anything.
+pub fn compiler_check(compiler: &str, args: &[&str], source: &str) {
+    use std::io::Write;
+    let mut child = Command::new(compiler)
+        .args(args)
+        .arg("-I")
+        .arg(include_dir())
+        .args(["-c", "-o", "/dev/null", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}; install gcc and g++"));
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(source.as_bytes())
+        .expect("the compiler reads its source");
+    let output = child.wait_with_output().expect("the compiler finishes");
+    assert!(
+        output.status.success() && output.stderr.is_empty(),
+        "{compiler} {} rejected the source:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Compiles and links `sources` into `out_dir/name`, with warnings as errors, and
+/// returns the executable's path.
+pub fn build_program(lang: Lang, linkage: Linkage, sources: &[PathBuf], out_dir: &Path, name: &str) -> PathBuf {
+    let lib = library_dir();
+    let exe = out_dir.join(name);
+    let (compiler, std) = match lang {
+        Lang::C => ("gcc", "-std=c99"),
+        Lang::Cpp => ("g++", "-std=c++17"),
+    };
+    let mut cmd = Command::new(compiler);
+    cmd.args([std, "-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-O1"])
+        .arg("-I")
+        .arg(include_dir())
+        .args(sources)
+        .arg("-o")
+        .arg(&exe);
+    match linkage {
+        Linkage::Shared => {
+            cmd.arg("-L")
+                .arg(&lib)
+                .arg(format!("-Wl,-rpath,{}", lib.display()))
+                .args(["-lconductor", "-lpthread"]);
+        }
+        Linkage::Static => {
+            cmd.arg(lib.join("libconductor.a"))
+                .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lgcc_s"]);
+        }
+    }
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}; install gcc and g++"));
+    assert!(
+        output.status.success(),
+        "building {name} ({lang:?}, {linkage:?}) failed:\n{cmd:?}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    exe
+}
+
+/// A program's result, with its output as text.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code (`None` if killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Fails the test, showing the output, unless the program exited with 0.
+    pub fn assert_success(&self, what: &str) {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "{what} failed\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout,
+            self.stderr
+        );
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// A command for `program` whose caches and plugin data live under `home`, not the
+/// user's directories.
+pub fn isolated(program: impl AsRef<std::ffi::OsStr>, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("CONDUCTOR_PLUGIN_DATA_DIR");
+    cmd
+}
+
+/// Runs `cmd` to completion.
+pub fn run(cmd: &mut Command) -> Run {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+        .into()
+}
+
+/// The plugin development guide's `test_config.toml`, verbatim.
+pub const GUIDE_CONFIG: &str = r#"[[modes]]
+name = "Default"
+[[modes.mappings]]
+trigger = { Note = { note = 60 } } # Middle C
+action = { WasmPlugin = {
+path = "target/wasm32-wasip1/release/my_midi_plugin.wasm",
+params = {
+"message": "Hello from MIDI!"
+}
+}}
+"#;
+
+/// Lays out the guide's project in `dir`: `test_config.toml` next to
+/// `target/wasm32-wasip1/release/my_midi_plugin.wasm`, as the guide's steps leave it.
+/// Returns the config's path.
+pub fn guide_project(dir: &Path, my_midi_plugin: &Path) -> PathBuf {
+    let release = dir.join("target/wasm32-wasip1/release");
+    std::fs::create_dir_all(&release).expect("can create the guide project");
+    std::fs::copy(my_midi_plugin, release.join("my_midi_plugin.wasm"))
+        .expect("can copy the guide's plugin");
+    let config = dir.join("test_config.toml");
+    std::fs::write(&config, GUIDE_CONFIG).expect("can write the guide's config");
+    config
+}
