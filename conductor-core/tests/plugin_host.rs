@@ -501,3 +501,82 @@ fn a_second_host_loads_compiled_modules_from_the_disk_cache() {
     let mut plugin = second.load(&wasm, PluginOptions::default()).unwrap();
     plugin.execute(b"{}").unwrap();
 }
+
+fn signed_copy(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    use conductor_core::plugin::signing;
+    let wasm = dir.join("my_midi_plugin.wasm");
+    std::fs::copy(plugin_wasm("my-midi-plugin"), &wasm).unwrap();
+    let key = dir.join("my-key");
+    signing::generate_key(&key, false).unwrap();
+    signing::sign(&wasm, &key, "Your Name", "you@example.com", CapabilitySet::EMPTY).unwrap();
+    (wasm, key)
+}
+
+fn host_with_trust(dir: &std::path::Path) -> PluginHost {
+    PluginHost::new(HostConfig {
+        cache_dir: None,
+        data_root: Some(dir.join("data")),
+        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
+        trust_store: Some(dir.join("trusted_keys.toml")),
+    })
+    .unwrap()
+}
+
+#[test]
+fn signature_policy_is_enforced_at_load() {
+    use conductor_core::plugin::signing::{PrivateKey, SignaturePolicy, SignatureStatus, TrustStore};
+    let dir = tempfile::tempdir().unwrap();
+    let (wasm, key) = signed_copy(dir.path());
+    let host = host_with_trust(dir.path());
+    let require = || PluginOptions {
+        signature_policy: SignaturePolicy::Require,
+        ..Default::default()
+    };
+    // Signed but the key is not trusted: refused under `require`, with the fix.
+    let err = host.load(&wasm, require()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Signature);
+    assert!(err.to_string().contains("trust add"), "{err}");
+    // Loads under the default policy, reporting an untrusted signer.
+    let plugin = host.load(&wasm, PluginOptions::default()).unwrap();
+    assert!(matches!(plugin.signature(), SignatureStatus::Signed { trusted: false, .. }));
+    drop(plugin);
+    // Trusted: loads under `require`.
+    let mut trust = TrustStore::load(dir.path().join("trusted_keys.toml")).unwrap();
+    trust
+        .add(PrivateKey::load(&key).unwrap().public_key(), "Your Name")
+        .unwrap();
+    trust.save().unwrap();
+    let plugin = host.load(&wasm, require()).unwrap();
+    assert!(matches!(plugin.signature(), SignatureStatus::Signed { trusted: true, .. }));
+    drop(plugin);
+    // Unsigned: refused under `require`.
+    let unsigned = dir.path().join("unsigned.wasm");
+    std::fs::copy(plugin_wasm("my-midi-plugin"), &unsigned).unwrap();
+    let err = host.load(&unsigned, require()).unwrap_err();
+    assert!(err.to_string().contains("unsigned"), "{err}");
+}
+
+#[test]
+fn a_tampered_signed_plugin_is_refused_under_every_policy() {
+    use conductor_core::plugin::signing::SignaturePolicy;
+    let dir = tempfile::tempdir().unwrap();
+    let (wasm, _key) = signed_copy(dir.path());
+    // Append a custom section: still a valid module, but not the signed bytes.
+    let mut bytes = std::fs::read(&wasm).unwrap();
+    bytes.extend_from_slice(&[0, 4, 3, b'x', b'y', b'z']);
+    std::fs::write(&wasm, bytes).unwrap();
+    let host = host_with_trust(dir.path());
+    for policy in [SignaturePolicy::Allow, SignaturePolicy::Warn, SignaturePolicy::Require] {
+        let err = host
+            .load(
+                &wasm,
+                PluginOptions {
+                    signature_policy: policy,
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Signature, "{policy:?}: {err}");
+        assert!(err.to_string().contains("modified after signing"), "{err}");
+    }
+}
