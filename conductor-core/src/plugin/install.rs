@@ -1,0 +1,275 @@
+//! Installing a plugin into the user's plugin folder, `~/.conductor/wasm-plugins/`, as
+//! the plugin author's guide tells users to ("Copy to `~/.conductor/wasm-plugins/`") —
+//! but only after checking that it is a usable plugin and that its signature holds.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::host::plugin_name;
+use super::instance::Plugin;
+use super::signing::{check_plugin, signature_path, SignaturePolicy, SignatureStatus};
+use super::{CapabilitySet, PluginHost};
+use crate::{Error, Result};
+
+/// The folder plugins are installed into: `~/.conductor/wasm-plugins/`, or `None` when
+/// the home folder is unknown.
+pub fn default_install_dir() -> Option<PathBuf> {
+    dirs::home_dir().map(|home| home.join(".conductor").join("wasm-plugins"))
+}
+
+/// What [`install_plugin`] did.
+#[derive(Debug, Clone)]
+pub struct InstalledPlugin {
+    /// Where the wasm now is.
+    pub path: PathBuf,
+    /// Where its signature now is, when it has one.
+    pub signature_path: Option<PathBuf>,
+    /// The capabilities it declares (a config that uses it must grant the medium- and
+    /// high-risk ones).
+    pub capabilities: CapabilitySet,
+    /// What the signature check found.
+    pub signature: SignatureStatus,
+    /// Whether an earlier copy of the same file name was replaced.
+    pub replaced: bool,
+}
+
+/// Checks the plugin at `wasm` and copies it, with its `.sig` when there is one, into
+/// `dest_dir` (created if missing) under the same file name.
+///
+/// The checks are those of a load, without running the plugin's `init`: the file must
+/// be a WebAssembly module with the plugin exports and only allowed imports, its
+/// `capabilities()` must be readable, and its signature must pass [`check_plugin`] under
+/// `policy` with the host's trust store. A present but invalid signature is always
+/// refused; under [`SignaturePolicy::Require`] so are unsigned plugins and untrusted
+/// keys. [`SignatureStatus::warning`] on the result tells what to show under
+/// [`SignaturePolicy::Warn`].
+///
+/// The bytes that are checked are the bytes that are installed: both files are read
+/// once, written to a staging folder inside `dest_dir`, checked there and then renamed
+/// into place. Installing an unsigned plugin removes a stale `.sig` left by an earlier
+/// version, which would otherwise make it fail to load.
+///
+/// ```no_run
+/// use conductor_core::plugin::{default_install_dir, install_plugin, PluginHost};
+/// use conductor_core::plugin::signing::SignaturePolicy;
+/// let host = PluginHost::new(Default::default())?;
+/// let dir = default_install_dir().expect("a home folder");
+/// let done = install_plugin(&host, "my_plugin.wasm".as_ref(), &dir, SignaturePolicy::Warn)?;
+/// println!("installed {} ({})", done.path.display(), done.signature);
+/// # Ok::<(), conductor_core::Error>(())
+/// ```
+pub fn install_plugin(
+    host: &PluginHost,
+    wasm: &Path,
+    dest_dir: &Path,
+    policy: SignaturePolicy,
+) -> Result<InstalledPlugin> {
+    let file_name = wasm.file_name().ok_or_else(|| {
+        Error::InvalidArgument(format!("{} does not name a file", wasm.display()))
+    })?;
+    let name = plugin_name(wasm);
+    let bytes = fs::read(wasm).map_err(|e| Error::io(wasm, e))?;
+    let sig_source = signature_path(wasm);
+    let sig_bytes = match fs::read(&sig_source) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(&sig_source, e)),
+    };
+
+    let (module, _, _) = host.compile(&name, &bytes)?;
+    let capabilities = Plugin::declared_capabilities(host, &name, &module)?;
+
+    fs::create_dir_all(dest_dir).map_err(|e| Error::io(dest_dir, e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".installing-")
+        .tempdir_in(dest_dir)
+        .map_err(|e| Error::io(dest_dir, e))?;
+    let staged = staging.path().join(file_name);
+    fs::write(&staged, &bytes).map_err(|e| Error::io(&staged, e))?;
+    let staged_sig = signature_path(&staged);
+    if let Some(sig) = &sig_bytes {
+        fs::write(&staged_sig, sig).map_err(|e| Error::io(&staged_sig, e))?;
+    }
+
+    let trust = host.trust_store()?;
+    let signature = check_plugin(&staged, &bytes, capabilities, policy, &trust)
+        .map_err(|e| name_source(e, wasm))?;
+
+    let path = dest_dir.join(file_name);
+    let installed_sig = signature_path(&path);
+    let replaced = path.exists();
+    // The signature goes first: a reader that sees the new wasm also sees its `.sig`.
+    if sig_bytes.is_some() {
+        fs::rename(&staged_sig, &installed_sig).map_err(|e| Error::io(&installed_sig, e))?;
+    } else {
+        match fs::remove_file(&installed_sig) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(&installed_sig, e))
+            }
+            _ => {}
+        }
+    }
+    fs::rename(&staged, &path).map_err(|e| Error::io(&path, e))?;
+    Ok(InstalledPlugin {
+        path,
+        signature_path: sig_bytes.map(|_| installed_sig),
+        capabilities,
+        signature,
+        replaced,
+    })
+}
+
+/// Errors about the staged copy name the file the user gave instead.
+fn name_source(error: Error, wasm: &Path) -> Error {
+    match error {
+        Error::Signature { reason, .. } => Error::Signature {
+            plugin: wasm.display().to_string(),
+            reason,
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::signing::{self, PrivateKey, TrustStore};
+    use crate::plugin::HostConfig;
+
+    fn plugin_bytes(result: i32) -> Vec<u8> {
+        wat::parse_str(format!(
+            r#"(module
+                 (memory (export "memory") 1)
+                 (func (export "execute") (param i32 i32) (result i32) i32.const {result}))"#
+        ))
+        .expect("valid WAT")
+    }
+
+    struct Setup {
+        dir: tempfile::TempDir,
+        host: PluginHost,
+        wasm: PathBuf,
+        dest: PathBuf,
+    }
+
+    fn setup() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let host = PluginHost::new(HostConfig {
+            cache_dir: None,
+            data_root: Some(dir.path().join("data")),
+            trust_store: Some(dir.path().join("trusted_keys.toml")),
+            ..HostConfig::default()
+        })
+        .unwrap();
+        let src = dir.path().join("build");
+        fs::create_dir(&src).unwrap();
+        let wasm = src.join("my_plugin.wasm");
+        fs::write(&wasm, plugin_bytes(0)).unwrap();
+        let dest = dir.path().join("home/.conductor/wasm-plugins");
+        Setup {
+            dir,
+            host,
+            wasm,
+            dest,
+        }
+    }
+
+    fn sign(s: &Setup) -> PathBuf {
+        let key = s.dir.path().join("key");
+        signing::generate_key(&key, true).unwrap();
+        signing::sign(
+            &s.wasm,
+            &key,
+            "Ada",
+            "ada@example.com",
+            CapabilitySet::EMPTY,
+        )
+        .unwrap();
+        key
+    }
+
+    #[test]
+    fn signed_plugin_is_copied_with_its_signature() {
+        let s = setup();
+        sign(&s);
+        let done = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Warn).unwrap();
+        assert_eq!(done.path, s.dest.join("my_plugin.wasm"));
+        assert_eq!(fs::read(&done.path).unwrap(), fs::read(&s.wasm).unwrap());
+        let sig = done.signature_path.clone().unwrap();
+        assert_eq!(sig, s.dest.join("my_plugin.wasm.sig"));
+        assert_eq!(
+            fs::read(&sig).unwrap(),
+            fs::read(signature_path(&s.wasm)).unwrap()
+        );
+        assert!(matches!(
+            done.signature,
+            SignatureStatus::Signed { trusted: false, .. }
+        ));
+        assert!(!done.replaced);
+        // Nothing but the two files is left behind.
+        let names: Vec<_> = fs::read_dir(&s.dest)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn tampered_plugin_is_refused_and_nothing_is_installed() {
+        let s = setup();
+        sign(&s);
+        fs::write(&s.wasm, plugin_bytes(1)).unwrap();
+        let err = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Allow).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&s.wasm.display().to_string()), "{text}");
+        assert!(text.contains("SHA-256 does not match"), "{text}");
+        assert!(!s.dest.join("my_plugin.wasm").exists());
+        assert_eq!(fs::read_dir(&s.dest).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn require_refuses_unsigned_and_untrusted_but_accepts_trusted() {
+        let s = setup();
+        let err = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Require).unwrap_err();
+        assert!(err.to_string().contains("unsigned"), "{err}");
+
+        let key = sign(&s);
+        let err = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Require).unwrap_err();
+        assert!(err.to_string().contains("not in the trust store"), "{err}");
+
+        let mut trust = TrustStore::load(s.dir.path().join("trusted_keys.toml")).unwrap();
+        trust
+            .add(PrivateKey::load(&key).unwrap().public_key(), "Ada")
+            .unwrap();
+        trust.save().unwrap();
+        let done = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Require).unwrap();
+        assert!(matches!(
+            done.signature,
+            SignatureStatus::Signed { trusted: true, .. }
+        ));
+    }
+
+    #[test]
+    fn unsigned_update_removes_a_stale_signature() {
+        let s = setup();
+        sign(&s);
+        install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Warn).unwrap();
+        fs::remove_file(signature_path(&s.wasm)).unwrap();
+        fs::write(&s.wasm, plugin_bytes(2)).unwrap();
+        let done = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Warn).unwrap();
+        assert!(done.replaced);
+        assert_eq!(done.signature, SignatureStatus::Unsigned);
+        assert!(done.signature_path.is_none());
+        assert!(!s.dest.join("my_plugin.wasm.sig").exists());
+        assert!(done.signature.warning(SignaturePolicy::Warn).is_some());
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_plugin_is_refused() {
+        let s = setup();
+        fs::write(&s.wasm, b"#!/bin/sh\necho hi\n").unwrap();
+        let err = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Allow).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::PluginLoad, "{err}");
+        assert!(!s.dest.join("my_plugin.wasm").exists());
+    }
+}

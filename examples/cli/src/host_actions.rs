@@ -1,0 +1,124 @@
+//! Host actions (`Keystroke`, `Text`, `Launch`, `Shell`, `MouseClick`, `VolumeControl`,
+//! `Host`): one JSON object per line on stdout, for other programs to act on. `Shell`
+//! commands are also run, but only when Subprocess was granted to everyone.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use conductor_core::engine::{ActionCallback, HostActionEvent};
+
+use crate::logging::Log;
+
+/// The handler for host actions; keeps track of the `Shell` commands it started.
+#[derive(Clone)]
+pub struct HostActions {
+    run_shell: bool,
+    log: Log,
+    running: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl HostActions {
+    /// A handler that runs `Shell` commands only when `run_shell` is true.
+    pub fn new(run_shell: bool, log: Log) -> Self {
+        HostActions {
+            run_shell,
+            log,
+            running: Arc::default(),
+        }
+    }
+
+    /// The engine's `on_action` callback.
+    ///
+    /// Each event becomes one line of JSON on stdout (`HostActionEvent::to_json`: the
+    /// action name, its fields and the trigger context). A `Shell` action's `command` is
+    /// run with `sh -c` (`cmd /C` on Windows) when allowed — its output goes to stderr,
+    /// so stdout stays pure JSON — and otherwise a warning says how to allow it.
+    pub fn callback(&self) -> ActionCallback {
+        let this = self.clone();
+        Arc::new(move |event: &HostActionEvent| {
+            print_json(event);
+            if event.name == "Shell" {
+                if let Some(waiter) = shell(event, this.run_shell, &this.log) {
+                    this.lock().push(waiter);
+                }
+            }
+        })
+    }
+
+    /// Waits for the `Shell` commands still running, so none is cut off or left behind
+    /// when conductor exits.
+    pub fn wait(&self) {
+        let waiters = std::mem::take(&mut *self.lock());
+        for w in waiters {
+            let _ = w.join();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<JoinHandle<()>>> {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        running.retain(|w| !w.is_finished());
+        running
+    }
+}
+
+fn print_json(event: &HostActionEvent) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout (e.g. `| head`) must not stop the engine.
+    let _ = writeln!(out, "{}", event.to_json());
+    let _ = out.flush();
+}
+
+/// Starts the command of a `Shell` action; returns the thread that waits for it.
+fn shell(event: &HostActionEvent, run_shell: bool, log: &Log) -> Option<JoinHandle<()>> {
+    let Some(command) = event.data.get("command").and_then(|c| c.as_str()) else {
+        log.warn("Shell action without a `command` string; nothing to run");
+        return None;
+    };
+    if !run_shell {
+        log.warn(&format!(
+            "Shell action not run: `{command}` (running commands needs the Subprocess \
+             capability; start conductor with `--grant Subprocess` to allow it)"
+        ));
+        return None;
+    }
+    let mut child = shell_command(command);
+    child.stdin(Stdio::null()).stdout(std::io::stderr());
+    match child.spawn() {
+        Ok(mut child) => {
+            log.debug(&format!(
+                "Shell action started: `{command}` (pid {})",
+                child.id()
+            ));
+            // Waited for on its own thread: the engine never waits for a command.
+            let log = log.clone();
+            let command = command.to_string();
+            Some(std::thread::spawn(move || match child.wait() {
+                Ok(status) if status.success() => {
+                    log.debug(&format!("Shell action `{command}` finished"))
+                }
+                Ok(status) => log.warn(&format!("Shell action `{command}` failed: {status}")),
+                Err(e) => log.warn(&format!("Shell action `{command}`: {e}")),
+            }))
+        }
+        Err(e) => {
+            log.error(&format!("cannot run Shell action `{command}`: {e}"));
+            None
+        }
+    }
+}
+
+#[cfg(not(windows))]
+fn shell_command(command: &str) -> Command {
+    let mut c = Command::new("sh");
+    c.arg("-c").arg(command);
+    c
+}
+
+#[cfg(windows)]
+fn shell_command(command: &str) -> Command {
+    let mut c = Command::new("cmd");
+    c.arg("/C").arg(command);
+    c
+}

@@ -1,0 +1,125 @@
+//! `conductor plugin info FILE.wasm` and `conductor plugin install FILE.wasm`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Result};
+use conductor_core::plugin::{
+    default_install_dir, install_plugin, CapabilitySet, PluginHost, PluginReport, RiskLevel,
+};
+
+use crate::session::Session;
+
+/// Prints what `file` is, declares and who signed it, without running its code (only
+/// its `capabilities()` export). Fails when the file is not a usable plugin or its
+/// signature is present but invalid.
+pub fn info(session: &Session, file: &Path) -> Result<()> {
+    let host = PluginHost::new(session.host_config())?;
+    let report = PluginReport::new(&host, file)?;
+    let info = &report.info;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "plugin:       {}", info.name)?;
+    writeln!(out, "file:         {}", report.path.display())?;
+    writeln!(out, "size:         {} bytes", info.size)?;
+    writeln!(out, "sha256:       {}", report.sha256_hex())?;
+    writeln!(out, "exports:      {}", list(&info.exports))?;
+    writeln!(out, "imports:      {}", list(&info.imports))?;
+    writeln!(out, "capabilities: {}", info.capabilities)?;
+    if let Some(note) = approval_note(&info.name, info.capabilities) {
+        writeln!(out, "              {note}")?;
+    }
+    match &report.signature {
+        Ok(status) => {
+            writeln!(out, "signature:    {status}")?;
+            Ok(())
+        }
+        Err(problem) => {
+            writeln!(out, "signature:    INVALID")?;
+            Err(anyhow!("{problem}"))
+        }
+    }
+}
+
+/// Checks `file` and its signature under the session's policy and copies both into
+/// `dir` (default `~/.conductor/wasm-plugins/`).
+pub fn install(session: &Session, file: &Path, dir: Option<&Path>) -> Result<()> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => default_install_dir().ok_or_else(|| {
+            anyhow!("cannot find the home folder for ~/.conductor/wasm-plugins/; pass --dir DIR")
+        })?,
+    };
+    if !file.is_file() {
+        bail!("{} does not exist or is not a file", file.display());
+    }
+    let host = PluginHost::new(session.host_config())?;
+    let policy = session.policy_or_default();
+    let done = install_plugin(&host, file, &dir, policy)?;
+    if let Some(warning) = done.signature.warning(policy) {
+        session
+            .log
+            .warn(&format!("plugin {}: {warning}", file.display()));
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} {}",
+        if done.replaced {
+            "updated"
+        } else {
+            "installed"
+        },
+        done.path.display()
+    )?;
+    if let Some(sig) = &done.signature_path {
+        writeln!(out, "  with {}", sig.display())?;
+    }
+    writeln!(out, "  signature:    {}", done.signature)?;
+    writeln!(out, "  capabilities: {}", done.capabilities)?;
+    let name = conductor_core::plugin::plugin_name(&done.path);
+    if let Some(note) = approval_note(&name, done.capabilities) {
+        writeln!(out, "  {note}")?;
+    }
+    writeln!(
+        out,
+        "  use it with: action = {{ WasmPlugin = {{ path = \"{}\" }} }}",
+        display_with_tilde(&done.path)
+    )?;
+    Ok(())
+}
+
+/// How to approve the capabilities in `caps` that need approval, if any.
+fn approval_note(name: &str, caps: CapabilitySet) -> Option<String> {
+    let needs: Vec<&str> = caps
+        .iter()
+        .filter(|c| c.risk() != RiskLevel::Low)
+        .map(|c| c.name())
+        .collect();
+    if needs.is_empty() {
+        return None;
+    }
+    let quoted: Vec<String> = needs.iter().map(|n| format!("\"{n}\"")).collect();
+    Some(format!(
+        "needs approval: {} (add `grant = [{}]` to its WasmPlugin action, or run with `--grant {name}={}`)",
+        needs.join(", "),
+        quoted.join(", "),
+        needs[0]
+    ))
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// `path` with the home folder written as `~`, as configs write it.
+fn display_with_tilde(path: &Path) -> String {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    match home.and_then(|h| path.strip_prefix(&h).ok().map(Path::to_path_buf)) {
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
+    }
+}

@@ -1,0 +1,83 @@
+//! `conductor --config FILE [PORT]`: load the config and its plugins, then run them on a
+//! MIDI input (or a replayed file) until Ctrl-C.
+
+use std::sync::Arc;
+
+use anyhow::{anyhow, Result};
+use conductor_core::config::Config;
+use conductor_core::engine::EngineCallbacks;
+use conductor_core::plugin::Capability;
+use conductor_core::Engine;
+
+use crate::args::RunArgs;
+use crate::host_actions::HostActions;
+use crate::listen::{self, EngineSlot, Input, Output};
+use crate::session::{sends_midi, Session};
+use crate::{replay, stop};
+
+/// Runs the default command.
+///
+/// Everything that can fail before listening fails first, with the reason: the config
+/// (naming the line), the ports, every plugin (naming it). Only then does the input
+/// start. Ctrl-C stops it, every plugin's `shutdown()` runs once, and the exit code is 0.
+pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
+    if args.list_ports {
+        return listen::list_ports();
+    }
+    let config_path = args.config.as_ref().ok_or_else(|| {
+        anyhow!(
+            "no config given: pass --config FILE, e.g. `conductor --config test_config.toml 0` \
+             (or `conductor --list-ports` to see the MIDI ports)"
+        )
+    })?;
+    let config = Config::from_file(config_path)?;
+    let log = &session.log;
+
+    // Ports are opened before plugins load, so a missing port fails fast; input that
+    // arrives before the engine is ready is dropped.
+    let slot = EngineSlot::default();
+    let input = match (&args.replay, &args.virtual_port) {
+        (Some(_), _) => None,
+        (None, Some(name)) => Some(Input::open_virtual(name, &slot)?),
+        (None, None) => Some(Input::open(args.port.as_deref(), &config, &slot, log)?),
+    };
+    let output = match &args.output {
+        Some(selector) => Some(Output::open(selector, log)?),
+        None => {
+            if sends_midi(&config) {
+                log.warn(
+                    "the config sends MIDI (SendMidi) but no output is open, so those messages \
+                     are dropped; pass --output PORT (see --list-ports)",
+                );
+            }
+            None
+        }
+    };
+
+    let host_actions = HostActions::new(
+        session.grants.global_allows(Capability::Subprocess),
+        log.clone(),
+    );
+    let callbacks = EngineCallbacks {
+        on_action: Some(host_actions.callback()),
+        on_midi_out: output.as_ref().map(Output::callback),
+        ..EngineCallbacks::default()
+    };
+    let mut options = session.engine_options(&config, callbacks);
+    options.port_name = input.as_ref().map(Input::name);
+    let stop = stop::on_ctrl_c()?;
+    let engine = Arc::new(Engine::new(config, options)?);
+    let _ = slot.set(engine.clone());
+
+    let outcome = match (&args.replay, input) {
+        (Some(file), _) => replay::run(&engine, file, args.fast, &stop, log)
+            .and_then(|summary| replay::check(&summary, log)),
+        (None, Some(input)) => listen::run(&engine, input, &stop, log),
+        (None, None) => unreachable!("an input is chosen unless replaying"),
+    };
+    let shutdown = engine.shutdown();
+    host_actions.wait();
+    outcome?;
+    shutdown.map_err(|e| anyhow!("a plugin failed at shutdown: {e}"))?;
+    Ok(())
+}
