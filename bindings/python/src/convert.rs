@@ -6,6 +6,7 @@ use std::time::Duration;
 use conductor_core::plugin::Capability;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
@@ -108,4 +109,12 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "this object".into())
+}
+
+/// Python's `repr()` of a value, for `__repr__` methods.
+pub fn repr<'py>(py: Python<'py>, value: impl IntoPyObject<'py>) -> String {
+    value
+        .into_bound_py_any(py)
+        .and_then(|v| v.repr().map(|r| r.to_string()))
+        .unwrap_or_else(|_| "?".into())
 }

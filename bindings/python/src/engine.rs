@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyString, PyTuple};
 
 use crate::callbacks::PythonCallbacks;
-use crate::convert::{capabilities, midi_bytes, seconds};
+use crate::convert::{capabilities, midi_bytes, repr, seconds};
 use crate::errors::IntoPyResult;
 use crate::fired::PyFired;
 use crate::log_sink::PythonLogSink;
@@ -359,11 +359,10 @@ impl PyEngine {
 
     fn __repr__(&self, py: Python<'_>) -> String {
         let config = py.detach(|| self.engine.config());
-        let source = config
-            .path
-            .as_deref()
-            .map(|p| format!("{:?}", p.display().to_string()))
-            .unwrap_or_else(|| "<toml>".into());
+        let source = match &config.path {
+            Some(path) => repr(py, path),
+            None => "<toml>".into(),
+        };
         format!(
             "<conductor.Engine {source} modes={} closed={}>",
             config.modes.len(),

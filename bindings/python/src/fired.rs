@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::exceptions::PyBaseException;
 use pyo3::types::PyList;
 
-use crate::convert::{json_to_py, to_py_via_json};
+use crate::convert::{json_to_py, repr, to_py_via_json};
 use crate::errors::to_py_err;
 
 /// One action's result.
@@ -51,15 +51,12 @@ impl PyOutcome {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        let error = match &self.error {
-            Some(e) => e.bind(py).repr().map(|r| r.to_string()).unwrap_or_default(),
-            None => "None".into(),
-        };
         format!(
-            "Outcome(action={:?}, plugin={:?}, ok={}, error={error})",
-            self.action,
-            self.plugin,
-            self.error.is_none()
+            "Outcome(action={}, plugin={}, ok={}, error={})",
+            repr(py, &self.action),
+            repr(py, &self.plugin),
+            repr(py, self.error.is_none()),
+            repr(py, &self.error),
         )
     }
 }
@@ -136,15 +133,11 @@ impl PyFired {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        let outcomes = self
-            .outcomes
-            .bind(py)
-            .repr()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
         format!(
-            "Fired(label={:?}, mode={:?}, outcomes={outcomes})",
-            self.label, self.mode
+            "Fired(label={}, mode={}, outcomes={})",
+            repr(py, &self.label),
+            repr(py, &self.mode),
+            repr(py, &self.outcomes),
         )
     }
 }
@@ -213,13 +206,11 @@ impl PyHostAction {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        let data = self
-            .data
-            .bind(py)
-            .repr()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
-        format!("HostAction(name={:?}, data={data})", self.name)
+        format!(
+            "HostAction(name={}, data={})",
+            repr(py, &self.name),
+            repr(py, &self.data)
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use conductor_core::plugin::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::convert::{capabilities, json_payload, seconds};
+use crate::convert::{capabilities, json_payload, repr, seconds};
 use crate::errors::IntoPyResult;
 use crate::log_sink::PythonLogSink;
 use crate::reporting::CallbackErrors;
@@ -180,10 +180,11 @@ impl PyPlugin {
         self.close(py)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "<conductor.Plugin {:?} capabilities={:?}>",
-            self.name, self.capabilities
+            "<conductor.Plugin {} capabilities={}>",
+            repr(py, &self.name),
+            repr(py, &self.capabilities)
         )
     }
 }

@@ -8,6 +8,7 @@ use conductor_core::plugin::signing::{self, PluginSignature};
 use conductor_core::plugin::{CapabilitySet, HostConfig, PluginHost};
 use pyo3::prelude::*;
 
+use crate::convert::repr;
 use crate::errors::IntoPyResult;
 
 /// A verified (or freshly made) plugin signature.
@@ -33,10 +34,13 @@ pub struct PySignature {
 
 #[pymethods]
 impl PySignature {
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "Signature(developer_name={:?}, developer_email={:?}, signed_at={:?}, capabilities={:?})",
-            self.developer_name, self.developer_email, self.signed_at, self.capabilities
+            "Signature(developer_name={}, developer_email={}, signed_at={}, capabilities={})",
+            repr(py, &self.developer_name),
+            repr(py, &self.developer_email),
+            repr(py, &self.signed_at),
+            repr(py, &self.capabilities)
         )
     }
 }
@@ -69,11 +73,11 @@ pub struct PyKeyPair {
 
 #[pymethods]
 impl PyKeyPair {
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
         format!(
-            "KeyPair(private_path={:?}, public_key={:?})",
-            self.private_path.display().to_string(),
-            self.public_key
+            "KeyPair(private_path={}, public_key={})",
+            repr(py, &self.private_path),
+            repr(py, &self.public_key)
         )
     }
 }

@@ -1,0 +1,469 @@
+"""Type stubs for the compiled module ``conductor._conductor``.
+
+Import ``conductor``; it re-exports everything here.
+"""
+
+import os
+from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Protocol, Union, final
+
+from typing_extensions import Self
+
+__version__: str
+
+DEFAULT_FUEL: int
+"""Instructions a plugin may run per call unless told otherwise (100,000,000)."""
+DEFAULT_MEMORY_LIMIT: int
+"""Linear memory a plugin may use, in bytes, unless told otherwise (128 MiB)."""
+DEFAULT_TIMEOUT: float
+"""Wall-clock deadline per plugin call, in seconds, unless told otherwise."""
+
+StrPath = Union[str, "os.PathLike[str]"]
+"""A file system path."""
+
+JsonPayload = Union[bytes, bytearray, str, Mapping[str, Any], Sequence[Any], int, float, bool, None]
+"""Plugin params or context: bytes as they are, a str of JSON, or a value for ``json.dumps``."""
+
+class _HasBytes(Protocol):
+    """Anything with a ``bytes()`` method returning the message's bytes (a ``mido.Message``)."""
+
+    def bytes(self) -> list[int]: ...
+
+MidiMessage = Union[bytes, bytearray, Sequence[int], _HasBytes]
+"""A MIDI message: bytes, a list of ints 0-255, or a ``mido.Message``."""
+
+# ---------------------------------------------------------------------------------------
+# Exceptions
+
+class ConductorError(Exception):
+    """Base class of every error Conductor raises for its own reasons.
+
+    Invalid arguments raise ``ValueError``/``TypeError`` and unreadable files ``OSError``,
+    as elsewhere in Python.
+    """
+
+    message: str
+    """The full message (also ``str(error)``)."""
+
+class ConfigError(ConductorError):
+    """The configuration is invalid."""
+
+    path: Path | None
+    """The config file, when the config came from one."""
+    line: int | None
+    """1-based line of the problem, when known."""
+    column: int | None
+    """1-based column of the problem, when known."""
+    reason: str
+    """What is wrong and how to fix it, without the position."""
+
+class PluginLoadError(ConductorError):
+    """A plugin could not be loaded: not WebAssembly, bad exports, imports or capabilities."""
+
+    plugin: str
+    """The plugin's name."""
+    reason: str
+    """Why, and what to do about it."""
+
+class CapabilityDenied(PluginLoadError):
+    """A plugin declares a capability that was not granted."""
+
+    capability: str
+    """The missing capability (or capabilities), by name."""
+
+class PluginError(ConductorError):
+    """A plugin call failed."""
+
+    plugin: str
+    """The plugin's name."""
+    code: int | None
+    """The plugin's non-zero return code; None when the host stopped the call."""
+
+class OutOfFuel(PluginError):
+    """A plugin used up its instruction budget in one call."""
+
+    limit: int
+    """The budget, in instructions."""
+
+class MemoryLimitExceeded(PluginError):
+    """A plugin tried to grow its memory past its limit."""
+
+    limit: int
+    """The limit, in bytes."""
+
+class Timeout(PluginError):
+    """A plugin call ran past its wall-clock deadline."""
+
+    limit: float
+    """The deadline, in seconds."""
+
+class PluginCrashed(PluginError):
+    """A plugin trapped: a panic, a memory fault or an explicit exit."""
+
+class SignatureError(ConductorError):
+    """A plugin signature is missing, invalid or untrusted."""
+
+    plugin: str
+    """The plugin file."""
+    reason: str
+    """What does not match, or what is missing."""
+
+class MidiError(ConductorError):
+    """MIDI data could not be used, or a MIDI port could not be opened."""
+
+# ---------------------------------------------------------------------------------------
+# Plugins
+
+@final
+class Plugin:
+    """One sandboxed WebAssembly plugin, loaded and called directly.
+
+    Its instance persists between calls (guest state survives); after a trap a fresh
+    instance serves the next call. ``close()``, or leaving a ``with`` block, calls the
+    plugin's ``shutdown()`` once.
+
+    Plugin output goes to ``logging.getLogger(f"conductor.plugin.{name}")`` at INFO, or
+    to ``on_output(line)`` when given. The GIL is released while the plugin runs.
+    """
+
+    def __init__(
+        self,
+        path: StrPath,
+        *,
+        grants: Iterable[str] = (),
+        fuel: int = ...,
+        memory_limit: int = ...,
+        timeout: float = ...,
+        data_dir: StrPath | None = None,
+        name: str | None = None,
+        on_output: Callable[[str], object] | None = None,
+        signature_policy: str = "warn",
+        trust_store: StrPath | None = None,
+        cache_dir: StrPath | None = None,
+        data_root: StrPath | None = None,
+    ) -> None:
+        """Loads the plugin at ``path``: compiles it (or takes it from the cache), reads
+        its capabilities, checks them against ``grants`` and calls its ``init()``.
+
+        :param grants: capabilities approved for it (``"Filesystem"``, ``"Subprocess"``,
+            ``"SystemControl"``); ``Network``, ``Audio`` and ``Midi`` are automatic.
+        :param fuel: instructions per call (default ``DEFAULT_FUEL``).
+        :param memory_limit: linear memory cap in bytes (default ``DEFAULT_MEMORY_LIMIT``).
+        :param timeout: wall-clock deadline per call, in seconds.
+        :param data_dir: the folder mounted at ``/`` when Filesystem is granted
+            (default: the plugin's own folder under the data root).
+        :param name: the name used in log lines and errors (default: the file stem).
+        :param on_output: receives each line the plugin prints, instead of ``logging``.
+        :param signature_policy: ``"allow"``, ``"warn"`` or ``"require"`` a trusted signature.
+        :param trust_store: the trusted-keys file (default ``~/.conductor/trusted_keys.toml``).
+        :param cache_dir: where compiled modules are cached.
+        :param data_root: root of the per-plugin data folders.
+        :raises PluginLoadError: the file is missing, not WebAssembly, or malformed.
+        :raises CapabilityDenied: it declares a capability that was not granted.
+        :raises SignatureError: its signature is invalid, or required and missing.
+        """
+
+    def execute(self, params: JsonPayload = None) -> None:
+        """Calls the plugin's ``execute(params)``; ``None`` sends ``{}``.
+
+        :raises PluginError: it returned a non-zero code (``.code``), or a subclass:
+            ``OutOfFuel``, ``MemoryLimitExceeded``, ``Timeout``, ``PluginCrashed``.
+        """
+
+    def execute_with_context(self, params: JsonPayload, context: JsonPayload) -> None:
+        """Calls ``execute_with_context(params, context)``, or ``execute(params)`` when
+        the plugin exports only that."""
+
+    def close(self) -> None:
+        """Calls the plugin's ``shutdown()`` once; later calls do nothing."""
+
+    @property
+    def name(self) -> str:
+        """The name used in log lines and errors."""
+
+    @property
+    def path(self) -> Path:
+        """The file the plugin was loaded from."""
+
+    @property
+    def capabilities(self) -> list[str]:
+        """The capabilities the plugin declares, by name."""
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the wasm file, as lowercase hex."""
+
+    @property
+    def accepts_context(self) -> bool:
+        """Whether the plugin exports ``execute_with_context``."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` has been called."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+# ---------------------------------------------------------------------------------------
+# Engine
+
+@final
+class Outcome:
+    """One action's result."""
+
+    @property
+    def action(self) -> str:
+        """The action kind: ``"WasmPlugin"``, ``"SendMidi"``, a host action's name..."""
+    @property
+    def plugin(self) -> str | None:
+        """The plugin's name, for plugin actions."""
+    @property
+    def ok(self) -> bool:
+        """Whether the action succeeded."""
+    @property
+    def error(self) -> ConductorError | None:
+        """The exception describing the failure (not raised), or None."""
+    @property
+    def elapsed(self) -> float:
+        """How long the action took, in seconds."""
+
+@final
+class Fired:
+    """A mapping that fired, with the outcome of each action it ran."""
+
+    @property
+    def label(self) -> str:
+        """The mapping's description, else "mapping at line N", else the trigger kind."""
+    @property
+    def mode(self) -> str | None:
+        """The mode the mapping belongs to; None for a global mapping."""
+    @property
+    def description(self) -> str | None:
+        """The mapping's description, if the config gives one."""
+    @property
+    def line(self) -> int | None:
+        """The mapping's line in the config file."""
+    @property
+    def context(self) -> dict[str, Any]:
+        """The trigger context, as plugins receive it: ``velocity``, ``mode``,
+        ``mode_name``, ``note``, ``channel``, ``cc``, ``value``, ``trigger``,
+        ``timestamp_us``, ``port``."""
+    @property
+    def outcomes(self) -> list[Outcome]:
+        """One ``Outcome`` per action run (a sequence reports one per step)."""
+    @property
+    def ok(self) -> bool:
+        """Whether every action succeeded."""
+
+@final
+class HostAction:
+    """A host action (``Keystroke``, ``Launch``, ``Shell``, ``Host``...) for the
+    application to carry out."""
+
+    @property
+    def name(self) -> str:
+        """The action's name, as in the config."""
+    @property
+    def data(self) -> Any:
+        """Its fields as written in the config (usually a dict)."""
+    @property
+    def context(self) -> dict[str, Any]:
+        """What triggered it."""
+    def to_dict(self) -> dict[str, Any]:
+        """One dict: ``{"action": name, **fields, "context": {...}}``."""
+
+@final
+class Engine:
+    """MIDI in, mappings matched, actions run.
+
+    Build one with :meth:`from_file` or :meth:`from_toml`. ``process()`` runs
+    synchronously and returns what fired; ``push()`` queues for the engine thread and
+    never blocks. Callbacks may run on the engine thread; an exception in one is logged
+    on the ``conductor`` logger and raised again by the next ``process()``, ``tick()``,
+    ``wait_idle()``, ``reload()`` or ``close()``; the engine carries on.
+    """
+
+    @staticmethod
+    def from_file(
+        path: StrPath,
+        *,
+        on_action: Callable[[HostAction], object] | None = None,
+        on_midi_out: Callable[[bytes], object] | None = None,
+        on_log: Callable[[str, str | None, str], object] | None = None,
+        approve: Callable[[str, str], bool] | None = None,
+        on_fired: Callable[[Fired], object] | None = None,
+        grants: Iterable[str] = (),
+        plugin_grants: Mapping[str, Iterable[str]] = ...,
+        port_name: str | None = None,
+        queue_capacity: int | None = None,
+        signature_policy: str | None = None,
+        trust_store: StrPath | None = None,
+        cache_dir: StrPath | None = None,
+        data_root: StrPath | None = None,
+    ) -> Engine:
+        """Loads the config file at ``path`` and every plugin it uses.
+
+        :param on_action: host actions (``Keystroke``...); without it they are logged.
+        :param on_midi_out: MIDI bytes from ``SendMidi`` actions.
+        :param on_log: ``(level, plugin or None, message)`` for every log line, instead
+            of ``logging``.
+        :param approve: ``(plugin, capability) -> bool``, asked for capabilities nothing
+            granted; without it they refuse the load.
+        :param on_fired: mappings fired by messages that came through ``push()``.
+        :param grants: capabilities granted to every plugin.
+        :param plugin_grants: capabilities granted per plugin name.
+        :param port_name: reported as ``port`` in trigger contexts.
+        :param queue_capacity: size of the ``push()`` queue (default: the config's).
+        :param signature_policy: overrides the config's ``signature_policy``.
+        :raises ConfigError: the config is invalid (``.line``, ``.column``).
+        :raises PluginLoadError: a plugin could not be loaded (all problems listed).
+        """
+
+    @staticmethod
+    def from_toml(
+        text: str,
+        base_dir: StrPath = ".",
+        *,
+        on_action: Callable[[HostAction], object] | None = None,
+        on_midi_out: Callable[[bytes], object] | None = None,
+        on_log: Callable[[str, str | None, str], object] | None = None,
+        approve: Callable[[str, str], bool] | None = None,
+        on_fired: Callable[[Fired], object] | None = None,
+        grants: Iterable[str] = (),
+        plugin_grants: Mapping[str, Iterable[str]] = ...,
+        port_name: str | None = None,
+        queue_capacity: int | None = None,
+        signature_policy: str | None = None,
+        trust_store: StrPath | None = None,
+        cache_dir: StrPath | None = None,
+        data_root: StrPath | None = None,
+    ) -> Engine:
+        """Builds an engine from config text; relative paths resolve against ``base_dir``.
+        Takes the same keyword arguments as :meth:`from_file`."""
+
+    def process(self, message: MidiMessage, timestamp_us: int | None = None) -> list[Fired]:
+        """Runs the mappings ``message`` fires (one or more MIDI messages; running
+        status carries over) and returns what fired with each action's outcome.
+        Failing actions are reported in the outcomes, not raised.
+
+        :param timestamp_us: the event time in microseconds on your clock (gestures
+            such as double taps use it); default: time since the engine was built.
+        """
+
+    def push(self, message: MidiMessage, timestamp_us: int | None = None) -> bool:
+        """Queues one message for the engine thread; never blocks. Returns False (and
+        counts a drop) when the queue is full or the message is empty or too long."""
+
+    def tick(self, timestamp_us: int | None = None) -> list[Fired]:
+        """Advances gesture time: long presses fire when held past their duration."""
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Waits until every pushed message has been handled, or ``timeout`` seconds
+        pass; returns whether the queue drained."""
+
+    @property
+    def mode(self) -> str:
+        """The active mode's name. Assign a name (or an index) to switch."""
+    @mode.setter
+    def mode(self, value: str | int) -> None: ...
+    @property
+    def mode_index(self) -> int:
+        """Index of the active mode."""
+    @property
+    def modes(self) -> list[str]:
+        """The config's mode names, in order."""
+    @property
+    def plugins(self) -> list[str]:
+        """The names of the loaded plugins, sorted."""
+    @property
+    def config_path(self) -> Path | None:
+        """The config file in use, if it came from a file."""
+    @property
+    def dropped(self) -> int:
+        """How many pushed messages were dropped (queue full or malformed)."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` has been called."""
+
+    def reload(
+        self, path: StrPath | None = None, *, toml: str | None = None, base_dir: StrPath | None = None
+    ) -> None:
+        """Swaps in a new config atomically: from ``path``, from ``toml`` text, or (with
+        neither) by reading the current config file again. Unchanged plugins keep their
+        instance. On failure the old config keeps running and the error is raised."""
+
+    def close(self) -> None:
+        """Handles what is queued, stops the engine thread and shuts every plugin down.
+        Later calls do nothing; later ``process()`` calls raise ``ValueError``."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+# ---------------------------------------------------------------------------------------
+# Signing
+
+@final
+class KeyPair:
+    """A key pair made by :func:`generate_key`."""
+
+    @property
+    def private_path(self) -> Path:
+        """The private key file (readable only by its owner)."""
+    @property
+    def public_path(self) -> Path:
+        """The public key file (``private_path`` + ``.pub``)."""
+    @property
+    def public_key(self) -> str:
+        """The public key, as 64 lowercase hex characters."""
+
+@final
+class Signature:
+    """A plugin signature that was checked (by :func:`verify`) or made (by :func:`sign`)."""
+
+    @property
+    def wasm(self) -> Path:
+        """The plugin file."""
+    @property
+    def developer_name(self) -> str: ...
+    @property
+    def developer_email(self) -> str: ...
+    @property
+    def signed_at(self) -> str:
+        """RFC 3339, UTC."""
+    @property
+    def capabilities(self) -> list[str]:
+        """The capabilities the plugin declared when it was signed."""
+    @property
+    def public_key(self) -> str:
+        """The signing key, as 64 lowercase hex characters."""
+    @property
+    def wasm_sha256(self) -> str: ...
+    @property
+    def wasm_size(self) -> int: ...
+
+def generate_key(path: StrPath, *, force: bool = False) -> KeyPair:
+    """Creates a key pair: the private key at ``path``, the public key at ``path.pub``.
+    Refuses to overwrite existing key files unless ``force``."""
+
+def sign(wasm: StrPath, key: StrPath, *, name: str, email: str) -> Signature:
+    """Signs the plugin ``wasm`` with the private key file ``key`` and writes
+    ``<wasm>.sig``. The capabilities the plugin declares are signed too."""
+
+def verify(wasm: StrPath) -> Signature:
+    """Checks ``<wasm>.sig`` against ``wasm``: the file is the one that was signed and
+    it declares the capabilities that were signed. Trust is not checked here.
+
+    :raises SignatureError: unsigned, tampered, or the capabilities changed.
+    """

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the Python module and tests it: the pytest suite in bindings/python/tests
+# (including a clean-virtualenv install of the wheel) and `mypy --strict` on the
+# Python examples.
+#
+# Usage: scripts/test-python.sh [extra pytest args, e.g. -k engine]
+#
+# Everything is installed into a virtualenv at target/py-venv (created if missing), so
+# the system Python is left alone. The extension is built once, in release mode, as a
+# wheel in target/wheels, and that same wheel is what the tests import.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/py-venv
+python="${PYTHON:-python3}"
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "== Creating the test virtualenv in $venv" >&2
+    "$python" -m venv "$venv"
+fi
+# pip does not go to the network for requirements that are already satisfied.
+"$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    "maturin>=1.9.4,<2" "pytest>=7" "mypy>=1.10" "mido>=1.3"
+
+scripts/build-plugins.sh >/dev/null
+
+echo "== Building the conductor wheel" >&2
+wheels=target/wheels
+rm -f "$wheels"/conductor-*.whl
+"$venv/bin/maturin" build --release --quiet \
+    --manifest-path bindings/python/Cargo.toml \
+    --interpreter "$venv/bin/python" --out "$wheels"
+wheel="$(ls "$wheels"/conductor-*.whl)"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    --force-reinstall --no-deps "$wheel"
+
+echo "== Python tests" >&2
+CONDUCTOR_WHEEL="$wheel" "$venv/bin/python" -m pytest bindings/python/tests "$@"
+
+echo "== mypy --strict on the Python examples" >&2
+"$venv/bin/mypy" --strict examples/python
