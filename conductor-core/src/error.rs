@@ -160,15 +160,14 @@ fn config_message(
     column: Option<usize>,
     message: &str,
 ) -> String {
-    let mut at = String::new();
-    if let Some(p) = path {
-        at.push_str(&p.display().to_string());
-    }
-    match (line, column) {
-        (Some(l), Some(c)) => at.push_str(&format!(":{l}:{c}")),
-        (Some(l), None) => at.push_str(&format!(":{l}")),
-        _ => {}
-    }
+    let at = match (path, line, column) {
+        (Some(p), Some(l), Some(c)) => format!("{}:{l}:{c}", p.display()),
+        (Some(p), Some(l), None) => format!("{}:{l}", p.display()),
+        (Some(p), None, _) => p.display().to_string(),
+        (None, Some(l), Some(c)) => format!("line {l}, column {c}"),
+        (None, Some(l), None) => format!("line {l}"),
+        (None, None, _) => String::new(),
+    };
     if at.is_empty() {
         format!("config error: {message}")
     } else {

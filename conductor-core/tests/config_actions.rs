@@ -272,7 +272,7 @@ fn bad_send_midi_is_refused() {
             .unwrap_err()
             .to_string();
         assert!(err.contains(needle), "{fields}: {err}");
-        assert!(err.contains(":7:"), "{fields}: {err}");
+        assert!(err.contains("line 7,"), "{fields}: {err}");
     }
 }
 

@@ -397,6 +397,6 @@ fn bad_trigger_values_are_refused() {
             .unwrap_err()
             .to_string();
         assert!(err.contains(needle), "{trigger}: {err}");
-        assert!(err.contains(":4:"), "{trigger}: {err}");
+        assert!(err.contains("line 4,"), "{trigger}: {err}");
     }
 }

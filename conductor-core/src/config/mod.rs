@@ -54,7 +54,8 @@ pub use action::{
     Action, HostAction, MidiOut, ModeTarget, PluginOverrides, SendMidiAction, WasmPluginAction,
 };
 pub use mapping::{Mapping, Mode};
-pub use plugins::{PluginDefaults, PluginSettings, ResolvedPluginSettings, SignaturePolicy};
+pub use crate::plugin::signing::SignaturePolicy;
+pub use plugins::{PluginDefaults, PluginSettings, ResolvedPluginSettings};
 pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, PortSelector, TimingSettings};
 pub use trigger::{EncoderDirection, EncoderEncoding, Trigger};
 pub use warning::ConfigWarning;

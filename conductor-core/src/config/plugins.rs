@@ -9,6 +9,7 @@ use super::paths;
 use super::reader::{self, Doc, Table, Value};
 use super::size::parse_size;
 use super::suggest::did_you_mean;
+use crate::plugin::signing::SignaturePolicy;
 use crate::plugin::{Capability, Grants, UnknownCapability};
 use crate::Result;
 
@@ -91,29 +92,6 @@ impl Default for PluginDefaults {
             data_dir: None,
             cache_dir: None,
             signature_policy: SignaturePolicy::default(),
-        }
-    }
-}
-
-/// Whether unsigned plugins load. A present but invalid signature always refuses the load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SignaturePolicy {
-    /// Unsigned plugins load with a warning (`"warn"`, the default).
-    #[default]
-    Warn,
-    /// Only plugins with a valid, trusted signature load (`"require"`).
-    Require,
-    /// Unsigned plugins load silently (`"allow"`).
-    Allow,
-}
-
-impl SignaturePolicy {
-    /// The name as written in configs.
-    pub fn name(self) -> &'static str {
-        match self {
-            SignaturePolicy::Warn => "warn",
-            SignaturePolicy::Require => "require",
-            SignaturePolicy::Allow => "allow",
         }
     }
 }

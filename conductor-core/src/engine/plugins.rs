@@ -9,7 +9,9 @@ use sha2::{Digest, Sha256};
 use super::callbacks::ApprovalRequest;
 use super::EngineOptions;
 use crate::config::{Config, ResolvedPluginSettings};
-use crate::plugin::{plugin_name, Grants, Limits, Plugin, PluginHost, PluginOptions};
+use crate::plugin::{
+    plugin_name, Grants, Limits, Plugin, PluginHost, PluginOptions, PluginServices,
+};
 use crate::{Error, Result};
 
 pub(crate) struct LoadedPlugin {
@@ -102,27 +104,28 @@ fn load_one(
             return Ok(old);
         }
     }
-    let signature_policy = options.signature_policy.unwrap_or_else(|| {
-        config
-            .plugins
-            .defaults
-            .signature_policy
-            .name()
-            .parse()
-            .unwrap_or_default()
-    });
+    let signature_policy = options
+        .signature_policy
+        .unwrap_or(config.plugins.defaults.signature_policy);
     let plugin_options = |grants: Grants| PluginOptions {
         limits: limits_of(&settings),
         grants,
         data_dir: None,
         name: Some(name.clone()),
         signature_policy,
+        services: PluginServices {
+            midi_out: options.callbacks.on_midi_out.clone(),
+            host_request: options.callbacks.on_host_request.clone(),
+            allowed_hosts: settings.allowed_hosts.clone(),
+            ..PluginServices::default()
+        },
     };
     let plugin = match host.load_file_bytes(path, &wasm, plugin_options(grants)) {
         Err(Error::CapabilityDenied { .. }) if options.callbacks.approve.is_some() => {
             let approve = options.callbacks.approve.as_ref().expect("checked");
-            let declared = host.inspect(path)?.capabilities;
-            for cap in grants.missing(declared).iter() {
+            let info = host.inspect(path)?;
+            let needed = info.capabilities.union(info.import_capabilities());
+            for cap in grants.missing(needed).iter() {
                 let request = ApprovalRequest {
                     plugin: name.clone(),
                     path: path.to_path_buf(),
