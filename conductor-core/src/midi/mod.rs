@@ -3,11 +3,20 @@
 mod encode;
 mod message;
 mod parser;
+mod ports;
+mod reconnect;
 mod smf;
 mod status;
 
 pub use message::MidiMessage;
 pub use parser::{parse_message, MidiParser, ParseEvent, ParserStats, DEFAULT_MAX_SYSEX};
+#[cfg(unix)]
+pub use ports::{create_virtual_input, create_virtual_output};
+pub use ports::{
+    input_ports, open_input, open_output, output_ports, InputCallback, InputConnection,
+    OutputConnection, PortDirection, PortInfo, PortSelector, DEFAULT_CLIENT_NAME,
+};
+pub use reconnect::{PortEvent, ReconnectingInput, DEFAULT_POLL_INTERVAL};
 pub use smf::{
     write_smf, SmfEvents, SmfTiming, SmfWriter, TimedMessage, DEFAULT_TEMPO_US_PER_BEAT, WRITE_PPQ,
 };

@@ -1,0 +1,478 @@
+//! MIDI ports through midir: listing, choosing one by index or name, opening inputs and
+//! outputs, and virtual ports other programs can connect to.
+//!
+//! The backend is the OS default (ALSA on Linux, CoreMIDI on macOS, WinMM on Windows), or
+//! JACK when conductor-core is built with the `jack` feature. When the backend itself is
+//! unavailable (no ALSA sequencer, no JACK server) every function here returns an
+//! [`Error::Midi`] that says so and what to do instead; nothing panics.
+
+use std::fmt;
+use std::str::FromStr;
+
+use midir::{MidiIO, MidiInput, MidiInputConnection, MidiOutput, MidiOutputConnection};
+
+use super::message::MidiMessage;
+use crate::error::{Error, Result};
+
+pub use crate::config::PortSelector;
+
+/// The client name Conductor registers with the MIDI system when the caller gives none.
+pub const DEFAULT_CLIENT_NAME: &str = "conductor";
+
+/// What an input connection calls for each incoming packet: the backend's timestamp in
+/// microseconds (from an arbitrary origin that stays fixed while the connection is open)
+/// and the packet's bytes, usually one complete message.
+pub type InputCallback = Box<dyn FnMut(u64, &[u8]) + Send + 'static>;
+
+/// Which way a port carries MIDI, from Conductor's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PortDirection {
+    /// Conductor receives from it (a keyboard, a controller).
+    Input,
+    /// Conductor sends to it (a synth, a DAW).
+    Output,
+}
+
+impl PortDirection {
+    fn noun(self) -> &'static str {
+        match self {
+            PortDirection::Input => "input",
+            PortDirection::Output => "output",
+        }
+    }
+}
+
+/// One port as the backend lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PortInfo {
+    /// 0-based position in the current list; what [`PortSelector::Index`] refers to.
+    pub index: usize,
+    /// The name the backend shows (for ALSA `client:port client-id:port-id`, for JACK
+    /// `client:port`).
+    pub name: String,
+    /// The backend's identifier for the port (opaque).
+    pub id: String,
+}
+
+impl fmt::Display for PortInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.index, self.name)
+    }
+}
+
+/// Parses a port selector from the command line or an environment variable: all digits
+/// is an index, anything else is (part of) a port name.
+///
+/// ```
+/// use conductor_core::midi::PortSelector;
+/// assert_eq!("2".parse::<PortSelector>().unwrap(), PortSelector::Index(2));
+/// assert_eq!(
+///     "Launchpad".parse::<PortSelector>().unwrap(),
+///     PortSelector::Name("Launchpad".into())
+/// );
+/// ```
+impl FromStr for PortSelector {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(Error::InvalidArgument(
+                "empty MIDI port: give a port index (0, 1, …) or part of a port name".into(),
+            ));
+        }
+        if s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse()
+                .map(PortSelector::Index)
+                .map_err(|_| Error::InvalidArgument(format!("MIDI port index {s} is too large")))
+        } else {
+            Ok(PortSelector::Name(s.to_string()))
+        }
+    }
+}
+
+impl fmt::Display for PortSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortSelector::Index(i) => write!(f, "#{i}"),
+            PortSelector::Name(name) => write!(f, "\"{name}\""),
+        }
+    }
+}
+
+/// Lists the ports Conductor can receive MIDI from.
+pub fn input_ports() -> Result<Vec<PortInfo>> {
+    let midi = new_input(DEFAULT_CLIENT_NAME)?;
+    Ok(list(&midi).1)
+}
+
+/// Lists the ports Conductor can send MIDI to.
+pub fn output_ports() -> Result<Vec<PortInfo>> {
+    let midi = new_output(DEFAULT_CLIENT_NAME)?;
+    Ok(list(&midi).1)
+}
+
+/// An open input: `callback` runs on the backend's thread for every packet until this is
+/// dropped or closed.
+pub struct InputConnection {
+    connection: MidiInputConnection<InputCallback>,
+    port_name: String,
+}
+
+impl InputConnection {
+    /// The name of the port this connection listens to (for a virtual port, the name it
+    /// was created with).
+    pub fn port_name(&self) -> &str {
+        &self.port_name
+    }
+
+    /// Closes the connection and hands the callback back.
+    pub fn close(self) -> InputCallback {
+        self.connection.close().1
+    }
+}
+
+impl fmt::Debug for InputConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InputConnection")
+            .field("port_name", &self.port_name)
+            .finish()
+    }
+}
+
+/// An open output.
+pub struct OutputConnection {
+    connection: MidiOutputConnection,
+    port_name: String,
+}
+
+impl OutputConnection {
+    /// The name of the port this connection sends to (for a virtual port, the name it
+    /// was created with).
+    pub fn port_name(&self) -> &str {
+        &self.port_name
+    }
+
+    /// Sends raw bytes: one or more complete messages with status bytes.
+    pub fn send(&mut self, bytes: &[u8]) -> Result<()> {
+        self.connection.send(bytes).map_err(|e| {
+            Error::Midi(format!(
+                "cannot send to MIDI output {}: {e}",
+                self.port_name
+            ))
+        })
+    }
+
+    /// Encodes and sends one message. Messages other than SysEx are encoded without
+    /// allocating.
+    pub fn send_message(&mut self, message: &MidiMessage) -> Result<()> {
+        match message.encode_short() {
+            Some((bytes, len)) => self.send(&bytes[..len]),
+            None => self.send(&message.to_bytes()),
+        }
+    }
+
+    /// Closes the connection.
+    pub fn close(self) {
+        self.connection.close();
+    }
+}
+
+impl fmt::Debug for OutputConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutputConnection")
+            .field("port_name", &self.port_name)
+            .finish()
+    }
+}
+
+/// Opens the input port `selector` picks and calls `callback(timestamp_us, bytes)` for
+/// every packet that arrives, on the backend's thread.
+///
+/// `client_name` is how Conductor appears to the MIDI system. If no port matches, the
+/// error lists the ports that exist.
+pub fn open_input(
+    selector: &PortSelector,
+    client_name: &str,
+    callback: impl FnMut(u64, &[u8]) + Send + 'static,
+) -> Result<InputConnection> {
+    connect_input(selector, client_name, Box::new(callback))
+}
+
+/// [`open_input`] with the callback already boxed.
+pub(crate) fn connect_input(
+    selector: &PortSelector,
+    client_name: &str,
+    callback: InputCallback,
+) -> Result<InputConnection> {
+    let midi = new_input(client_name)?;
+    let (ports, infos) = list(&midi);
+    let info = select(&infos, selector, PortDirection::Input)?;
+    let local_name = format!("{}-in", checked_name(client_name)?);
+    let connection = midi
+        .connect(
+            &ports[info.index],
+            &local_name,
+            |ts, bytes, cb: &mut InputCallback| cb(ts, bytes),
+            callback,
+        )
+        .map_err(|e| Error::Midi(format!("cannot open MIDI input {}: {e}", info.name)))?;
+    Ok(InputConnection {
+        connection,
+        port_name: info.name,
+    })
+}
+
+/// Opens the output port `selector` picks.
+pub fn open_output(selector: &PortSelector) -> Result<OutputConnection> {
+    let midi = new_output(DEFAULT_CLIENT_NAME)?;
+    let (ports, infos) = list(&midi);
+    let info = select(&infos, selector, PortDirection::Output)?;
+    let local_name = format!("{DEFAULT_CLIENT_NAME}-out");
+    let connection = midi
+        .connect(&ports[info.index], &local_name)
+        .map_err(|e| Error::Midi(format!("cannot open MIDI output {}: {e}", info.name)))?;
+    Ok(OutputConnection {
+        connection,
+        port_name: info.name,
+    })
+}
+
+/// Creates an input port named `name` that other programs can send to, and calls
+/// `callback(timestamp_us, bytes)` for what they send. Not available on Windows.
+#[cfg(unix)]
+pub fn create_virtual_input(
+    name: &str,
+    callback: impl FnMut(u64, &[u8]) + Send + 'static,
+) -> Result<InputConnection> {
+    use midir::os::unix::VirtualInput;
+    let name = checked_name(name)?;
+    let midi = new_input(DEFAULT_CLIENT_NAME)?;
+    let callback: InputCallback = Box::new(callback);
+    let connection = midi
+        .create_virtual(
+            name,
+            |ts, bytes, cb: &mut InputCallback| cb(ts, bytes),
+            callback,
+        )
+        .map_err(|e| Error::Midi(format!("cannot create virtual MIDI input {name}: {e}")))?;
+    Ok(InputConnection {
+        connection,
+        port_name: name.to_string(),
+    })
+}
+
+/// Creates an output port named `name` that other programs can receive from. Not
+/// available on Windows.
+#[cfg(unix)]
+pub fn create_virtual_output(name: &str) -> Result<OutputConnection> {
+    use midir::os::unix::VirtualOutput;
+    let name = checked_name(name)?;
+    let midi = new_output(DEFAULT_CLIENT_NAME)?;
+    let connection = midi
+        .create_virtual(name)
+        .map_err(|e| Error::Midi(format!("cannot create virtual MIDI output {name}: {e}")))?;
+    Ok(OutputConnection {
+        connection,
+        port_name: name.to_string(),
+    })
+}
+
+/// Picks the port `selector` means from `ports`: an index, else an exact name, else the
+/// first name containing the text (case-sensitive first, then ignoring case).
+pub(crate) fn select(
+    ports: &[PortInfo],
+    selector: &PortSelector,
+    direction: PortDirection,
+) -> Result<PortInfo> {
+    let found = match selector {
+        PortSelector::Index(i) => ports.get(*i),
+        PortSelector::Name(text) => {
+            let lower = text.to_lowercase();
+            ports
+                .iter()
+                .find(|p| p.name == *text)
+                .or_else(|| ports.iter().find(|p| p.name.contains(text.as_str())))
+                .or_else(|| {
+                    ports
+                        .iter()
+                        .find(|p| p.name.to_lowercase().contains(&lower))
+                })
+        }
+    };
+    found
+        .cloned()
+        .ok_or_else(|| missing_port(ports, selector, direction))
+}
+
+/// The error for a selector that matches nothing, listing what exists.
+fn missing_port(ports: &[PortInfo], selector: &PortSelector, direction: PortDirection) -> Error {
+    let noun = direction.noun();
+    let what = match selector {
+        PortSelector::Index(i) => format!("there is no MIDI {noun} port #{i}"),
+        PortSelector::Name(name) => format!("no MIDI {noun} port name contains \"{name}\""),
+    };
+    if ports.is_empty() {
+        let hint = match direction {
+            PortDirection::Input => {
+                "connect a device, or create a virtual port (--virtual) for other programs to \
+                 send to"
+            }
+            PortDirection::Output => "connect a device or start the program to send to",
+        };
+        return Error::Midi(format!("{what}: there are no MIDI {noun} ports ({hint})"));
+    }
+    let listing: Vec<String> = ports.iter().map(|p| format!("  {p}")).collect();
+    Error::Midi(format!(
+        "{what}; the {noun} ports are:\n{}\n(choose one by number or by part of its name)",
+        listing.join("\n")
+    ))
+}
+
+/// Lists `midi`'s ports: midir's handles and their descriptions, index for index.
+pub(crate) fn list<M: MidiIO>(midi: &M) -> (Vec<M::Port>, Vec<PortInfo>)
+where
+    M::Port: PortId,
+{
+    let ports = midi.ports();
+    let infos = ports
+        .iter()
+        .enumerate()
+        .map(|(index, port)| PortInfo {
+            index,
+            // A port can vanish between listing and naming; it still takes its index.
+            name: midi
+                .port_name(port)
+                .unwrap_or_else(|_| format!("(port {index} is gone)")),
+            id: port.port_id(),
+        })
+        .collect();
+    (ports, infos)
+}
+
+/// midir's port types both have `id()`, but not through a shared trait.
+pub(crate) trait PortId {
+    fn port_id(&self) -> String;
+}
+
+impl PortId for midir::MidiInputPort {
+    fn port_id(&self) -> String {
+        self.id()
+    }
+}
+
+impl PortId for midir::MidiOutputPort {
+    fn port_id(&self) -> String {
+        self.id()
+    }
+}
+
+/// A client/port name the backends accept (no NUL byte, not empty).
+fn checked_name(name: &str) -> Result<&str> {
+    if name.is_empty() || name.contains('\0') {
+        return Err(Error::InvalidArgument(format!(
+            "MIDI client and port names must be non-empty and contain no NUL byte, got {name:?}"
+        )));
+    }
+    Ok(name)
+}
+
+pub(crate) fn new_input(client_name: &str) -> Result<MidiInput> {
+    let client_name = checked_name(client_name)?;
+    MidiInput::new(client_name).map_err(|e| backend_unavailable(&e.to_string()))
+}
+
+pub(crate) fn new_output(client_name: &str) -> Result<MidiOutput> {
+    let client_name = checked_name(client_name)?;
+    MidiOutput::new(client_name).map_err(|e| backend_unavailable(&e.to_string()))
+}
+
+/// The error for a MIDI system that cannot be reached at all, with what to do instead.
+fn backend_unavailable(detail: &str) -> Error {
+    #[cfg(feature = "jack")]
+    let problem = "cannot connect to the JACK server: is jackd running? (start it with \
+                   e.g. `jackd -d alsa`, or `jackd -d dummy` on a machine without sound \
+                   hardware)";
+    #[cfg(all(target_os = "linux", not(feature = "jack")))]
+    let problem = "cannot open the ALSA sequencer (/dev/snd/seq): this machine has no ALSA \
+                   MIDI (load the snd-seq kernel module), or use a build with the `jack` \
+                   feature to go through a JACK server";
+    #[cfg(all(not(target_os = "linux"), not(feature = "jack")))]
+    let problem = "the operating system's MIDI service is not available";
+    Error::Midi(format!(
+        "{problem} ({detail}). Without MIDI ports you can still replay a .mid file \
+         (--replay) or feed bytes from your own code"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ports(names: &[&str]) -> Vec<PortInfo> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(index, name)| PortInfo {
+                index,
+                name: name.to_string(),
+                id: name.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn selects_by_index_exact_name_then_substring_then_any_case() {
+        let list = ports(&[
+            "Midi Through:Port-0 14:0",
+            "nanoKEY2:nanoKEY2 MIDI 1 24:0",
+            "KEY",
+        ]);
+        let pick = |s: &str| {
+            select(&list, &s.parse().unwrap(), PortDirection::Input)
+                .unwrap()
+                .index
+        };
+        assert_eq!(pick("1"), 1);
+        assert_eq!(pick("KEY"), 2);
+        assert_eq!(pick("nanoKEY"), 1);
+        assert_eq!(pick("through"), 0);
+    }
+
+    #[test]
+    fn a_missing_port_lists_the_ports_that_exist() {
+        let list = ports(&["system:midi_capture_1", "a2j:Keystation"]);
+        let err = select(
+            &list,
+            &PortSelector::Name("Launchpad".into()),
+            PortDirection::Input,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("no MIDI input port name contains \"Launchpad\""),
+            "{err}"
+        );
+        assert!(err.contains("0: system:midi_capture_1"), "{err}");
+        assert!(err.contains("1: a2j:Keystation"), "{err}");
+        let err = select(&list, &PortSelector::Index(5), PortDirection::Output)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("there is no MIDI output port #5"), "{err}");
+    }
+
+    #[test]
+    fn no_ports_at_all_says_so() {
+        let err = select(&[], &PortSelector::Index(0), PortDirection::Input)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("there are no MIDI input ports"), "{err}");
+    }
+
+    #[test]
+    fn names_with_nul_are_refused_before_reaching_the_backend() {
+        let err = checked_name("bad\0name").unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)));
+        assert!(checked_name("").is_err());
+    }
+}
