@@ -430,53 +430,63 @@ fn unsigned_under_require_is_refused_saying_how_to_sign() {
 fn malformed_sig_names_the_problem() {
     let s = Signed::new();
     let original = s.sig_json();
-    let cases: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    use serde_json::{json, Value};
+    // (field, new value or None to remove it, what the error must say)
+    let cases: [(&str, Option<Value>, &str); 10] = [
+        ("wasm_sha256", None, "field `wasm_sha256` is missing"),
         (
-            Box::new(|j| {
-                j.as_object_mut().unwrap().remove("wasm_sha256");
-            }),
-            "field `wasm_sha256` is missing",
-        ),
-        (
-            Box::new(|j| j["wasm_sha256"] = "xyz".into()),
+            "wasm_sha256",
+            Some(json!("xyz")),
             "field `wasm_sha256` must be a SHA-256 hash",
         ),
         (
-            Box::new(|j| j["wasm_size"] = "12".into()),
+            "wasm_size",
+            Some(json!("12")),
             "field `wasm_size` must be a whole number",
         ),
         (
-            Box::new(|j| j["public_key"] = "00".into()),
+            "public_key",
+            Some(json!("00")),
             "field `public_key` is malformed",
         ),
         (
-            Box::new(|j| j["signature"] = 5.into()),
+            "signature",
+            Some(json!(5)),
             "field `signature` must be a string",
         ),
         (
-            Box::new(|j| j["signed_at"] = "yesterday".into()),
+            "signed_at",
+            Some(json!("yesterday")),
             "field `signed_at` must be an RFC 3339 time",
         ),
         (
-            Box::new(|j| j["capabilities"] = serde_json::json!(["Teleport"])),
+            "capabilities",
+            Some(json!(["Teleport"])),
             "unknown capability \"Teleport\"",
         ),
         (
-            Box::new(|j| j["developer_name"] = "".into()),
+            "developer_name",
+            Some(json!("")),
             "field `developer_name` must not be empty",
         ),
         (
-            Box::new(|j| j["version"] = 2.into()),
+            "version",
+            Some(json!(2)),
             "unsupported signature format version 2",
         ),
         (
-            Box::new(|j| j["algorithm"] = "RSA".into()),
+            "algorithm",
+            Some(json!("RSA")),
             "unsupported signature algorithm \"RSA\"",
         ),
     ];
-    for (edit, expected) in cases {
+    for (field, value, expected) in cases {
         let mut json = original.clone();
-        edit(&mut json);
+        let fields = json.as_object_mut().unwrap();
+        match value {
+            Some(value) => fields.insert(field.to_string(), value),
+            None => fields.remove(field),
+        };
         s.write_sig_json(&json);
         let reason = signature_reason(signing::verify(&s.wasm));
         assert!(reason.contains("malformed"), "{reason}");

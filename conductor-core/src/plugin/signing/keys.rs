@@ -38,21 +38,22 @@ pub fn public_key_path(private_key: &Path) -> PathBuf {
     append_extension(private_key, "pub")
 }
 
-/// An Ed25519 public key: what a signature names and what the trust store lists.
+/// An Ed25519 public key (32 bytes, checked to be a valid curve point): what a signature
+/// names and what the trust store lists.
 ///
 /// Its text form (`Display`, `FromStr`, serde) is 64 lowercase hex characters.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PublicKey(VerifyingKey);
+pub struct PublicKey([u8; 32]);
 
 impl PublicKey {
     /// The 32 raw bytes.
     pub fn to_bytes(&self) -> [u8; 32] {
-        self.0.to_bytes()
+        self.0
     }
 
     /// The key as 64 lowercase hex characters.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0.as_bytes())
+        hex::encode(self.0)
     }
 
     /// Reads a public key file (`PATH.pub`).
@@ -70,7 +71,9 @@ impl PublicKey {
     /// Checks `signature` over `message` (strict Ed25519: rejects malleable signatures
     /// and weak keys).
     pub(crate) fn verify(&self, message: &[u8], signature: &Signature) -> bool {
-        self.0.verify_strict(message, signature).is_ok()
+        // The bytes were checked to be a curve point when the key was made.
+        VerifyingKey::from_bytes(&self.0)
+            .is_ok_and(|key| key.verify_strict(message, signature).is_ok())
     }
 }
 
@@ -110,7 +113,7 @@ impl FromStr for PublicKey {
                 ))
             })?;
         VerifyingKey::from_bytes(&bytes)
-            .map(PublicKey)
+            .map(|_| PublicKey(bytes))
             .map_err(|_| {
                 Error::InvalidArgument(format!(
                     "\"{s}\" is not a valid Ed25519 public key (it is not a point on the curve)"
@@ -156,7 +159,7 @@ impl PrivateKey {
 
     /// The public half, to publish and to put in trust stores.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.verifying_key())
+        PublicKey(self.0.verifying_key().to_bytes())
     }
 
     /// Reads a private key file written by [`generate_key`].

@@ -54,7 +54,7 @@ struct TrustFile {
 /// store.add(key, "Alice")?;
 /// store.save()?;
 /// assert!(TrustStore::load(&path)?.is_trusted(&key));
-/// # Ok::<(), conductor_core::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct TrustStore {
