@@ -61,11 +61,13 @@ pub const WRONG_SIGNATURE_WAT: &str = r#"
     i32.const 0))
 "#;
 
-/// Path of the repository root (the parent of `conductor-core/`).
+/// Path of the repository root (the folder holding `conductor-core/`), also when this
+/// file is included by another crate's tests.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("conductor-core lives inside the repository")
+        .ancestors()
+        .find(|dir| dir.join("conductor-core").is_dir())
+        .expect("the crate lives inside the repository")
         .to_path_buf()
 }
 
