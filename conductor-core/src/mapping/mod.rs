@@ -7,6 +7,8 @@ mod matcher;
 
 pub use index::TriggerIndex;
 
+use std::sync::Arc;
+
 use gesture::GestureState;
 
 use crate::config::{Config, Mapping};
@@ -22,8 +24,8 @@ pub struct MappingEntry {
     pub mode: Option<usize>,
     /// Position inside its mode's (or the global) mapping list.
     pub position: usize,
-    /// The mapping itself.
-    pub mapping: Mapping,
+    /// The mapping itself (shared: firing a mapping never copies its action tree).
+    pub mapping: Arc<Mapping>,
 }
 
 /// Every mapping of a config, indexed per mode, with the gesture state of each.
@@ -89,7 +91,7 @@ impl MappingTable {
         self.entries.push(MappingEntry {
             mode,
             position,
-            mapping: mapping.clone(),
+            mapping: Arc::new(mapping.clone()),
         });
     }
 
