@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::host::plugin_name;
 use super::instance::Plugin;
-use super::signing::{check_plugin, signature_path, SignaturePolicy, SignatureStatus};
+use super::signing::{
+    check_plugin, signature_path, verify_bytes, SignaturePolicy, SignatureStatus,
+};
 use super::{CapabilitySet, PluginHost};
 use crate::{Error, Result};
 
@@ -46,7 +48,7 @@ pub struct InstalledPlugin {
 ///
 /// The bytes that are checked are the bytes that are installed: both files are read
 /// once, written to a staging folder inside `dest_dir`, checked there and then renamed
-/// into place. Installing an unsigned plugin removes a stale `.sig` left by an earlier
+/// into place; when the check fails, nothing in `dest_dir` changes. Installing an unsigned plugin removes a stale `.sig` left by an earlier
 /// version, which would otherwise make it fail to load.
 ///
 /// ```no_run
@@ -76,9 +78,6 @@ pub fn install_plugin(
         Err(e) => return Err(Error::io(&sig_source, e)),
     };
 
-    let (module, _, _) = host.compile(&name, &bytes)?;
-    let capabilities = Plugin::declared_capabilities(host, &name, &module)?;
-
     fs::create_dir_all(dest_dir).map_err(|e| Error::io(dest_dir, e))?;
     let staging = tempfile::Builder::new()
         .prefix(".installing-")
@@ -91,6 +90,13 @@ pub fn install_plugin(
         fs::write(&staged_sig, sig).map_err(|e| Error::io(&staged_sig, e))?;
     }
 
+    // A tampered file may not even compile: check the signature's own fields, size and
+    // hash first, so the error says what is wrong.
+    if sig_bytes.is_some() {
+        verify_bytes(&staged, &bytes).map_err(|e| name_source(e, wasm))?;
+    }
+    let (module, _, _) = host.compile(&name, &bytes)?;
+    let capabilities = Plugin::declared_capabilities(host, &name, &module)?;
     let trust = host.trust_store()?;
     let signature = check_plugin(&staged, &bytes, capabilities, policy, &trust)
         .map_err(|e| name_source(e, wasm))?;
@@ -224,6 +230,12 @@ mod tests {
         assert!(text.contains(&s.wasm.display().to_string()), "{text}");
         assert!(text.contains("SHA-256 does not match"), "{text}");
         assert!(!s.dest.join("my_plugin.wasm").exists());
+        assert_eq!(fs::read_dir(&s.dest).unwrap().count(), 0);
+
+        // Damaged beyond compiling: still reported as the signature mismatch it is.
+        fs::write(&s.wasm, b"\0asm garbage").unwrap();
+        let err = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Allow).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Signature, "{err}");
         assert_eq!(fs::read_dir(&s.dest).unwrap().count(), 0);
     }
 
