@@ -65,6 +65,7 @@ impl PythonCallbacks {
                     });
                 }) as _
             }),
+            ..EngineCallbacks::default()
         }
     }
 }

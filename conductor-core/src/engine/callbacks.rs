@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::context::TriggerContext;
 use super::outcome::Fired;
 use crate::plugin::Capability;
+pub use crate::plugin::HostRequest;
 
 /// A host action (`Keystroke`, `Launch`, `Shell`, `Host { name, data }` ...) handed to
 /// the embedding application.
@@ -59,6 +60,10 @@ pub type MidiOutCallback = Arc<dyn Fn(&[u8]) + Send + Sync>;
 pub type ApprovalCallback = Arc<dyn Fn(&ApprovalRequest) -> bool + Send + Sync>;
 /// Told about every mapping the engine thread fires (events that came through `push`).
 pub type FiredCallback = Arc<dyn Fn(&Fired) + Send + Sync>;
+/// Answers a plugin's SystemControl or Audio request (`system::request`,
+/// `audio::request` in the plugin SDK): `Ok(value)` goes back to the plugin as JSON,
+/// `Err(message)` refuses the request. Called on the thread running the plugin.
+pub type HostRequestCallback = crate::plugin::HostRequestHandler;
 
 /// The set of callbacks; every one is optional.
 #[derive(Clone, Default)]
@@ -71,6 +76,9 @@ pub struct EngineCallbacks {
     pub approve: Option<ApprovalCallback>,
     /// Mappings fired on the engine thread.
     pub on_fired: Option<FiredCallback>,
+    /// SystemControl and Audio requests from plugins. Without it, plugins are told no
+    /// handler is available.
+    pub on_host_request: Option<HostRequestCallback>,
 }
 
 impl std::fmt::Debug for EngineCallbacks {
@@ -80,6 +88,7 @@ impl std::fmt::Debug for EngineCallbacks {
             .field("on_midi_out", &self.on_midi_out.is_some())
             .field("approve", &self.approve.is_some())
             .field("on_fired", &self.on_fired.is_some())
+            .field("on_host_request", &self.on_host_request.is_some())
             .finish()
     }
 }

@@ -13,7 +13,7 @@ mod queue;
 
 pub use callbacks::{
     ActionCallback, ApprovalCallback, ApprovalRequest, EngineCallbacks, FiredCallback,
-    HostActionEvent, MidiOutCallback,
+    HostActionEvent, HostRequest, HostRequestCallback, MidiOutCallback,
 };
 pub use context::TriggerContext;
 pub use outcome::{ActionOutcome, Fired};

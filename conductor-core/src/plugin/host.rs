@@ -14,6 +14,7 @@ use super::instance::{Plugin, StoreState};
 use super::module_cache::{default_cache_dir, ModuleCache, ModuleSource};
 use super::module_check::{check_exports, check_imports, describe_non_wasm};
 use super::sandbox::default_data_root;
+use super::services::PluginServices;
 use super::signing::{SignaturePolicy, TrustStore};
 use super::{CapabilitySet, Grants, Limits};
 use crate::log::{default_sink, SharedLogSink};
@@ -75,6 +76,10 @@ pub struct PluginOptions {
     /// What to do with unsigned plugins and untrusted keys. A present but invalid
     /// signature refuses the load under every policy.
     pub signature_policy: SignaturePolicy,
+    /// What the plugin's host functions reach: the MIDI output, the handler for
+    /// SystemControl and Audio requests, the network allow-list. Default: none of
+    /// them, any host.
+    pub services: PluginServices,
 }
 
 /// What [`PluginHost::inspect`] finds out about a plugin without running `init`.
@@ -127,6 +132,9 @@ impl PluginHost {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| &mut s.wasi)
             .map_err(|e| Error::InvalidArgument(format!("cannot link WASI: {e}")))?;
+        super::host_functions::add_to_linker(&mut linker).map_err(|e| {
+            Error::InvalidArgument(format!("cannot link the host functions: {e}"))
+        })?;
         let cache = ModuleCache::new(&engine, config.cache_dir.clone());
         let ticker = EpochTicker::start(engine.clone());
         Ok(Self {
@@ -256,6 +264,19 @@ impl PluginHost {
                 .map(|i| format!("{}.{}", i.module(), i.name()))
                 .collect(),
         })
+    }
+}
+
+impl PluginInfo {
+    /// The capabilities its imports of host functions need (`conductor.process_run`
+    /// needs Subprocess). A plugin whose grants do not allow one of them is refused at
+    /// load, even when it does not declare it.
+    pub fn import_capabilities(&self) -> CapabilitySet {
+        self.imports
+            .iter()
+            .filter_map(|i| i.strip_prefix(super::module_check::HOST_MODULE)?.strip_prefix('.'))
+            .filter_map(super::host_functions::capability_of)
+            .collect()
     }
 }
 

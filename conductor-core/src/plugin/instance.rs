@@ -1,6 +1,7 @@
 //! [`Plugin`]: one loaded plugin with its persistent instance.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{Instance, Memory, Module, Store, TypedFunc, Val};
@@ -9,9 +10,11 @@ use wasmtime_wasi::I32Exit;
 
 use super::guest_abi::{decode_capabilities, CapabilitiesError, ScratchRegion};
 use super::host::{PluginHost, PluginOptions, EPOCH_TICK};
+use super::host_functions::{capability_imports, CallState, PluginEnv};
 use super::limits::MemoryLimiter;
 use super::output::{PluginOutput, Stream};
 use super::sandbox::{plugin_data_dir, wasi_context};
+use super::services::PluginServices;
 use super::signing::{check_plugin, SignaturePolicy, SignatureStatus};
 use super::{Capability, CapabilitySet, Grants, Limits};
 use crate::log::{self, LogLevel};
@@ -21,6 +24,8 @@ use crate::{Error, Result};
 pub(crate) struct StoreState {
     pub(crate) wasi: WasiP1Ctx,
     limiter: MemoryLimiter,
+    /// What the `conductor` host functions work with.
+    pub(crate) host: CallState,
 }
 
 /// A live instance and the exports the host calls.
@@ -55,6 +60,8 @@ pub struct Plugin {
     signature: SignatureStatus,
     stdout: PluginOutput,
     stderr: PluginOutput,
+    /// The plugin's name, grants and services, shared with its instances' host calls.
+    env: Arc<PluginEnv>,
     live: Option<Live>,
     shut_down: bool,
 }
@@ -74,6 +81,10 @@ impl Plugin {
         sha256: [u8; 32],
         options: PluginOptions,
     ) -> Result<Plugin> {
+        // Before any guest code runs: a host function the grants do not allow.
+        if let Some((function, cap)) = capability_imports(&module).find(|(_, c)| !options.grants.allows(*c)) {
+            return Err(import_denied(&name, &function, cap));
+        }
         let sink = host.log_sink().clone();
         let budget = options.limits.output_bytes_per_call;
         let data_dir = if options.grants.allows(Capability::Filesystem) {
@@ -96,9 +107,11 @@ impl Plugin {
         } else {
             None
         };
+        let env = PluginEnv::new(name.clone(), sink.clone(), options.grants, options.services);
         let mut plugin = Plugin {
             stdout: PluginOutput::new(&name, Stream::Stdout, sink.clone(), budget),
             stderr: PluginOutput::new(&name, Stream::Stderr, sink, budget),
+            env,
             host,
             name,
             path,
@@ -135,6 +148,12 @@ impl Plugin {
         let probe = Plugin {
             stdout: PluginOutput::new(name, Stream::Stdout, host.log_sink().clone(), 4096),
             stderr: PluginOutput::new(name, Stream::Stderr, host.log_sink().clone(), 4096),
+            env: PluginEnv::new(
+                name.to_string(),
+                host.log_sink().clone(),
+                Grants::none(),
+                PluginServices::default(),
+            ),
             host: host.clone(),
             name: name.to_string(),
             path: None,
@@ -327,6 +346,7 @@ impl Plugin {
             StoreState {
                 wasi,
                 limiter: MemoryLimiter::new(self.limits.memory_bytes),
+                host: CallState::new(self.env.clone()),
             },
         );
         store.limiter(|s| &mut s.limiter);
@@ -469,6 +489,7 @@ impl Plugin {
         let ticks = self.limits.timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
+        store.data_mut().host.start_call(self.limits.timeout);
     }
 
     fn classify(&self, store: &Store<StoreState>, error: wasmtime::Error) -> Error {
@@ -540,6 +561,20 @@ impl std::fmt::Debug for Plugin {
             .field("capabilities", &self.declared)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
+    }
+}
+
+/// A plugin imports a host function whose capability it may not use.
+fn import_denied(plugin: &str, function: &str, cap: Capability) -> Error {
+    Error::CapabilityDenied {
+        plugin: plugin.to_string(),
+        capability: cap.to_string(),
+        how: format!(
+            "it imports the host function `{}.{function}`, which needs {cap}; declare \"{cap}\" \
+             in its `capabilities()` and approve it with `grant = [\"{cap}\"]` on the plugin's \
+             WasmPlugin action (or `--grant {cap}` on the command line, or the API's grants)",
+            super::HOST_MODULE
+        ),
     }
 }
 

@@ -16,6 +16,7 @@ mod module_check;
 mod output;
 mod report;
 mod sandbox;
+mod services;
 pub mod signing;
 
 pub use capability::{Capability, CapabilitySet, Grants, RiskLevel, UnknownCapability};
@@ -27,3 +28,7 @@ pub use module_cache::{default_cache_dir, ModuleSource};
 pub use module_check::{HOST_MODULE, WASI_MODULE};
 pub use report::PluginReport;
 pub use sandbox::{default_data_root, DATA_DIR_ENV};
+pub use host_functions::HostErrorCode;
+pub use services::{
+    HostRequest, HostRequestHandler, MidiSink, PluginServices, DEFAULT_MAX_RESPONSE_BYTES,
+};

@@ -1,0 +1,68 @@
+//! `system_request(ptr, len) -> i32` (capability SystemControl) and
+//! `audio_request(ptr, len) -> i32` (capability Audio): JSON requests handed to the
+//! embedding application, which owns keystrokes, volume, app launching and audio cues.
+
+use wasmtime::Linker;
+
+use super::{finish, read_guest, require, Failure, HostCaller, HostErrorCode};
+use crate::plugin::instance::StoreState;
+use crate::plugin::module_check::HOST_MODULE;
+use crate::plugin::services::HostRequest;
+use crate::plugin::Capability;
+
+pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
+    linker.func_wrap(
+        HOST_MODULE,
+        "system_request",
+        |mut caller: HostCaller<'_>, ptr: i32, len: i32| {
+            let outcome = request(&mut caller, "system_request", Capability::SystemControl, ptr, len);
+            finish(&mut caller, "system_request", outcome)
+        },
+    )?;
+    linker.func_wrap(
+        HOST_MODULE,
+        "audio_request",
+        |mut caller: HostCaller<'_>, ptr: i32, len: i32| {
+            let outcome = request(&mut caller, "audio_request", Capability::Audio, ptr, len);
+            finish(&mut caller, "audio_request", outcome)
+        },
+    )?;
+    Ok(())
+}
+
+/// Parses the JSON at `ptr..ptr+len` and hands it to the host's handler. Returns 0
+/// with the handler's answer (JSON) in the result buffer; [`HostErrorCode::Invalid`]
+/// for bad JSON, [`HostErrorCode::Unavailable`] without a handler,
+/// [`HostErrorCode::Rejected`] with the handler's message when it refuses.
+fn request(
+    caller: &mut HostCaller<'_>,
+    function: &str,
+    capability: Capability,
+    ptr: i32,
+    len: i32,
+) -> Result<(i32, Vec<u8>), Failure> {
+    require(caller, function, capability)?;
+    let bytes = read_guest(caller, "the request", ptr, len)?;
+    let data: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Failure::new(
+            HostErrorCode::Invalid,
+            format!("{function} needs a JSON value: {e}"),
+        )
+    })?;
+    let env = caller.data().host.env.clone();
+    let Some(handler) = env.services.host_request.as_ref() else {
+        return Err(Failure::new(
+            HostErrorCode::Unavailable,
+            format!("the application has no handler for {capability} requests"),
+        ));
+    };
+    let request = HostRequest {
+        plugin: env.name.clone(),
+        capability,
+        data,
+    };
+    match handler(&request) {
+        Ok(answer) => Ok((0, serde_json::to_vec(&answer).expect("JSON values serialise"))),
+        Err(message) => Err(Failure::new(HostErrorCode::Rejected, message)),
+    }
+}

@@ -1,0 +1,350 @@
+//! `http_request(head_ptr, head_len, body_ptr, body_len) -> i32` (capability Network):
+//! an HTTP(S) request made by the host for the plugin, with the plugin's allow-list,
+//! a timeout bounded by the plugin's own deadline and a cap on the response size.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::json;
+use ureq::http::{self, Method, Request, Response};
+use url::Url;
+use wasmtime::Linker;
+
+use super::{finish, framed, read_guest, require, Failure, HostCaller, HostErrorCode, PluginEnv};
+use crate::plugin::instance::StoreState;
+use crate::plugin::module_check::HOST_MODULE;
+use crate::plugin::Capability;
+
+/// Redirects followed before giving up; each hop is checked against `allowed_hosts`.
+const MAX_REDIRECTS: usize = 10;
+
+pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
+    linker.func_wrap(HOST_MODULE, "http_request", http_request)?;
+    Ok(())
+}
+
+/// The JSON head of a request: `{"method": "GET", "url": "...", "headers": {...},
+/// "timeout_ms": 2000}`. `headers` may also be a list of `[name, value]` pairs.
+#[derive(Deserialize)]
+struct RequestHead {
+    #[serde(default = "default_method")]
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: Headers,
+    timeout_ms: Option<u64>,
+}
+
+fn default_method() -> String {
+    "GET".into()
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Headers {
+    Pairs(Vec<(String, String)>),
+    Map(BTreeMap<String, String>),
+}
+
+impl Default for Headers {
+    fn default() -> Self {
+        Headers::Pairs(Vec::new())
+    }
+}
+
+impl Headers {
+    fn into_pairs(self) -> Vec<(String, String)> {
+        match self {
+            Headers::Pairs(p) => p,
+            Headers::Map(m) => m.into_iter().collect(),
+        }
+    }
+}
+
+/// Performs the request described by the JSON head at `head_ptr` with the body bytes
+/// at `body_ptr`. On success returns the HTTP status (any status, 404 included) and
+/// leaves `{"status", "headers", "url", "body_len", "truncated"}` + `\n` + body in the
+/// result buffer. A body over the cap returns [`HostErrorCode::TooLarge`] with the same
+/// layout, the body cut at the cap and an `"error"` field in the head.
+fn http_request(mut caller: HostCaller<'_>, head_ptr: i32, head_len: i32, body_ptr: i32, body_len: i32) -> i32 {
+    let outcome = request(&mut caller, head_ptr, head_len, body_ptr, body_len);
+    finish(&mut caller, "http_request", outcome)
+}
+
+fn request(
+    caller: &mut HostCaller<'_>,
+    head_ptr: i32,
+    head_len: i32,
+    body_ptr: i32,
+    body_len: i32,
+) -> Result<(i32, Vec<u8>), Failure> {
+    require(caller, "http_request", Capability::Network)?;
+    let head = read_guest(caller, "the request head", head_ptr, head_len)?;
+    let body = read_guest(caller, "the request body", body_ptr, body_len)?;
+    let head: RequestHead = serde_json::from_slice(&head).map_err(|e| {
+        invalid(format!(
+            "http_request needs a JSON head like {{\"method\": \"GET\", \"url\": \"https://...\"}}: {e}"
+        ))
+    })?;
+    let state = &caller.data().host;
+    let limit = head
+        .timeout_ms
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::MAX)
+        .min(state.remaining());
+    let env = state.env.clone();
+    let deadline = Instant::now() + limit;
+    perform(&env, head, body, deadline)
+}
+
+fn perform(env: &PluginEnv, head: RequestHead, body: Vec<u8>, deadline: Instant) -> Result<(i32, Vec<u8>), Failure> {
+    let mut url = Url::parse(&head.url).map_err(|e| invalid(format!("bad URL {:?}: {e}", head.url)))?;
+    let mut method = Method::from_bytes(head.method.trim().to_ascii_uppercase().as_bytes())
+        .map_err(|_| invalid(format!("bad HTTP method {:?}", head.method)))?;
+    let mut headers = head.headers.into_pairs();
+    let mut body = body;
+    let agent = env.http_agent.get_or_init(new_agent);
+    let mut hops = 0;
+    let mut response = loop {
+        check_url(env, &url)?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(timeout(&method, &url));
+        }
+        let response = send(agent, &method, &url, &headers, &body, left)
+            .map_err(|e| classify(e, &method, &url, deadline))?;
+        let Some(next) = redirect_target(&response, &url) else {
+            break response;
+        };
+        hops += 1;
+        if hops > MAX_REDIRECTS {
+            return Err(Failure::new(
+                HostErrorCode::Io,
+                format!("{method} {url}: more than {MAX_REDIRECTS} redirects"),
+            ));
+        }
+        let status = response.status().as_u16();
+        if status == 303 || ((status == 301 || status == 302) && method == Method::POST) {
+            if method != Method::HEAD {
+                method = Method::GET;
+            }
+            body.clear();
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("content-length"));
+        }
+        if next.host_str() != url.host_str() {
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization") && !k.eq_ignore_ascii_case("cookie"));
+        }
+        url = next;
+    };
+    let cap = env.services.max_response_bytes;
+    let mut content = Vec::new();
+    response
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .reader()
+        .take(cap as u64 + 1)
+        .read_to_end(&mut content)
+        .map_err(|e| {
+            let code = if e.kind() == std::io::ErrorKind::TimedOut || Instant::now() >= deadline {
+                HostErrorCode::Timeout
+            } else {
+                HostErrorCode::Io
+            };
+            Failure::new(code, format!("{method} {url}: reading the response body failed: {e}"))
+        })?;
+    let truncated = content.len() > cap;
+    content.truncate(cap);
+    let status = response.status().as_u16();
+    let mut head = json!({
+        "status": status,
+        "headers": response
+            .headers()
+            .iter()
+            .map(|(k, v)| [k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()])
+            .collect::<Vec<_>>(),
+        "url": url.as_str(),
+        "body_len": content.len(),
+        "truncated": truncated,
+    });
+    if truncated {
+        let message = format!(
+            "{method} {url}: the response body is larger than the {cap}-byte limit and was cut at it"
+        );
+        head["error"] = message.clone().into();
+        // The partial response is what the plugin reads; the code says it is partial.
+        let partial = framed(&head, &[&content]);
+        return Err(Failure::new(HostErrorCode::TooLarge, message).with_result(partial));
+    }
+    Ok((i32::from(status), framed(&head, &[&content])))
+}
+
+fn new_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .allow_non_standard_methods(true)
+        .user_agent(concat!("conductor/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .new_agent()
+}
+
+fn send(
+    agent: &ureq::Agent,
+    method: &Method,
+    url: &Url,
+    headers: &[(String, String)],
+    body: &[u8],
+    timeout: Duration,
+) -> Result<Response<ureq::Body>, ureq::Error> {
+    let mut builder = Request::builder().method(method.clone()).uri(url.as_str());
+    for (name, value) in headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    if body.is_empty() {
+        let request = agent
+            .configure_request(builder.body(())?)
+            .timeout_global(Some(timeout))
+            .build();
+        agent.run(request)
+    } else {
+        let request = agent
+            .configure_request(builder.body(body)?)
+            .timeout_global(Some(timeout))
+            .build();
+        agent.run(request)
+    }
+}
+
+/// The next URL when `response` is a redirect with a usable `Location`.
+fn redirect_target(response: &Response<ureq::Body>, base: &Url) -> Option<Url> {
+    if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get(http::header::LOCATION)?.to_str().ok()?;
+    base.join(location).ok()
+}
+
+/// Refuses schemes other than http/https and hosts outside the allow-list.
+fn check_url(env: &PluginEnv, url: &Url) -> Result<(), Failure> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Failure::new(
+            HostErrorCode::Denied,
+            format!("{url}: only http and https URLs are allowed"),
+        ));
+    }
+    let allowed = &env.services.allowed_hosts;
+    if !host_allowed(allowed, url) {
+        return Err(Failure::new(
+            HostErrorCode::Denied,
+            format!(
+                "{url}: the host {} is not in the plugin's allowed_hosts ({}); add it to \
+                 `allowed_hosts` in the plugin's settings",
+                url.host_str().unwrap_or("(none)"),
+                allowed.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `url`'s host (and port) matches an entry of `allowed`; an empty list allows
+/// every host.
+pub(crate) fn host_allowed(allowed: &[String], url: &Url) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let port = url.port_or_known_default();
+    allowed.iter().any(|entry| entry_matches(entry, &host, port))
+}
+
+fn entry_matches(entry: &str, host: &str, port: Option<u16>) -> bool {
+    let entry = entry.trim().to_ascii_lowercase();
+    let (name, entry_port) = split_host_port(&entry);
+    match entry_port {
+        Some(Ok(p)) if Some(p) != port => return false,
+        Some(Err(())) => return false,
+        _ => {}
+    }
+    match name.strip_prefix("*.") {
+        Some(domain) => host.len() > domain.len() + 1 && host.ends_with(domain) && host[..host.len() - domain.len()].ends_with('.'),
+        None => host == name,
+    }
+}
+
+/// Splits `host[:port]`, `[v6][:port]` or a bare IPv6 address.
+fn split_host_port(entry: &str) -> (&str, Option<Result<u16, ()>>) {
+    if let Some(rest) = entry.strip_prefix('[') {
+        let Some((name, after)) = rest.split_once(']') else {
+            return (entry, None);
+        };
+        return match after.strip_prefix(':') {
+            Some(p) => (name, Some(p.parse().map_err(|_| ()))),
+            None => (name, None),
+        };
+    }
+    match entry.split_once(':') {
+        Some((name, p)) if !p.contains(':') => (name, Some(p.parse().map_err(|_| ()))),
+        _ => (entry, None),
+    }
+}
+
+fn classify(error: ureq::Error, method: &Method, url: &Url, deadline: Instant) -> Failure {
+    let code = match &error {
+        ureq::Error::Timeout(_) => HostErrorCode::Timeout,
+        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => HostErrorCode::Timeout,
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => HostErrorCode::Invalid,
+        _ if Instant::now() >= deadline => HostErrorCode::Timeout,
+        _ => HostErrorCode::Io,
+    };
+    if code == HostErrorCode::Timeout {
+        return timeout(method, url);
+    }
+    Failure::new(code, format!("{method} {url}: {error}"))
+}
+
+fn timeout(method: &Method, url: &Url) -> Failure {
+    Failure::new(
+        HostErrorCode::Timeout,
+        format!(
+            "{method} {url}: timed out (the request's `timeout_ms`, or what was left of the \
+             plugin's own timeout)"
+        ),
+    )
+}
+
+fn invalid(message: String) -> Failure {
+    Failure::new(HostErrorCode::Invalid, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed(list: &[&str], url: &str) -> bool {
+        let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        host_allowed(&list, &Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn allow_list_matches_hosts_ports_and_subdomains() {
+        assert!(allowed(&[], "https://anything.example/"));
+        assert!(allowed(&["api.example.com"], "https://API.example.com/x"));
+        assert!(!allowed(&["api.example.com"], "https://evil.com/api.example.com"));
+        assert!(allowed(&["*.example.com"], "https://a.b.example.com/"));
+        assert!(!allowed(&["*.example.com"], "https://example.com/"));
+        assert!(!allowed(&["*.example.com"], "https://badexample.com/"));
+        assert!(allowed(&["localhost:8080"], "http://localhost:8080/"));
+        assert!(!allowed(&["localhost:8080"], "http://localhost:9090/"));
+        assert!(allowed(&["127.0.0.1"], "http://127.0.0.1:1234/"));
+        assert!(allowed(&["[::1]:80"], "http://[::1]/"));
+        assert!(allowed(&["::1"], "http://[::1]:5/"));
+        assert!(!allowed(&["localhost:http"], "http://localhost/"));
+    }
+}
