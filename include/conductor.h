@@ -254,7 +254,8 @@ typedef struct conductor_plugin_host_t conductor_plugin_host_t;
  * How to load one plugin: resource limits per call, approved capabilities, its data
  * folder and display name. Starts with the defaults: 100,000,000 instructions,
  * 128 MiB of memory and a 5 s deadline per call, 64 KiB of output per call and
- * stream, only the low-risk capabilities (Network, Audio, Midi) granted.
+ * stream, only the low-risk capabilities (Network, Audio, Midi) granted, and the
+ * `CONDUCTOR_SIGNATURE_POLICY_WARN` signature policy.
  *
  * Thread safety: not synchronised; set it up on one thread, then pass it
  * (read-only) to `conductor_plugin_host_load`, which copies it.
@@ -343,6 +344,13 @@ typedef void (*conductor_log_callback_t)(void *user_data,
                                          const char *message);
 
 /**
+ * What loading does with unsigned plugins and keys missing from the trust store, one
+ * of the `CONDUCTOR_SIGNATURE_POLICY_*` values. A signature that is present but
+ * invalid refuses the load under every policy.
+ */
+typedef uint32_t conductor_signature_policy_t;
+
+/**
  * HTTP requests and WebSockets. Low risk, granted automatically.
  */
 #define CONDUCTOR_CAPABILITY_NETWORK 0
@@ -371,6 +379,21 @@ typedef void (*conductor_log_callback_t)(void *user_data,
  * System-level operations (keystrokes, volume, launching apps). Needs explicit approval.
  */
 #define CONDUCTOR_CAPABILITY_SYSTEM_CONTROL 5
+
+/**
+ * Unsigned plugins and untrusted keys load silently.
+ */
+#define CONDUCTOR_SIGNATURE_POLICY_ALLOW 0
+
+/**
+ * Unsigned plugins and untrusted keys load, with a warning in the log (the default).
+ */
+#define CONDUCTOR_SIGNATURE_POLICY_WARN 1
+
+/**
+ * Only plugins signed by a key in the trust store load.
+ */
+#define CONDUCTOR_SIGNATURE_POLICY_REQUIRE 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -893,6 +916,18 @@ conductor_status_t conductor_host_config_set_log_callback(conductor_host_config_
                                                           conductor_error_t **error_out);
 
 /**
+ * Sets the trust store file consulted for signed plugins (`path`, `path_len` bytes of
+ * UTF-8; default `~/.conductor/trusted_keys.toml`). It is read at each load, so keys
+ * added meanwhile apply at once. `path == NULL` means no trusted keys.
+ *
+ * Thread safety: must not race with any other use of the same config.
+ */
+conductor_status_t conductor_host_config_set_trust_store(conductor_host_config_t *config,
+                                                         const char *path,
+                                                         size_t path_len,
+                                                         conductor_error_t **error_out);
+
+/**
  * The action kind (`"WasmPlugin"`, `"SendMidi"`, `"ModeChange"`, or a host action's
  * name). Borrowed; `NULL` when `outcome` is `NULL`.
  *
@@ -1103,6 +1138,18 @@ conductor_status_t conductor_plugin_options_set_name(conductor_plugin_options_t 
 conductor_status_t conductor_plugin_options_set_output_bytes_per_call(conductor_plugin_options_t *options,
                                                                       size_t bytes,
                                                                       conductor_error_t **error_out);
+
+/**
+ * Sets the signature policy (a `CONDUCTOR_SIGNATURE_POLICY_*` value). Under
+ * `CONDUCTOR_SIGNATURE_POLICY_REQUIRE`, loading an unsigned plugin fails with
+ * `CONDUCTOR_ERROR_SIGNATURE`. An unknown value fails with
+ * `CONDUCTOR_ERROR_INVALID_ARGUMENT`.
+ *
+ * Thread safety: must not race with any other use of the same options.
+ */
+conductor_status_t conductor_plugin_options_set_signature_policy(conductor_plugin_options_t *options,
+                                                                 conductor_signature_policy_t policy,
+                                                                 conductor_error_t **error_out);
 
 /**
  * Sets the wall-clock deadline per call, in milliseconds. A call that runs past it

@@ -102,6 +102,27 @@ pub unsafe extern "C" fn conductor_host_config_set_data_root(
     })
 }
 
+/// Sets the trust store file consulted for signed plugins (`path`, `path_len` bytes of
+/// UTF-8; default `~/.conductor/trusted_keys.toml`). It is read at each load, so keys
+/// added meanwhile apply at once. `path == NULL` means no trusted keys.
+///
+/// Thread safety: must not race with any other use of the same config.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_host_config_set_trust_store(
+    config: *mut conductor_host_config_t,
+    path: *const c_char,
+    path_len: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    guard("conductor_host_config_set_trust_store", error_out, || {
+        // SAFETY: pointer contracts documented above.
+        let config = unsafe { handle_mut(config, "config") }?;
+        let path = unsafe { optional_text(path, path_len, "path") }?;
+        config.config.trust_store = path.map(PathBuf::from);
+        Ok(())
+    })
+}
+
 /// Sends every log line (host messages and plugin output) to `callback` with
 /// `user_data`, instead of stderr. `callback == NULL` restores stderr.
 ///

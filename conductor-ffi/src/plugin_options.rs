@@ -4,6 +4,7 @@ use std::ffi::c_char;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use conductor_core::plugin::signing::SignaturePolicy;
 use conductor_core::plugin::PluginOptions;
 
 use crate::boundary::{guard, guard_value, handle_mut, optional_text, FfiResult};
@@ -11,10 +12,23 @@ use crate::capability::{conductor_capability_t, from_c};
 use crate::error::conductor_error_t;
 use crate::status::conductor_status_t;
 
+/// What loading does with unsigned plugins and keys missing from the trust store, one
+/// of the `CONDUCTOR_SIGNATURE_POLICY_*` values. A signature that is present but
+/// invalid refuses the load under every policy.
+pub type conductor_signature_policy_t = u32;
+
+/// Unsigned plugins and untrusted keys load silently.
+pub const CONDUCTOR_SIGNATURE_POLICY_ALLOW: conductor_signature_policy_t = 0;
+/// Unsigned plugins and untrusted keys load, with a warning in the log (the default).
+pub const CONDUCTOR_SIGNATURE_POLICY_WARN: conductor_signature_policy_t = 1;
+/// Only plugins signed by a key in the trust store load.
+pub const CONDUCTOR_SIGNATURE_POLICY_REQUIRE: conductor_signature_policy_t = 2;
+
 /// How to load one plugin: resource limits per call, approved capabilities, its data
 /// folder and display name. Starts with the defaults: 100,000,000 instructions,
 /// 128 MiB of memory and a 5 s deadline per call, 64 KiB of output per call and
-/// stream, only the low-risk capabilities (Network, Audio, Midi) granted.
+/// stream, only the low-risk capabilities (Network, Audio, Midi) granted, and the
+/// `CONDUCTOR_SIGNATURE_POLICY_WARN` signature policy.
 ///
 /// Thread safety: not synchronised; set it up on one thread, then pass it
 /// (read-only) to `conductor_plugin_host_load`, which copies it.
@@ -199,6 +213,37 @@ pub unsafe extern "C" fn conductor_plugin_options_set_name(
     unsafe {
         with_options("conductor_plugin_options_set_name", options, error_out, |o| {
             o.name = optional_text(name, name_len, "name")?.map(str::to_string);
+            Ok(())
+        })
+    }
+}
+
+/// Sets the signature policy (a `CONDUCTOR_SIGNATURE_POLICY_*` value). Under
+/// `CONDUCTOR_SIGNATURE_POLICY_REQUIRE`, loading an unsigned plugin fails with
+/// `CONDUCTOR_ERROR_SIGNATURE`. An unknown value fails with
+/// `CONDUCTOR_ERROR_INVALID_ARGUMENT`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_signature_policy(
+    options: *mut conductor_plugin_options_t,
+    policy: conductor_signature_policy_t,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options("conductor_plugin_options_set_signature_policy", options, error_out, |o| {
+            o.signature_policy = match policy {
+                CONDUCTOR_SIGNATURE_POLICY_ALLOW => SignaturePolicy::Allow,
+                CONDUCTOR_SIGNATURE_POLICY_WARN => SignaturePolicy::Warn,
+                CONDUCTOR_SIGNATURE_POLICY_REQUIRE => SignaturePolicy::Require,
+                other => {
+                    return Err(conductor_error_t::invalid_argument(format!(
+                        "{other} is not a signature policy; use CONDUCTOR_SIGNATURE_POLICY_ALLOW, \
+                         _WARN or _REQUIRE"
+                    )))
+                }
+            };
             Ok(())
         })
     }

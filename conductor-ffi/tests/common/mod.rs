@@ -32,16 +32,21 @@ pub fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The directory holding `libconductor.so` and `libconductor.a`, built first if cargo
-/// has not built them yet (cargo builds them with the package's tests, but a filtered
-/// run may not have).
+/// The directory holding the freshly built `libconductor.so` and `libconductor.a`.
+///
+/// `cargo test` builds the package's cdylib and staticlib into `<profile>/deps/` (only
+/// `cargo build` copies them up to `<profile>/`), so that is where the library under
+/// test is. If they are missing, `cargo build --release -p conductor-ffi` makes them.
 pub fn library_dir() -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let dir = profile_dir();
-            if dir.join("libconductor.so").is_file() && dir.join("libconductor.a").is_file() {
-                return Ok(dir);
+            let has_both = |dir: &Path| {
+                dir.join("libconductor.so").is_file() && dir.join("libconductor.a").is_file()
+            };
+            let deps = profile_dir().join("deps");
+            if has_both(&deps) {
+                return Ok(deps);
             }
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let output = Command::new(cargo)
@@ -55,11 +60,16 @@ pub fn library_dir() -> PathBuf {
                     String::from_utf8_lossy(&output.stderr)
                 ));
             }
-            Ok(dir)
+            Ok(profile_dir())
         })
         .clone()
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The system libraries a program linking `libconductor.a` needs on Linux (what
+/// `rustc --print native-static-libs` reports, plus ALSA for MIDI ports). The same list
+/// is in `Libs.private` of `conductor.pc`.
+pub const STATIC_LIBS: &[&str] = &["-lasound", "-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"];
 
 /// How a program links libconductor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,8 +142,7 @@ pub fn build_program(lang: Lang, linkage: Linkage, sources: &[PathBuf], out_dir:
                 .args(["-lconductor", "-lpthread"]);
         }
         Linkage::Static => {
-            cmd.arg(lib.join("libconductor.a"))
-                .args(["-lpthread", "-ldl", "-lm", "-lrt", "-lgcc_s"]);
+            cmd.arg(lib.join("libconductor.a")).args(STATIC_LIBS);
         }
     }
     let output = cmd
@@ -198,18 +207,12 @@ pub fn run(cmd: &mut Command) -> Run {
         .into()
 }
 
-/// The plugin development guide's `test_config.toml`, verbatim.
-pub const GUIDE_CONFIG: &str = r#"[[modes]]
-name = "Default"
-[[modes.mappings]]
-trigger = { Note = { note = 60 } } # Middle C
-action = { WasmPlugin = {
-path = "target/wasm32-wasip1/release/my_midi_plugin.wasm",
-params = {
-"message": "Hello from MIDI!"
+/// The plugin development guide's `test_config.toml`, as shipped in
+/// `examples/configs/guide_test_config.toml`.
+pub fn guide_config_text() -> String {
+    let path = repo_root().join("examples/configs/guide_test_config.toml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
-}}
-"#;
 
 /// Lays out the guide's project in `dir`: `test_config.toml` next to
 /// `target/wasm32-wasip1/release/my_midi_plugin.wasm`, as the guide's steps leave it.
@@ -220,6 +223,6 @@ pub fn guide_project(dir: &Path, my_midi_plugin: &Path) -> PathBuf {
     std::fs::copy(my_midi_plugin, release.join("my_midi_plugin.wasm"))
         .expect("can copy the guide's plugin");
     let config = dir.join("test_config.toml");
-    std::fs::write(&config, GUIDE_CONFIG).expect("can write the guide's config");
+    std::fs::write(&config, guide_config_text()).expect("can write the guide's config");
     config
 }
