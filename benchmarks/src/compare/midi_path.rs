@@ -1,0 +1,553 @@
+//! Comparison 6: the real MIDI path. `jack_midi_latency_test` sends MIDI into a JACK
+//! dummy server, through the contender, and back, and measures the round trip:
+//! Conductor's CLI with a SendMidi echo mapping versus mididings doing a plain
+//! pass-through.
+//!
+//! The JACK server is started here with a name of its own, so a JACK server someone
+//! else runs on the machine is left alone.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context as _};
+
+use crate::harness::Harness;
+use crate::report::{Section, Series};
+
+/// JACK's sample rate and period for the dummy server: 256 frames at 48 kHz is a
+/// 5.33 ms period.
+const RATE: u32 = 48_000;
+const PERIOD: u32 = 256;
+
+/// The Conductor series' name.
+pub const CONDUCTOR: &str = "conductor --virtual (SendMidi echo mapping)";
+
+/// The config Conductor echoes with: the latency test alternates a note-off for note 0
+/// (`80 00 00`) and a note-on for note 127 at velocity 127 (`90 7F 7F`).
+pub const ECHO_CONFIG: &str = "[[modes]]\nname = \"Echo\"\n\n\
+    [[modes.mappings]]\ntrigger = { NoteOff = { note = 0 } }\naction = { SendMidi = { bytes = [0x80, 0, 0] } }\n\n\
+    [[modes.mappings]]\ntrigger = { Note = { note = 127 } }\naction = { SendMidi = { bytes = [0x90, 127, 127] } }\n";
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Conductor(PathBuf),
+    Mididings {
+        python: PathBuf,
+        backend: &'static str,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Loop {
+    name: String,
+    kind: Kind,
+}
+
+/// What one `jack_midi_latency_test` run reported.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LatencyReport {
+    /// Round trips in milliseconds, rebuilt from its 0.1 ms latency plot (bin centres).
+    pub samples_ms: Vec<f64>,
+    /// Its average latency, ms.
+    pub average_ms: f64,
+    /// Its lowest latency, ms.
+    pub lowest_ms: f64,
+    /// Its highest latency, ms.
+    pub highest_ms: f64,
+    /// Messages sent and received.
+    pub sent: u64,
+    /// Messages received back.
+    pub received: u64,
+}
+
+/// Runs the comparison.
+pub fn run(h: &Harness) -> Vec<Section> {
+    let mut section = Section::new(
+        "midi",
+        "6. Real MIDI path: jack_midi_latency_test round trip through a JACK dummy server",
+    );
+    let tools = [
+        "jackd",
+        "jack_midi_latency_test",
+        "jack_connect",
+        "jack_lsp",
+    ];
+    if let Some(missing) = tools.iter().find(|t| which::which(t).is_err()) {
+        section.skip(
+            "all",
+            format!("`{missing}` is not installed (Debian: apt-get install jackd2)"),
+        );
+        return vec![section];
+    }
+    let mut loops = Vec::new();
+    let cli = h.release_artifact("conductor");
+    if cli.is_file() {
+        loops.push(Loop {
+            name: CONDUCTOR.into(),
+            kind: Kind::Conductor(cli),
+        });
+    } else {
+        section.skip(
+            CONDUCTOR,
+            format!(
+                "{} is missing; build it with `cargo build --release -p conductor-cli --features jack`",
+                cli.display()
+            ),
+        );
+    }
+    match mididings_python(h) {
+        Ok(python) => {
+            for backend in ["jack-rt", "jack"] {
+                loops.push(Loop {
+                    name: format!("mididings Pass(), backend {backend}"),
+                    kind: Kind::Mididings {
+                        python: python.clone(),
+                        backend,
+                    },
+                });
+            }
+        }
+        Err(reason) => section.skip("mididings", reason),
+    }
+    if loops.is_empty() {
+        return vec![section];
+    }
+    let samples = h.count(1024, 16);
+    let rounds = h.count(3, 1);
+    let server = match JackServer::start(h) {
+        Ok(s) => s,
+        Err(e) => {
+            section.skip("all", format!("{e:#}"));
+            return vec![section];
+        }
+    };
+    let mut results: Vec<Vec<LatencyReport>> = vec![Vec::new(); loops.len()];
+    let mut failed: Vec<Option<String>> = vec![None; loops.len()];
+    for round in 0..rounds {
+        for (i, l) in loops.iter().enumerate() {
+            if failed[i].is_some() {
+                continue;
+            }
+            match round_trip(h, &server, l, samples, round) {
+                Ok(r) => results[i].push(r),
+                Err(e) => failed[i] = Some(format!("{e:#}")),
+            }
+        }
+    }
+    drop(server);
+    for ((l, reports), f) in loops.iter().zip(results).zip(failed) {
+        if let Some(e) = f {
+            section.skip(&l.name, format!("failed: {e}"));
+            continue;
+        }
+        let ns: Vec<f64> = reports
+            .iter()
+            .flat_map(|r| r.samples_ms.iter().map(|ms| ms * 1e6))
+            .collect();
+        let sent: u64 = reports.iter().map(|r| r.sent).sum();
+        let received: u64 = reports.iter().map(|r| r.received).sum();
+        let avg = reports.iter().map(|r| r.average_ms).sum::<f64>() / reports.len().max(1) as f64;
+        let lo = reports
+            .iter()
+            .map(|r| r.lowest_ms)
+            .fold(f64::INFINITY, f64::min);
+        let hi = reports.iter().map(|r| r.highest_ms).fold(0.0, f64::max);
+        section.fact(
+            &l.name,
+            format!(
+                "{received}/{sent} messages came back; average {avg:.2} ms, lowest {lo:.2} ms, highest {hi:.2} ms"
+            ),
+        );
+        section.series.push(Series::nanos(&l.name, ns));
+    }
+    section.fact(
+        "JACK",
+        format!(
+            "dummy driver, {RATE} Hz, {PERIOD}-frame period ({:.2} ms), --no-realtime",
+            PERIOD as f64 * 1000.0 / RATE as f64
+        ),
+    );
+    section.method = format!(
+        "{rounds} rounds × {samples} messages per contender, contenders alternating each \
+         round. Medians and p99 come from the test's latency plot (0.1 ms bins, bin centres)."
+    );
+    vec![section]
+}
+
+/// The venv's interpreter, if it can import mididings; otherwise why not.
+fn mididings_python(h: &Harness) -> Result<PathBuf, String> {
+    let Some(python) = &h.python else {
+        return Err(h.python_missing.clone());
+    };
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import mididings, _mididings; print(_mididings.available_backends())",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or("").trim();
+        return Err(format!(
+            "mididings does not import in the benchmark virtualenv ({last}); see BENCHMARKS.md"
+        ));
+    }
+    if !stdout.contains("jack") {
+        return Err(format!(
+            "mididings was built without JACK support (backends: {})",
+            stdout.trim()
+        ));
+    }
+    Ok(python.clone())
+}
+
+/// A JACK dummy server with a name of its own, stopped on drop.
+struct JackServer {
+    name: String,
+    child: Child,
+}
+
+impl JackServer {
+    fn start(h: &Harness) -> anyhow::Result<JackServer> {
+        let name = format!("conductor-bench-{}", std::process::id());
+        let log = std::fs::File::create(h.log_path("jackd"))?;
+        let child = Command::new("jackd")
+            .args(["-n", &name, "--no-realtime", "-d", "dummy"])
+            .args(["-r", &RATE.to_string(), "-p", &PERIOD.to_string()])
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("cannot start jackd")?;
+        let server = JackServer { name, child };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if server.lsp(&[]).is_ok() {
+                return Ok(server);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        bail!(
+            "jackd did not start within 15 s; its log is {}",
+            h.log_path("jackd").display()
+        )
+    }
+
+    /// A command that talks to this server and never starts another.
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("JACK_DEFAULT_SERVER", &self.name)
+            .env("JACK_NO_START_SERVER", "1");
+        cmd
+    }
+
+    /// `jack_lsp` output.
+    fn lsp(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = self
+            .command("jack_lsp")
+            .args(args)
+            .stderr(Stdio::null())
+            .output()?;
+        if !out.status.success() {
+            bail!("jack_lsp failed ({})", out.status);
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Every port, with whether it is an input.
+    fn ports(&self) -> anyhow::Result<Vec<(String, bool)>> {
+        Ok(parse_lsp_properties(&self.lsp(&["-p"])?))
+    }
+
+    fn connect(&self, from: &str, to: &str) {
+        // Fails harmlessly when the contender already made this connection itself.
+        let _ = self
+            .command("jack_connect")
+            .args([from, to])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for JackServer {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// Stops a child with SIGTERM, then SIGKILL if it lingers.
+fn terminate(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: sending a signal to our own child process id.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+    }
+    for _ in 0..50 {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Parses `jack_lsp -p`: a port name per line, each followed by an indented
+/// `properties: input,physical,...` line.
+pub fn parse_lsp_properties(text: &str) -> Vec<(String, bool)> {
+    let mut ports = Vec::new();
+    for line in text.lines() {
+        if let Some(props) = line.trim_start().strip_prefix("properties:") {
+            if let Some((_, is_input)) = ports.last_mut() {
+                *is_input = props.split(',').any(|p| p.trim() == "input");
+            }
+        } else if !line.starts_with(char::is_whitespace) && !line.is_empty() {
+            ports.push((line.to_string(), false));
+        }
+    }
+    ports
+}
+
+/// One latency-test run looped through `l`.
+fn round_trip(
+    h: &Harness,
+    server: &JackServer,
+    l: &Loop,
+    samples: usize,
+    round: usize,
+) -> anyhow::Result<LatencyReport> {
+    const TEST_IN: &str = "jack_midi_latency_test:in";
+    const TEST_OUT: &str = "jack_midi_latency_test:out";
+    let slug = format!("midi-{}-{round}", l.name);
+    let test_log = h.log_path(&format!("{slug}-latency-test"));
+    let mut test = server
+        .command("jack_midi_latency_test")
+        .args(["-s", &samples.to_string(), "-t", "10"])
+        .stdout(std::fs::File::create(&test_log)?)
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start jack_midi_latency_test")?;
+    let result = (|| {
+        wait_for(Duration::from_secs(10), "the latency test's ports", || {
+            Ok(server.ports()?.iter().any(|(p, _)| p == TEST_IN))
+        })?;
+        let before: BTreeSet<String> = server.ports()?.into_iter().map(|(p, _)| p).collect();
+        let mut contender = start_loop(h, server, l, &slug)?;
+        let connected = (|| {
+            let mut ins = Vec::new();
+            let mut outs = Vec::new();
+            wait_for(
+                Duration::from_secs(20),
+                "the contender's JACK ports",
+                || {
+                    let new: Vec<(String, bool)> = server
+                        .ports()?
+                        .into_iter()
+                        .filter(|(p, _)| !before.contains(p))
+                        .collect();
+                    ins = new
+                        .iter()
+                        .filter(|(_, i)| *i)
+                        .map(|(p, _)| p.clone())
+                        .collect();
+                    outs = new
+                        .iter()
+                        .filter(|(_, i)| !*i)
+                        .map(|(p, _)| p.clone())
+                        .collect();
+                    Ok(!ins.is_empty() && !outs.is_empty())
+                },
+            )
+            .map_err(|e| {
+                anyhow!(
+                    "{e}: it needs one JACK input and one JACK output port (for Conductor: \
+                     a CLI built with `--features jack`); its log is {}",
+                    h.log_path(&slug).display()
+                )
+            })?;
+            for port in &ins {
+                server.connect(TEST_OUT, port);
+            }
+            for port in &outs {
+                server.connect(port, TEST_IN);
+            }
+            let timeout = Duration::from_secs(30 + samples as u64 / 20);
+            wait_child(&mut test, timeout)
+        })();
+        terminate(&mut contender);
+        connected
+    })();
+    if result.is_err() {
+        terminate(&mut test);
+    }
+    result?;
+    let text = std::fs::read_to_string(&test_log)?;
+    let report = parse_latency_report(&text)
+        .with_context(|| format!("unexpected latency-test output in {}", test_log.display()))?;
+    if report.received == 0 {
+        bail!("no message came back (see {})", test_log.display());
+    }
+    Ok(report)
+}
+
+fn start_loop(h: &Harness, server: &JackServer, l: &Loop, slug: &str) -> anyhow::Result<Child> {
+    let log = std::fs::File::create(h.log_path(slug))?;
+    let mut cmd = match &l.kind {
+        Kind::Conductor(cli) => {
+            let dir = h.scratch("midi")?;
+            let config = dir.join("echo.toml");
+            std::fs::write(&config, ECHO_CONFIG)?;
+            let mut cmd = server.command(cli);
+            cmd.arg("--config").arg(&config).args([
+                "--virtual",
+                "bench-in",
+                "--output",
+                "jack_midi_latency_test:in",
+            ]);
+            cmd
+        }
+        Kind::Mididings { python, backend } => {
+            let mut cmd = server.command(python);
+            cmd.arg(h.python_script("mididings_passthrough.py")).args([
+                "--backend",
+                backend,
+                "--client",
+                "mididings-bench",
+            ]);
+            cmd
+        }
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("cannot start {}", l.name))
+}
+
+fn wait_for(
+    timeout: Duration,
+    what: &str,
+    mut ready: impl FnMut() -> anyhow::Result<bool>,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if ready().unwrap_or(false) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!("{what} did not appear within {} s", timeout.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_child(child: &mut Child, timeout: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            if !status.success() {
+                bail!("jack_midi_latency_test failed ({status})");
+            }
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "jack_midi_latency_test did not finish within {} s",
+                timeout.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Parses `jack_midi_latency_test`'s report.
+pub fn parse_latency_report(text: &str) -> anyhow::Result<LatencyReport> {
+    let mut r = LatencyReport::default();
+    let mut in_plot = false;
+    let ms_after = |line: &str, label: &str| -> Option<f64> {
+        line.strip_prefix(label)?
+            .trim()
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    };
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(v) = ms_after(t, "Average latency:") {
+            r.average_ms = v;
+        } else if let Some(v) = ms_after(t, "Lowest latency:") {
+            r.lowest_ms = v;
+        } else if let Some(v) = ms_after(t, "Highest latency:") {
+            r.highest_ms = v;
+        } else if let Some(v) = t.strip_prefix("Messages sent:") {
+            r.sent = v.trim().parse()?;
+            in_plot = false;
+        } else if let Some(v) = t.strip_prefix("Messages received:") {
+            r.received = v.trim().parse()?;
+        } else if t == "Latency Plot:" {
+            in_plot = true;
+        } else if in_plot && !t.is_empty() {
+            let (range, count) = t
+                .rsplit_once(':')
+                .ok_or_else(|| anyhow!("bad latency plot line {t:?}"))?;
+            let count: usize = count.trim().parse()?;
+            let range = range.trim().trim_end_matches("ms").trim();
+            let value = if let Some(lower) = range.strip_prefix('>') {
+                lower.trim().parse::<f64>()?
+            } else {
+                let (a, b) = range
+                    .split_once(" - ")
+                    .ok_or_else(|| anyhow!("bad latency plot bin {range:?}"))?;
+                (a.trim().parse::<f64>()? + b.trim().parse::<f64>()?) / 2.0
+            };
+            r.samples_ms.extend(std::iter::repeat_n(value, count));
+        }
+    }
+    if r.sent == 0 {
+        bail!("it reported no messages sent");
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = "Waiting for connections ...\nWaiting for test completion ...\n\n\
+Reported out-port latency: 0.00-0.00 ms (0-0 frames)\nReported in-port latency: 0.00-0.00 ms (0-0 frames)\n\
+Average latency: 5.40 ms (259.20 frames)\nLowest latency: 5.33 ms (256 frames)\n\
+Highest latency: 10.67 ms (512 frames)\nPeak MIDI jitter: 5.33 ms (256 frames)\n\
+Average MIDI jitter: 0.11 ms (5.18 frames)\n\nJitter Plot:\n0.0 - 0.1 ms: 1000\n\n\
+Latency Plot:\n5.3 - 5.4 ms: 1000\n10.6 - 10.7 ms: 20\n     > 15.3 ms: 4\n\n\
+Messages sent: 1024\nMessages received: 1024\n";
+
+    #[test]
+    fn latency_report_is_rebuilt_from_the_plot() {
+        let r = parse_latency_report(REPORT).unwrap();
+        assert_eq!(r.samples_ms.len(), 1024);
+        assert!((r.samples_ms[0] - 5.35).abs() < 1e-9);
+        assert_eq!(r.samples_ms[1023], 15.3);
+        assert_eq!((r.sent, r.received), (1024, 1024));
+        assert_eq!(r.average_ms, 5.40);
+        assert!(parse_latency_report("Waiting for connections ...\n").is_err());
+    }
+
+    #[test]
+    fn lsp_properties_tell_inputs_from_outputs() {
+        let text = "system:capture_1\n\tproperties: output,physical,terminal,\n\
+                    bench:in\n\tproperties: input,\n";
+        assert_eq!(
+            parse_lsp_properties(text),
+            vec![
+                ("system:capture_1".to_string(), false),
+                ("bench:in".to_string(), true)
+            ]
+        );
+    }
+}

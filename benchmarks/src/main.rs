@@ -1,0 +1,151 @@
+//! `conductor-bench`: runs the comparisons, prints a table per comparison and writes
+//! the raw results. Normally started by `scripts/bench.sh`.
+
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::bail;
+use clap::Parser;
+use conductor_benchmarks::compare::{self, ALL};
+use conductor_benchmarks::harness::Harness;
+use conductor_benchmarks::report::{Run, Section};
+
+/// Benchmarks Conductor side by side with wasmtime, wasmtime-py, extism-py and
+/// mididings. See BENCHMARKS.md.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Tiny iteration counts: checks that every contender runs (the numbers mean nothing).
+    #[arg(long)]
+    smoke: bool,
+    /// Where to write results.json, results.md and the worker logs
+    /// [default: target/bench-results/<smoke|full>-<unix time>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The Python interpreter with conductor, wasmtime, extism and mididings
+    /// [default: target/bench-venv/bin/python].
+    #[arg(long, value_name = "PYTHON")]
+    python: Option<PathBuf>,
+    /// Run only these comparisons (comma-separated): plugin-rust, plugin-python,
+    /// plugin-c, engine-process, push, load, midi.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    only: Vec<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    for id in &args.only {
+        if !ALL.contains(&id.as_str()) {
+            bail!(
+                "unknown comparison {id:?}; the comparisons are: {}",
+                ALL.join(", ")
+            );
+        }
+    }
+    let started = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let root = Harness::default_root();
+    let out = args.out.clone().unwrap_or_else(|| {
+        let kind = if args.smoke { "smoke" } else { "full" };
+        root.join("target/bench-results")
+            .join(format!("{kind}-{started}"))
+    });
+    let h = Harness::new(root, out, args.smoke, args.python.clone());
+    std::fs::create_dir_all(&h.out)?;
+    let mut run = Run {
+        smoke: args.smoke,
+        started_unix: started,
+        machine: machine_facts(),
+        sections: Vec::new(),
+    };
+    println!(
+        "conductor-bench: {} run, results in {}",
+        if h.smoke { "smoke" } else { "full" },
+        h.out.display()
+    );
+    for (k, v) in &run.machine {
+        println!("  {k}: {v}");
+    }
+    let clock = Instant::now();
+    for &id in ALL {
+        if !args.only.is_empty() && !args.only.iter().any(|o| o == id) {
+            continue;
+        }
+        eprintln!("== {id} ({:.0} s so far)", clock.elapsed().as_secs_f64());
+        let sections: Vec<Section> = match id {
+            "plugin-rust" => compare::plugin_rust::run(&h),
+            "plugin-python" => compare::plugin_python::run(&h),
+            "plugin-c" => compare::plugin_c::run(&h),
+            "engine-process" => compare::engine_process::run(&h),
+            "push" => compare::push::run(&h),
+            "load" => compare::load::run(&h),
+            "midi" => compare::midi_path::run(&h),
+            _ => unreachable!("checked against ALL"),
+        };
+        for s in sections {
+            println!("\n{}", s.to_markdown());
+            run.sections.push(s);
+        }
+    }
+    run.machine.push((
+        "harness wall time".into(),
+        format!("{:.0} s", clock.elapsed().as_secs_f64()),
+    ));
+    run.write(&h.out)?;
+    let skipped: Vec<String> = run
+        .sections
+        .iter()
+        .flat_map(|s| {
+            s.skipped
+                .iter()
+                .map(move |k| format!("{} / {}: {}", s.id, k.contender, k.reason))
+        })
+        .collect();
+    println!(
+        "\nSkipped contenders: {}",
+        if skipped.is_empty() {
+            "none".to_string()
+        } else {
+            skipped.len().to_string()
+        }
+    );
+    for s in &skipped {
+        println!("  - {s}");
+    }
+    println!(
+        "Raw results: {} (and results.md); finished in {:.0} s",
+        h.out.join("results.json").display(),
+        clock.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// CPU model, cores, load average and kernel, for the record.
+fn machine_facts() -> Vec<(String, String)> {
+    let mut facts = Vec::new();
+    if let Ok(cpuinfo) = std::fs::read_to_string("/proc/cpuinfo") {
+        if let Some(model) = cpuinfo.lines().find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, m)| m.trim().to_string())
+        }) {
+            facts.push(("CPU".into(), model));
+        }
+    }
+    facts.push((
+        "cores".into(),
+        std::thread::available_parallelism().map_or("?".into(), |n| n.to_string()),
+    ));
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        facts.push((
+            "load average at start (1/5/15 min)".into(),
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
+    if let Ok(kernel) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
+        facts.push(("kernel".into(), kernel.trim().to_string()));
+    }
+    facts
+}
