@@ -7,10 +7,14 @@
 use std::sync::Arc;
 
 use conductor_core::engine::{ApprovalRequest, EngineCallbacks, Fired, HostActionEvent};
+use conductor_core::log::{self, LogLevel, SharedLogSink};
+use conductor_core::plugin::{HostRequest, HostRequestHandler, MidiSink};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::convert::{json_value, to_py_via_json};
 use crate::fired::{PyFired, PyHostAction};
+use crate::ports::MidiConnections;
 use crate::reporting::CallbackErrors;
 
 /// The Python callables an engine was given; all optional.
@@ -24,11 +28,35 @@ pub struct PythonCallbacks {
     pub approve: Option<Py<PyAny>>,
     /// `on_fired(fired: Fired)`, for events that came through `push`.
     pub on_fired: Option<Py<PyAny>>,
+    /// `on_host_request(plugin: str, capability: str, data) -> answer`.
+    pub on_host_request: Option<Py<PyAny>>,
 }
 
 impl PythonCallbacks {
-    /// The core callbacks that call these functions.
-    pub fn into_engine_callbacks(self, errors: &Arc<CallbackErrors>) -> EngineCallbacks {
+    /// The core callbacks that call these functions. MIDI out goes to the engine's
+    /// open output ports as well as to `on_midi_out`; send failures are logged to `sink`.
+    pub fn into_engine_callbacks(
+        self,
+        errors: &Arc<CallbackErrors>,
+        outputs: &Arc<MidiConnections>,
+        sink: &SharedLogSink,
+    ) -> EngineCallbacks {
+        let on_midi_out = {
+            let errors = errors.clone();
+            let outputs = outputs.clone();
+            let sink = sink.clone();
+            let callback = self.on_midi_out;
+            Arc::new(move |bytes: &[u8]| {
+                if let Err(e) = outputs.send(bytes) {
+                    log::host(sink.as_ref(), LogLevel::Error, &e.to_string());
+                }
+                if let Some(cb) = &callback {
+                    call(&errors, "on_midi_out", |py| {
+                        cb.call1(py, (PyBytes::new(py, bytes),)).map(drop)
+                    });
+                }
+            }) as _
+        };
         EngineCallbacks {
             on_action: self.on_action.map(|cb| {
                 let errors = errors.clone();
@@ -38,14 +66,7 @@ impl PythonCallbacks {
                     });
                 }) as _
             }),
-            on_midi_out: self.on_midi_out.map(|cb| {
-                let errors = errors.clone();
-                Arc::new(move |bytes: &[u8]| {
-                    call(&errors, "on_midi_out", |py| {
-                        cb.call1(py, (PyBytes::new(py, bytes),)).map(drop)
-                    });
-                }) as _
-            }),
+            on_midi_out: Some(on_midi_out),
             approve: self.approve.map(|cb| {
                 let errors = errors.clone();
                 Arc::new(move |request: &ApprovalRequest| {
@@ -57,6 +78,9 @@ impl PythonCallbacks {
                     .unwrap_or(false)
                 }) as _
             }),
+            on_host_request: self
+                .on_host_request
+                .map(|cb| host_request_handler(cb, errors.clone())),
             on_fired: self.on_fired.map(|cb| {
                 let errors = errors.clone();
                 Arc::new(move |fired: &Fired| {
@@ -68,6 +92,39 @@ impl PythonCallbacks {
             ..EngineCallbacks::default()
         }
     }
+}
+
+/// A plugin's `system_request` / `audio_request` answered by
+/// `callback(plugin, capability, data)`: its return value goes back to the plugin as
+/// JSON. An exception refuses the request with the exception's text (and is logged,
+/// but not raised again: refusing is a normal answer).
+pub fn host_request_handler(callback: Py<PyAny>, errors: Arc<CallbackErrors>) -> HostRequestHandler {
+    Arc::new(move |request: &HostRequest| {
+        Python::try_attach(|py| {
+            let answer = to_py_via_json(py, &request.data).and_then(|data| {
+                let value = callback.call1(
+                    py,
+                    (request.plugin.as_str(), request.capability.name(), data),
+                )?;
+                json_value(value.bind(py))
+            });
+            answer.map_err(|e| {
+                let text = e.to_string();
+                errors.log(py, "on_host_request", &e);
+                text
+            })
+        })
+        .unwrap_or_else(|| Err("the Python interpreter is shutting down".into()))
+    })
+}
+
+/// A MIDI sink that calls `callback(data: bytes)`.
+pub fn midi_sink(callback: Py<PyAny>, errors: Arc<CallbackErrors>) -> MidiSink {
+    Arc::new(move |bytes: &[u8]| {
+        call(&errors, "on_midi_out", |py| {
+            callback.call1(py, (PyBytes::new(py, bytes),)).map(drop)
+        });
+    })
 }
 
 /// Runs `f` with the GIL; an exception is reported and becomes `None`.

@@ -42,6 +42,13 @@ pub fn json_payload(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
     Ok(text.cast::<PyString>()?.to_cow()?.as_bytes().to_vec())
 }
 
+/// A Python value as JSON (through `json.dumps`), for answers sent back to plugins.
+pub fn json_value(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    let text = JSON_DUMPS.import(obj.py(), "json", "dumps")?.call1((obj,))?;
+    serde_json::from_str(&text.cast::<PyString>()?.to_cow()?)
+        .map_err(|e| PyValueError::new_err(format!("the answer is not valid JSON: {e}")))
+}
+
 /// Parses JSON text into Python objects with `json.loads`.
 pub fn json_to_py<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     JSON_LOADS.import(py, "json", "loads")?.call1((text,))

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use conductor_core::config::Config;
+use conductor_core::log::SharedLogSink;
 use conductor_core::plugin::HostConfig;
 use conductor_core::{Engine, EngineOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -18,13 +19,15 @@ use crate::convert::{capabilities, midi_bytes, repr, seconds};
 use crate::errors::IntoPyResult;
 use crate::fired::PyFired;
 use crate::log_sink::PythonLogSink;
+use crate::ports::{selector, MidiConnections};
 use crate::reporting::CallbackErrors;
 
 /// The engine. Build it with `Engine.from_file` or `Engine.from_toml`.
 #[pyclass(frozen, module = "conductor._conductor", name = "Engine")]
 pub struct PyEngine {
-    pub(crate) engine: Engine,
-    pub(crate) errors: Arc<CallbackErrors>,
+    engine: Arc<Engine>,
+    errors: Arc<CallbackErrors>,
+    ports: Arc<MidiConnections>,
     /// Zero of the default timestamps.
     started: Instant,
     closed: AtomicBool,
@@ -47,6 +50,12 @@ struct Settings {
 impl Settings {
     fn build(self, py: Python<'_>, load: impl FnOnce(EngineOptions) -> conductor_core::Result<Engine> + Send) -> PyResult<PyEngine> {
         let errors = Arc::new(CallbackErrors::default());
+        let ports = Arc::new(MidiConnections::default());
+        let sink: SharedLogSink = Arc::new(PythonLogSink {
+            on_output: None,
+            on_log: self.on_log,
+            errors: errors.clone(),
+        });
         let defaults = HostConfig::default();
         let mut plugin_grants = HashMap::new();
         for (name, caps) in &self.plugin_grants {
@@ -57,16 +66,12 @@ impl Settings {
                 cache_dir: self.cache_dir.or(defaults.cache_dir),
                 data_root: self.data_root.or(defaults.data_root),
                 trust_store: self.trust_store.or(defaults.trust_store),
-                log_sink: Arc::new(PythonLogSink {
-                    on_output: None,
-                    on_log: self.on_log,
-                    errors: errors.clone(),
-                }),
+                log_sink: sink.clone(),
             },
             host: None,
             grants: capabilities(&self.grants)?,
             plugin_grants,
-            callbacks: self.callbacks.into_engine_callbacks(&errors),
+            callbacks: self.callbacks.into_engine_callbacks(&errors, &ports, &sink),
             queue_capacity: self.queue_capacity,
             port_name: self.port_name,
             signature_policy: self
@@ -82,8 +87,9 @@ impl Settings {
         }
         let engine = loaded.into_py(py)?;
         let engine = PyEngine {
-            engine,
+            engine: Arc::new(engine),
             errors,
+            ports,
             started: Instant::now(),
             closed: AtomicBool::new(false),
         };
@@ -98,7 +104,7 @@ impl PyEngine {
     #[staticmethod]
     #[pyo3(signature = (
         path, *, on_action = None, on_midi_out = None, on_log = None, approve = None,
-        on_fired = None, grants = Vec::new(), plugin_grants = HashMap::new(),
+        on_fired = None, on_host_request = None, grants = Vec::new(), plugin_grants = HashMap::new(),
         port_name = None, queue_capacity = None, signature_policy = None, trust_store = None,
         cache_dir = None, data_root = None
     ))]
@@ -111,6 +117,7 @@ impl PyEngine {
         on_log: Option<Py<PyAny>>,
         approve: Option<Py<PyAny>>,
         on_fired: Option<Py<PyAny>>,
+        on_host_request: Option<Py<PyAny>>,
         grants: Vec<String>,
         plugin_grants: HashMap<String, Vec<String>>,
         port_name: Option<String>,
@@ -126,6 +133,7 @@ impl PyEngine {
                 on_midi_out,
                 approve,
                 on_fired,
+                on_host_request,
             },
             on_log,
             grants,
@@ -144,7 +152,8 @@ impl PyEngine {
     #[staticmethod]
     #[pyo3(signature = (
         text, base_dir = PathBuf::from("."), *, on_action = None, on_midi_out = None,
-        on_log = None, approve = None, on_fired = None, grants = Vec::new(),
+        on_log = None, approve = None, on_fired = None, on_host_request = None,
+        grants = Vec::new(),
         plugin_grants = HashMap::new(), port_name = None, queue_capacity = None,
         signature_policy = None, trust_store = None, cache_dir = None, data_root = None
     ))]
@@ -158,6 +167,7 @@ impl PyEngine {
         on_log: Option<Py<PyAny>>,
         approve: Option<Py<PyAny>>,
         on_fired: Option<Py<PyAny>>,
+        on_host_request: Option<Py<PyAny>>,
         grants: Vec<String>,
         plugin_grants: HashMap<String, Vec<String>>,
         port_name: Option<String>,
@@ -173,6 +183,7 @@ impl PyEngine {
                 on_midi_out,
                 approve,
                 on_fired,
+                on_host_request,
             },
             on_log,
             grants,
@@ -324,6 +335,44 @@ impl PyEngine {
         self.errors.check()
     }
 
+    /// Opens a MIDI input, by index in `input_ports()` or by (part of) its name, and
+    /// feeds what arrives to the engine thread as `push()` would. Returns its name.
+    fn open_input(&self, py: Python<'_>, port: &Bound<'_, PyAny>) -> PyResult<String> {
+        let port = selector(port)?;
+        self.open(py, || self.ports.open_input(&self.engine, &port))
+    }
+
+    /// Opens a MIDI output, by index in `output_ports()` or by name; what the engine
+    /// sends (`SendMidi`, plugins) goes there. Returns its name.
+    fn open_output(&self, py: Python<'_>, port: &Bound<'_, PyAny>) -> PyResult<String> {
+        let port = selector(port)?;
+        self.open(py, || self.ports.open_output(&port))
+    }
+
+    /// Creates a MIDI input port called `name` that other programs can send to.
+    #[cfg(unix)]
+    fn open_virtual_input(&self, py: Python<'_>, name: String) -> PyResult<String> {
+        self.open(py, || self.ports.open_virtual_input(&self.engine, &name))
+    }
+
+    /// Creates a MIDI output port called `name` that other programs can receive from.
+    #[cfg(unix)]
+    fn open_virtual_output(&self, py: Python<'_>, name: String) -> PyResult<String> {
+        self.open(py, || self.ports.open_virtual_output(&name))
+    }
+
+    /// The names of the open MIDI inputs.
+    #[getter]
+    fn inputs(&self, py: Python<'_>) -> Vec<String> {
+        py.detach(|| self.ports.names().0)
+    }
+
+    /// The names of the open MIDI outputs.
+    #[getter]
+    fn outputs(&self, py: Python<'_>) -> Vec<String> {
+        py.detach(|| self.ports.names().1)
+    }
+
     /// How many pushed messages were dropped (queue full or malformed).
     #[getter]
     fn dropped(&self) -> u64 {
@@ -376,16 +425,30 @@ impl PyEngine {
         given.unwrap_or_else(|| self.started.elapsed().as_micros() as u64)
     }
 
-    /// Shuts the engine down. Call with the GIL released: the engine thread may be
-    /// waiting for it to deliver a callback.
+    /// Closes the ports, then shuts the engine down. Call with the GIL released: the
+    /// engine thread may be waiting for it to deliver a callback.
     fn shutdown(&self) -> conductor_core::Result<()> {
+        self.ports.close_all();
         self.engine.shutdown()
+    }
+
+    fn open(
+        &self,
+        py: Python<'_>,
+        open: impl FnOnce() -> conductor_core::Result<String> + Send,
+    ) -> PyResult<String> {
+        if self.closed() {
+            return Err(PyValueError::new_err(
+                "the engine has been shut down; build a new one to open MIDI ports",
+            ));
+        }
+        py.detach(open).into_py(py)
     }
 }
 
 impl Drop for PyEngine {
     fn drop(&mut self) {
-        let engine = &self.engine;
-        Python::try_attach(|py| py.detach(|| drop(engine.shutdown())));
+        let this = &*self;
+        Python::try_attach(|py| py.detach(|| drop(this.shutdown())));
     }
 }

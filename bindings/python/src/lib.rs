@@ -13,6 +13,7 @@ mod errors;
 mod fired;
 mod log_sink;
 mod plugin;
+mod ports;
 mod reporting;
 mod signing;
 
@@ -29,6 +30,8 @@ fn _conductor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<fired::PyHostAction>()?;
     m.add_class::<signing::PySignature>()?;
     m.add_class::<signing::PyKeyPair>()?;
+    m.add_function(wrap_pyfunction!(ports::input_ports, m)?)?;
+    m.add_function(wrap_pyfunction!(ports::output_ports, m)?)?;
     m.add_function(wrap_pyfunction!(signing::generate_key, m)?)?;
     m.add_function(wrap_pyfunction!(signing::sign, m)?)?;
     m.add_function(wrap_pyfunction!(signing::verify, m)?)?;

@@ -4,12 +4,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use conductor_core::plugin::{
-    Grants, HostConfig, Limits, Plugin, PluginHost, PluginOptions, DEFAULT_FUEL,
+    Grants, HostConfig, Limits, Plugin, PluginHost, PluginOptions, PluginServices, DEFAULT_FUEL,
     DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use crate::callbacks::{host_request_handler, midi_sink};
 use crate::convert::{capabilities, json_payload, repr, seconds};
 use crate::errors::IntoPyResult;
 use crate::log_sink::PythonLogSink;
@@ -37,7 +38,8 @@ impl PyPlugin {
     #[pyo3(signature = (
         path, *, grants = Vec::new(), fuel = DEFAULT_FUEL,
         memory_limit = DEFAULT_MEMORY_BYTES, timeout = DEFAULT_TIMEOUT.as_secs_f64(),
-        data_dir = None, name = None, on_output = None, signature_policy = "warn",
+        data_dir = None, name = None, on_output = None, on_midi_out = None,
+        on_host_request = None, allowed_hosts = Vec::new(), signature_policy = "warn",
         trust_store = None, cache_dir = None, data_root = None
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -51,6 +53,9 @@ impl PyPlugin {
         data_dir: Option<PathBuf>,
         name: Option<String>,
         on_output: Option<Py<PyAny>>,
+        on_midi_out: Option<Py<PyAny>>,
+        on_host_request: Option<Py<PyAny>>,
+        allowed_hosts: Vec<String>,
         signature_policy: &str,
         trust_store: Option<PathBuf>,
         cache_dir: Option<PathBuf>,
@@ -82,6 +87,12 @@ impl PyPlugin {
             data_dir,
             name,
             signature_policy: signature_policy.parse().into_py(py)?,
+            services: PluginServices {
+                midi_out: on_midi_out.map(|cb| midi_sink(cb, errors.clone())),
+                host_request: on_host_request.map(|cb| host_request_handler(cb, errors.clone())),
+                allowed_hosts,
+                ..PluginServices::default()
+            },
         };
         let plugin = py
             .detach(|| PluginHost::new(host_config)?.load(&path, options))

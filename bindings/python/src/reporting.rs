@@ -25,6 +25,15 @@ impl CallbackErrors {
     /// Logs `err` (raised by the callback called `callback`) and keeps it if it is the
     /// first one since the last [`CallbackErrors::take`].
     pub fn report(&self, py: Python<'_>, callback: &str, err: PyErr) {
+        self.log(py, callback, &err);
+        let mut first = self.first.lock().unwrap_or_else(PoisonError::into_inner);
+        if first.is_none() {
+            *first = Some(err);
+        }
+    }
+
+    /// Logs `err` on the `conductor` logger with its traceback, without keeping it.
+    pub fn log(&self, py: Python<'_>, callback: &str, err: &PyErr) {
         let logged = logger(py, "conductor").and_then(|logger| {
             let kwargs = PyDict::new(py);
             kwargs.set_item("exc_info", err.value(py))?;
@@ -36,10 +45,6 @@ impl CallbackErrors {
         });
         if let Err(e) = logged {
             e.write_unraisable(py, None);
-        }
-        let mut first = self.first.lock().unwrap_or_else(PoisonError::into_inner);
-        if first.is_none() {
-            *first = Some(err);
         }
     }
 

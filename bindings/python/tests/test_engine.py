@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import mido
+import mido  # type: ignore[import-untyped]  # mido ships no type information
 import pytest
 
 import conductor

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import conductor
+
 from conftest import REPO, wasm_path
 
 
@@ -22,7 +24,7 @@ def built_wheel(out: Path) -> Path:
     if not maturin.exists():
         pytest.skip("maturin is not installed next to this Python; run scripts/test-python.sh")
     subprocess.run(
-        [str(maturin), "build", "--release", "--quiet", "--manifest-path",
+        [str(maturin), "build", "--release", "--quiet", "--compatibility", "linux", "--manifest-path",
          str(REPO / "bindings" / "python" / "Cargo.toml"), "--interpreter", sys.executable, "--out", str(out)],
         check=True,
     )
@@ -46,7 +48,8 @@ def test_the_wheel_installs_into_a_clean_virtualenv_and_runs_a_plugin(tmp_path: 
         "lines = []\n"
         "with conductor.Plugin(sys.argv[1], on_output=lines.append, signature_policy='allow') as p:\n"
         "    p.execute({'message': 'from a clean venv'})\n"
-        "print(conductor.__version__, conductor.__file__)\n"
+        "print(conductor.__version__)\n"
+        "print(conductor.__file__)\n"
         "print(lines[1])\n"
     )
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
@@ -59,6 +62,7 @@ def test_the_wheel_installs_into_a_clean_virtualenv_and_runs_a_plugin(tmp_path: 
         env=clean_env,
     )
     version, location, line = result.stdout.splitlines()
+    assert version == conductor.__version__
     assert Path(location).is_relative_to(env_dir)
     assert line == "Received message: from a clean venv"
     # Nothing but the wheel (and the venv's own pip/setuptools) was installed.

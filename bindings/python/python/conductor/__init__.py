@@ -40,6 +40,8 @@ from conductor._conductor import (
     Timeout,
     __version__,
     generate_key,
+    input_ports,
+    output_ports,
     sign,
     verify,
 )
@@ -68,6 +70,8 @@ __all__ = [
     "Timeout",
     "__version__",
     "generate_key",
+    "input_ports",
+    "output_ports",
     "sign",
     "verify",
 ]

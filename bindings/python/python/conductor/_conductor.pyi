@@ -34,6 +34,12 @@ class _HasBytes(Protocol):
 MidiMessage = Union[bytes, bytearray, Sequence[int], _HasBytes]
 """A MIDI message: bytes, a list of ints 0-255, or a ``mido.Message``."""
 
+HostRequestHandler = Callable[[str, str, Any], Any]
+"""``(plugin, capability, data) -> answer``: answers a plugin's ``system_request``
+(capability ``"SystemControl"``) or ``audio_request`` (``"Audio"``). ``data`` is the JSON
+the plugin sent; the return value goes back to it as JSON. Raising refuses the request
+with the exception's text (the exception is logged, not raised again)."""
+
 # ---------------------------------------------------------------------------------------
 # Exceptions
 
@@ -139,6 +145,9 @@ class Plugin:
         data_dir: StrPath | None = None,
         name: str | None = None,
         on_output: Callable[[str], object] | None = None,
+        on_midi_out: Callable[[bytes], object] | None = None,
+        on_host_request: HostRequestHandler | None = None,
+        allowed_hosts: Iterable[str] = (),
         signature_policy: str = "warn",
         trust_store: StrPath | None = None,
         cache_dir: StrPath | None = None,
@@ -156,6 +165,11 @@ class Plugin:
             (default: the plugin's own folder under the data root).
         :param name: the name used in log lines and errors (default: the file stem).
         :param on_output: receives each line the plugin prints, instead of ``logging``.
+        :param on_midi_out: receives the MIDI messages the plugin sends (Midi capability).
+        :param on_host_request: answers the plugin's ``system_request`` / ``audio_request``
+            (SystemControl / Audio capabilities); see ``HostRequestHandler``.
+        :param allowed_hosts: hosts ``http_request`` may reach (empty: any), e.g.
+            ``["api.example.com", "*.example.org", "localhost:8080"]``.
         :param signature_policy: ``"allow"``, ``"warn"`` or ``"require"`` a trusted signature.
         :param trust_store: the trusted-keys file (default ``~/.conductor/trusted_keys.toml``).
         :param cache_dir: where compiled modules are cached.
@@ -299,6 +313,7 @@ class Engine:
         on_log: Callable[[str, str | None, str], object] | None = None,
         approve: Callable[[str, str], bool] | None = None,
         on_fired: Callable[[Fired], object] | None = None,
+        on_host_request: HostRequestHandler | None = None,
         grants: Iterable[str] = (),
         plugin_grants: Mapping[str, Iterable[str]] = ...,
         port_name: str | None = None,
@@ -317,6 +332,7 @@ class Engine:
         :param approve: ``(plugin, capability) -> bool``, asked for capabilities nothing
             granted; without it they refuse the load.
         :param on_fired: mappings fired by messages that came through ``push()``.
+        :param on_host_request: answers plugins' ``system_request`` / ``audio_request``.
         :param grants: capabilities granted to every plugin.
         :param plugin_grants: capabilities granted per plugin name.
         :param port_name: reported as ``port`` in trigger contexts.
@@ -336,6 +352,7 @@ class Engine:
         on_log: Callable[[str, str | None, str], object] | None = None,
         approve: Callable[[str, str], bool] | None = None,
         on_fired: Callable[[Fired], object] | None = None,
+        on_host_request: HostRequestHandler | None = None,
         grants: Iterable[str] = (),
         plugin_grants: Mapping[str, Iterable[str]] = ...,
         port_name: str | None = None,
@@ -385,6 +402,34 @@ class Engine:
     @property
     def config_path(self) -> Path | None:
         """The config file in use, if it came from a file."""
+    def open_input(self, port: int | str) -> str:
+        """Opens a MIDI input, by index in :func:`input_ports` or by (part of) its name,
+        and feeds what arrives to the engine thread as ``push()`` would, with the MIDI
+        system's timestamps. Returns the port's name.
+
+        :raises MidiError: no such port (the message lists those that exist), or no
+            MIDI system is available.
+        """
+
+    def open_output(self, port: int | str) -> str:
+        """Opens a MIDI output, by index in :func:`output_ports` or by name; what the
+        engine sends (``SendMidi`` actions, plugins with the Midi capability) goes there
+        as well as to ``on_midi_out``. Returns the port's name."""
+
+    def open_virtual_input(self, name: str) -> str:
+        """Creates a MIDI input port called ``name`` that other programs can send to
+        (not on Windows). Returns its name."""
+
+    def open_virtual_output(self, name: str) -> str:
+        """Creates a MIDI output port called ``name`` that other programs can receive
+        from (not on Windows). Returns its name."""
+
+    @property
+    def inputs(self) -> list[str]:
+        """The names of the open MIDI inputs."""
+    @property
+    def outputs(self) -> list[str]:
+        """The names of the open MIDI outputs."""
     @property
     def dropped(self) -> int:
         """How many pushed messages were dropped (queue full or malformed)."""
@@ -400,7 +445,8 @@ class Engine:
         instance. On failure the old config keeps running and the error is raised."""
 
     def close(self) -> None:
-        """Handles what is queued, stops the engine thread and shuts every plugin down.
+        """Closes the MIDI ports, handles what is queued, stops the engine thread and
+        shuts every plugin down.
         Later calls do nothing; later ``process()`` calls raise ``ValueError``."""
 
     def __enter__(self) -> Self: ...
@@ -410,6 +456,19 @@ class Engine:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+# ---------------------------------------------------------------------------------------
+# MIDI ports
+
+def input_ports() -> list[str]:
+    """The names of the MIDI ports Conductor can receive from; a port's position in the
+    list is the index ``Engine.open_input`` takes.
+
+    :raises MidiError: no MIDI system is available (the message says what to do).
+    """
+
+def output_ports() -> list[str]:
+    """The names of the MIDI ports Conductor can send to, by index."""
 
 # ---------------------------------------------------------------------------------------
 # Signing

@@ -1,0 +1,129 @@
+//! MIDI ports: `input_ports()`, `output_ports()` and the connections an engine opens.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use conductor_core::midi::{self, InputConnection, OutputConnection, PortInfo, PortSelector};
+use conductor_core::Engine;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyString};
+
+use crate::errors::IntoPyResult;
+
+/// The names of the MIDI ports Conductor can receive from; a port's index in this
+/// list is what `Engine.open_input(index)` takes.
+#[pyfunction]
+pub fn input_ports(py: Python<'_>) -> PyResult<Vec<String>> {
+    py.detach(midi::input_ports).into_py(py).map(names)
+}
+
+/// The names of the MIDI ports Conductor can send to, by index.
+#[pyfunction]
+pub fn output_ports(py: Python<'_>) -> PyResult<Vec<String>> {
+    py.detach(midi::output_ports).into_py(py).map(names)
+}
+
+fn names(ports: Vec<PortInfo>) -> Vec<String> {
+    ports.into_iter().map(|p| p.name).collect()
+}
+
+/// A port given as an index (`int`) or as (part of) its name (`str`).
+pub fn selector(port: &Bound<'_, PyAny>) -> PyResult<PortSelector> {
+    if let Ok(name) = port.cast::<PyString>() {
+        return Ok(PortSelector::Name(name.to_cow()?.into_owned()));
+    }
+    if port.cast::<PyInt>().is_ok() {
+        return port
+            .extract::<usize>()
+            .map(PortSelector::Index)
+            .map_err(|_| PyValueError::new_err("a MIDI port index cannot be negative"));
+    }
+    Err(PyTypeError::new_err(
+        "a MIDI port is its index (int) in input_ports()/output_ports() or (part of) its name (str)",
+    ))
+}
+
+/// The ports an engine has open. Inputs push into the engine; outputs receive what the
+/// engine sends (`SendMidi` actions, plugins with the Midi capability).
+#[derive(Default)]
+pub struct MidiConnections {
+    inputs: Mutex<Vec<InputConnection>>,
+    outputs: Mutex<Vec<OutputConnection>>,
+}
+
+impl MidiConnections {
+    /// Opens the input `selector` picks, pushing every packet into `engine` with the
+    /// backend's timestamp. Returns the port's name.
+    pub fn open_input(&self, engine: &Arc<Engine>, selector: &PortSelector) -> conductor_core::Result<String> {
+        let engine = engine.clone();
+        let connection = midi::open_input(selector, midi::DEFAULT_CLIENT_NAME, move |ts, bytes| {
+            // A full queue counts a drop (Engine.dropped); the backend thread never waits.
+            engine.push(bytes, ts);
+        })?;
+        Ok(self.add_input(connection))
+    }
+
+    /// Opens the output `selector` picks. Returns the port's name.
+    pub fn open_output(&self, selector: &PortSelector) -> conductor_core::Result<String> {
+        let connection = midi::open_output(selector)?;
+        Ok(self.add_output(connection))
+    }
+
+    /// Creates an input port named `name` other programs can send to.
+    #[cfg(unix)]
+    pub fn open_virtual_input(&self, engine: &Arc<Engine>, name: &str) -> conductor_core::Result<String> {
+        let engine = engine.clone();
+        let connection = midi::create_virtual_input(name, move |ts, bytes| {
+            engine.push(bytes, ts);
+        })?;
+        Ok(self.add_input(connection))
+    }
+
+    /// Creates an output port named `name` other programs can receive from.
+    #[cfg(unix)]
+    pub fn open_virtual_output(&self, name: &str) -> conductor_core::Result<String> {
+        let connection = midi::create_virtual_output(name)?;
+        Ok(self.add_output(connection))
+    }
+
+    /// Sends `bytes` to every open output. A failed send is returned after trying all.
+    pub fn send(&self, bytes: &[u8]) -> conductor_core::Result<()> {
+        let mut first_error = None;
+        for output in lock(&self.outputs).iter_mut() {
+            if let Err(e) = output.send(bytes) {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Closes every connection. Call with the GIL released.
+    pub fn close_all(&self) {
+        drop(std::mem::take(&mut *lock(&self.inputs)));
+        drop(std::mem::take(&mut *lock(&self.outputs)));
+    }
+
+    /// Names of the open inputs and outputs.
+    pub fn names(&self) -> (Vec<String>, Vec<String>) {
+        (
+            lock(&self.inputs).iter().map(|c| c.port_name().to_string()).collect(),
+            lock(&self.outputs).iter().map(|c| c.port_name().to_string()).collect(),
+        )
+    }
+
+    fn add_input(&self, connection: InputConnection) -> String {
+        let name = connection.port_name().to_string();
+        lock(&self.inputs).push(connection);
+        name
+    }
+
+    fn add_output(&self, connection: OutputConnection) -> String {
+        let name = connection.port_name().to_string();
+        lock(&self.outputs).push(connection);
+        name
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
