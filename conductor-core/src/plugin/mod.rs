@@ -16,6 +16,7 @@ mod module_check;
 mod output;
 mod report;
 mod sandbox;
+mod scaffold;
 mod services;
 pub mod signing;
 
@@ -29,6 +30,7 @@ pub use module_check::{HOST_MODULE, WASI_MODULE};
 pub use report::PluginReport;
 pub use sandbox::{default_data_root, DATA_DIR_ENV};
 pub use host_functions::HostErrorCode;
+pub use scaffold::{scaffold_plugin, ScaffoldOptions, ScaffoldedPlugin, SdkSource};
 pub use services::{
     HostRequest, HostRequestHandler, MidiSink, PluginServices, DEFAULT_MAX_RESPONSE_BYTES,
 };

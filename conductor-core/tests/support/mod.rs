@@ -181,7 +181,7 @@ fn build_plugins() -> Result<(), String> {
 /// that would redirect the plugin build: its target dir, target triple, rustflags for
 /// the host, profile overrides, jobserver and clippy wrapper. Settings about where
 /// cargo lives and how it reaches the registry are kept.
-fn clear_outer_build_env(command: &mut Command) {
+pub fn clear_outer_build_env(command: &mut Command) {
     const KEEP_PREFIXES: &[&str] = &[
         "CARGO_HOME",
         "CARGO_NET_",
