@@ -1,0 +1,58 @@
+"""The Python examples in examples/python run as their docstrings say."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import mido  # type: ignore[import-untyped]  # mido ships no type information
+
+from conftest import GUIDE_CONFIG, REPO, wasm_path
+
+EXAMPLES = REPO / "examples" / "python"
+
+
+def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_run_plugin_prints_the_plugins_output() -> None:
+    result = run("run_plugin.py", str(wasm_path("my-midi-plugin")), '{"message": "Hello from MIDI!"}')
+    assert result.returncode == 0, result.stderr
+    assert "[plugin] Received message: Hello from MIDI!" in result.stdout.splitlines()
+
+
+def test_run_plugin_reports_the_error_code_and_fails() -> None:
+    result = run("run_plugin.py", str(wasm_path("fail-plugin")), '{"code": 5}')
+    assert result.returncode == 1
+    assert "failed (code 5)" in result.stderr
+
+
+def test_run_plugin_passes_the_velocity_as_context() -> None:
+    result = run("run_plugin.py", str(wasm_path("velocity-plugin")), '{"action": "kick"}', "--velocity", "100")
+    assert "[plugin] Hard press: kick" in result.stdout.splitlines()
+
+
+def test_replay_midi_file_reports_what_fired(tmp_path: Path) -> None:
+    config = tmp_path / "test_config.toml"
+    config.write_text(
+        GUIDE_CONFIG.replace("target/wasm32-wasip1/release/my_midi_plugin.wasm", wasm_path("my-midi-plugin").as_posix())
+    )
+    song = mido.MidiFile()
+    track = mido.MidiTrack()
+    song.tracks.append(track)
+    track.append(mido.Message("note_on", note=60, velocity=90, time=0))
+    track.append(mido.Message("note_on", note=62, velocity=90, time=480))
+    song.save(tmp_path / "song.mid")
+    result = run("replay_midi_file.py", str(config), str(tmp_path / "song.mid"))
+    assert result.returncode == 0, result.stderr
+    assert "0.000s  mapping at line 3 (mode Default)" in result.stdout
+    assert "done; mode is now 'Default'" in result.stdout
+
+
+def test_live_midi_lists_ports_or_explains_why_it_cannot() -> None:
+    result = run("live_midi.py", "--list")
+    assert result.returncode == 0 or "MIDI" in result.stderr
