@@ -129,4 +129,22 @@ proptest! {
         }
         let _ = parse_message(&chunks.concat());
     }
+
+    #[test]
+    fn splitting_byte_soup_anywhere_gives_the_same_events_and_counts(
+        bytes in proptest::collection::vec(any::<u8>(), 0..256),
+        cut in any::<prop::sample::Index>(),
+        limit in 0usize..16,
+    ) {
+        let cut = cut.index(bytes.len() + 1);
+        let mut whole = Vec::new();
+        let mut parser = MidiParser::with_max_sysex(limit);
+        parser.feed_events(&bytes, |e| whole.push(e));
+        let mut split = Vec::new();
+        let mut parser_split = MidiParser::with_max_sysex(limit);
+        parser_split.feed_events(&bytes[..cut], |e| split.push(e));
+        parser_split.feed_events(&bytes[cut..], |e| split.push(e));
+        prop_assert_eq!(whole, split);
+        prop_assert_eq!(parser.stats(), parser_split.stats());
+    }
 }
