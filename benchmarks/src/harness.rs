@@ -22,6 +22,8 @@ pub struct Harness {
     pub python: Option<PathBuf>,
     /// Why Python contenders cannot run, when `python` is `None`.
     pub python_missing: String,
+    /// The `conductor` CLI built with the `jack` feature, for the MIDI round trip.
+    pub cli: PathBuf,
 }
 
 impl Harness {
@@ -46,6 +48,7 @@ impl Harness {
             ),
         };
         Harness {
+            cli: root.join("target/release/conductor"),
             root,
             smoke,
             out,

@@ -26,6 +26,10 @@ struct Args {
     /// [default: target/bench-venv/bin/python].
     #[arg(long, value_name = "PYTHON")]
     python: Option<PathBuf>,
+    /// The `conductor` CLI built with `--features jack`, for the MIDI round trip
+    /// [default: target/release/conductor].
+    #[arg(long, value_name = "PATH")]
+    cli: Option<PathBuf>,
     /// Run only these comparisons (comma-separated): plugin-rust, plugin-python,
     /// plugin-c, engine-process, push, load, midi.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
@@ -49,12 +53,15 @@ fn main() -> anyhow::Result<()> {
         root.join("target/bench-results")
             .join(format!("{kind}-{started}"))
     });
-    let h = Harness::new(root, out, args.smoke, args.python.clone());
+    let mut h = Harness::new(root, out, args.smoke, args.python.clone());
+    if let Some(cli) = &args.cli {
+        h.cli = cli.clone();
+    }
     std::fs::create_dir_all(&h.out)?;
     let mut run = Run {
         smoke: args.smoke,
         started_unix: started,
-        machine: machine_facts(),
+        machine: machine_facts(&h),
         sections: Vec::new(),
     };
     println!(
@@ -119,8 +126,8 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// CPU model, cores, load average and kernel, for the record.
-fn machine_facts() -> Vec<(String, String)> {
+/// CPU model, cores, load average, kernel and the Python packages, for the record.
+fn machine_facts(h: &Harness) -> Vec<(String, String)> {
     let mut facts = Vec::new();
     if let Ok(cpuinfo) = std::fs::read_to_string("/proc/cpuinfo") {
         if let Some(model) = cpuinfo.lines().find_map(|l| {
@@ -146,6 +153,23 @@ fn machine_facts() -> Vec<(String, String)> {
     }
     if let Ok(kernel) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
         facts.push(("kernel".into(), kernel.trim().to_string()));
+    }
+    if let Some(python) = &h.python {
+        let script = "import importlib.metadata as m, platform\n\
+                      v = []\n\
+                      for p in ('conductor', 'wasmtime', 'extism', 'extism-sys', 'mididings'):\n\
+                      \x20   try: v.append(p + ' ' + m.version(p))\n\
+                      \x20   except m.PackageNotFoundError: v.append(p + ' (not installed)')\n\
+                      print('Python ' + platform.python_version() + ': ' + ', '.join(v))";
+        if let Ok(out) = std::process::Command::new(python)
+            .args(["-c", script])
+            .output()
+        {
+            if out.status.success() {
+                let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                facts.push(("Python packages".into(), text));
+            }
+        }
     }
     facts
 }

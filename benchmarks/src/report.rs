@@ -176,7 +176,7 @@ pub fn format_ratio(r: f64) -> String {
 }
 
 /// Everything one run of the harness measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run {
     /// Whether this was a smoke run (tiny counts: the numbers mean nothing).
     pub smoke: bool,

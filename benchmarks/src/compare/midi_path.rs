@@ -82,7 +82,7 @@ pub fn run(h: &Harness) -> Vec<Section> {
         return vec![section];
     }
     let mut loops = Vec::new();
-    let cli = h.release_artifact("conductor");
+    let cli = h.cli.clone();
     if cli.is_file() {
         loops.push(Loop {
             name: CONDUCTOR.into(),
@@ -339,41 +339,39 @@ fn round_trip(
         let before: BTreeSet<String> = server.ports()?.into_iter().map(|(p, _)| p).collect();
         let mut contender = start_loop(h, server, l, &slug)?;
         let connected = (|| {
-            let mut ins = Vec::new();
-            let mut outs = Vec::new();
-            wait_for(
-                Duration::from_secs(20),
-                "the contender's JACK ports",
-                || {
-                    let new: Vec<(String, bool)> = server
-                        .ports()?
-                        .into_iter()
-                        .filter(|(p, _)| !before.contains(p))
-                        .collect();
-                    ins = new
-                        .iter()
-                        .filter(|(_, i)| *i)
-                        .map(|(p, _)| p.clone())
-                        .collect();
-                    outs = new
-                        .iter()
-                        .filter(|(_, i)| !*i)
-                        .map(|(p, _)| p.clone())
-                        .collect();
-                    Ok(!ins.is_empty() && !outs.is_empty())
-                },
-            )
-            .map_err(|e| {
-                anyhow!(
-                    "{e}: it needs one JACK input and one JACK output port (for Conductor: \
-                     a CLI built with `--features jack`); its log is {}",
-                    h.log_path(&slug).display()
-                )
-            })?;
-            for port in &ins {
+            let log = h.log_path(&slug);
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let (ins, outs) = loop {
+                let new: Vec<(String, bool)> = server
+                    .ports()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(p, _)| !before.contains(p))
+                    .collect();
+                let (ins, outs): (Vec<_>, Vec<_>) = new.into_iter().partition(|(_, input)| *input);
+                if !ins.is_empty() && !outs.is_empty() {
+                    break (ins, outs);
+                }
+                if let Some(status) = contender.try_wait()? {
+                    bail!(
+                        "it exited ({status}) before opening its JACK ports: {}",
+                        last_line(&log)
+                    );
+                }
+                if Instant::now() >= deadline {
+                    bail!(
+                        "its JACK ports did not appear within 20 s: it needs one JACK input and \
+                         one JACK output port (for Conductor: a CLI built with `--features \
+                         jack`); its log is {}",
+                        log.display()
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            };
+            for (port, _) in &ins {
                 server.connect(TEST_OUT, port);
             }
-            for port in &outs {
+            for (port, _) in &outs {
                 server.connect(port, TEST_IN);
             }
             let timeout = Duration::from_secs(30 + samples as u64 / 20);
@@ -393,6 +391,19 @@ fn round_trip(
         bail!("no message came back (see {})", test_log.display());
     }
     Ok(report)
+}
+
+/// The last non-empty line of a log file, for error messages.
+fn last_line(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| format!("(see {})", path.display()))
 }
 
 fn start_loop(h: &Harness, server: &JackServer, l: &Loop, slug: &str) -> anyhow::Result<Child> {
@@ -471,7 +482,6 @@ pub fn parse_latency_report(text: &str) -> anyhow::Result<LatencyReport> {
     let mut in_plot = false;
     let ms_after = |line: &str, label: &str| -> Option<f64> {
         line.strip_prefix(label)?
-            .trim()
             .split_whitespace()
             .next()?
             .parse()
