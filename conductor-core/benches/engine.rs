@@ -28,6 +28,9 @@ fn quiet() -> EngineOptions {
 }
 
 /// A config with `n` note/CC mappings spread over channels, notes and controllers.
+/// There are only 4096 distinct (kind, channel, number) slots for notes and CCs, so with
+/// 10,000 mappings the looked-up slot holds 3 candidates (what a dense real config
+/// with velocity layers looks like).
 fn config_with(n: usize) -> Config {
     let mut toml = String::from("[[modes]]\nname = \"Default\"\n");
     for i in 0..n {
@@ -59,7 +62,7 @@ fn lookup(c: &mut Criterion) {
             b.iter(|| {
                 fired.clear();
                 table.route(std::hint::black_box(&msg), 0, 0, &mut fired);
-                assert_eq!(fired.len(), 1);
+                assert!(!fired.is_empty());
             })
         });
     }

@@ -24,7 +24,7 @@ fn quiet_host(cache_dir: Option<PathBuf>) -> PluginHost {
 }
 
 /// 50 bytes of JSON params.
-const PARAMS: &[u8] = br#"{"message":"Hello from MIDI!","level":"info","n":1}"#;
+const PARAMS: &[u8] = br#"{"message":"Hello from MIDI!!!!!!","level":"info"}"#;
 const CONTEXT: &[u8] = br#"{"velocity":100,"mode":0,"mode_name":"Default","note":60,"channel":0,"cc":null,"value":null,"trigger":"Note","timestamp_us":0,"port":null}"#;
 
 fn load(c: &mut Criterion) {
