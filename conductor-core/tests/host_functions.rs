@@ -31,7 +31,10 @@ impl Log {
                 LogSource::Host => "host".to_string(),
                 LogSource::PluginStdout(p) | LogSource::PluginStderr(p) => p.to_string(),
             };
-            lines.lock().unwrap().push((who, r.level, r.message.to_string()));
+            lines
+                .lock()
+                .unwrap()
+                .push((who, r.level, r.message.to_string()));
         })
     }
 
@@ -126,7 +129,12 @@ impl Server {
                     headers: request
                         .headers()
                         .iter()
-                        .map(|h| (h.field.to_string().to_ascii_lowercase(), h.value.to_string()))
+                        .map(|h| {
+                            (
+                                h.field.to_string().to_ascii_lowercase(),
+                                h.value.to_string(),
+                            )
+                        })
                         .collect(),
                     body: body.clone(),
                 };
@@ -143,8 +151,10 @@ impl Server {
                         "/big" => "x".repeat(5000),
                         _ => "not found".to_string(),
                     };
-                    let header = tiny_http::Header::from_bytes("Content-Type", "text/plain").unwrap();
-                    let _ = request.respond(tiny_http::Response::from_string(text).with_header(header));
+                    let header =
+                        tiny_http::Header::from_bytes("Content-Type", "text/plain").unwrap();
+                    let _ =
+                        request.respond(tiny_http::Response::from_string(text).with_header(header));
                 });
             }
         });
@@ -184,17 +194,28 @@ fn sdk_plugin_makes_get_and_post_requests_to_a_loopback_server() {
     let mut plugin = load(&f, "http-sdk-plugin", PluginOptions::default()).unwrap();
 
     plugin
-        .execute(&params(json!({"url": server.url("/hello"), "method": "GET"})))
+        .execute(&params(
+            json!({"url": server.url("/hello"), "method": "GET"}),
+        ))
         .unwrap();
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].method, "GET");
     assert_eq!(seen[0].url, "/hello");
     let lines = f.log.plugin_lines("http_sdk_plugin");
-    assert!(lines.contains(&format!("Making GET request to {}", server.url("/hello"))), "{lines:?}");
+    assert!(
+        lines.contains(&format!("Making GET request to {}", server.url("/hello"))),
+        "{lines:?}"
+    );
     assert!(lines.contains(&"status: 200".to_string()), "{lines:?}");
-    assert!(lines.contains(&"content-type: text/plain".to_string()), "{lines:?}");
-    assert!(lines.contains(&"body: hello from the server".to_string()), "{lines:?}");
+    assert!(
+        lines.contains(&"content-type: text/plain".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"body: hello from the server".to_string()),
+        "{lines:?}"
+    );
 
     f.log.clear();
     plugin
@@ -211,10 +232,23 @@ fn sdk_plugin_makes_get_and_post_requests_to_a_loopback_server() {
     assert_eq!(post.method, "POST");
     assert_eq!(post.url, "/echo");
     assert_eq!(post.body, "{\"pressed\": 60}");
-    assert!(post.headers.contains(&("content-type".into(), "application/json".into())), "{:?}", post.headers);
-    assert!(post.headers.contains(&("x-conductor-test".into(), "yes".into())), "{:?}", post.headers);
+    assert!(
+        post.headers
+            .contains(&("content-type".into(), "application/json".into())),
+        "{:?}",
+        post.headers
+    );
+    assert!(
+        post.headers
+            .contains(&("x-conductor-test".into(), "yes".into())),
+        "{:?}",
+        post.headers
+    );
     let lines = f.log.plugin_lines("http_sdk_plugin");
-    assert!(lines.contains(&"body: echo: {\"pressed\": 60}".to_string()), "{lines:?}");
+    assert!(
+        lines.contains(&"body: echo: {\"pressed\": 60}".to_string()),
+        "{lines:?}"
+    );
 }
 
 #[test]
@@ -233,9 +267,20 @@ fn a_host_outside_allowed_hosts_is_refused_and_a_listed_one_is_reached() {
     )
     .unwrap();
     let err = fenced.execute(&request).unwrap_err();
-    assert!(matches!(err, Error::PluginReturned { code: 1, .. }), "{err}");
-    assert!(f.log.has("http_sdk_plugin", "not in the plugin's allowed_hosts"), "{:?}", f.log.plugin_lines("http_sdk_plugin"));
-    assert!(server.seen().is_empty(), "the refused request must not reach the server");
+    assert!(
+        matches!(err, Error::PluginReturned { code: 1, .. }),
+        "{err}"
+    );
+    assert!(
+        f.log
+            .has("http_sdk_plugin", "not in the plugin's allowed_hosts"),
+        "{:?}",
+        f.log.plugin_lines("http_sdk_plugin")
+    );
+    assert!(
+        server.seen().is_empty(),
+        "the refused request must not reach the server"
+    );
 
     let mut listed = load(
         &f,
@@ -255,10 +300,14 @@ fn only_http_and_https_urls_are_allowed() {
     let f = fixture();
     let mut plugin = load(&f, "http-sdk-plugin", PluginOptions::default()).unwrap();
     let err = plugin
-        .execute(&params(json!({"url": "file:///etc/passwd", "method": "GET"})))
+        .execute(&params(
+            json!({"url": "file:///etc/passwd", "method": "GET"}),
+        ))
         .unwrap_err();
     assert!(matches!(err, Error::PluginReturned { .. }), "{err}");
-    assert!(f.log.has("http_sdk_plugin", "only http and https URLs are allowed"));
+    assert!(f
+        .log
+        .has("http_sdk_plugin", "only http and https URLs are allowed"));
 }
 
 #[test]
@@ -267,12 +316,21 @@ fn a_slow_server_hits_the_request_timeout() {
     let server = Server::start();
     let mut plugin = load(&f, "http-sdk-plugin", PluginOptions::default()).unwrap();
     let err = plugin
-        .execute(&params(json!({"url": server.url("/slow"), "method": "GET", "timeout_ms": 300})))
+        .execute(&params(
+            json!({"url": server.url("/slow"), "method": "GET", "timeout_ms": 300}),
+        ))
         .unwrap_err();
     // The request failed inside the plugin, which reported it; the plugin itself did
     // not run out of time.
-    assert!(matches!(err, Error::PluginReturned { code: 1, .. }), "{err}");
-    assert!(f.log.has("http_sdk_plugin", "timed out"), "{:?}", f.log.plugin_lines("http_sdk_plugin"));
+    assert!(
+        matches!(err, Error::PluginReturned { code: 1, .. }),
+        "{err}"
+    );
+    assert!(
+        f.log.has("http_sdk_plugin", "timed out"),
+        "{:?}",
+        f.log.plugin_lines("http_sdk_plugin")
+    );
     assert!(!f.log.has("http_sdk_plugin", "finally"));
 }
 
@@ -292,9 +350,15 @@ fn an_oversized_response_is_cut_at_the_cap_with_an_error() {
     let err = plugin
         .execute(&params(json!({"url": server.url("/big"), "method": "GET"})))
         .unwrap_err();
-    assert!(matches!(err, Error::PluginReturned { code: 1, .. }), "{err}");
     assert!(
-        f.log.has("http_sdk_plugin", "larger than the host's limit and was cut at 1000 bytes"),
+        matches!(err, Error::PluginReturned { code: 1, .. }),
+        "{err}"
+    );
+    assert!(
+        f.log.has(
+            "http_sdk_plugin",
+            "larger than the host's limit and was cut at 1000 bytes"
+        ),
         "{:?}",
         f.log.plugin_lines("http_sdk_plugin")
     );
@@ -315,13 +379,27 @@ fn the_engine_feeds_allowed_hosts_from_the_config() {
         path2 = copy_plugin(&wasm, f.dir.path(), "open_http.wasm").display().to_string(),
         url = server.url("/hello"),
     );
-    let engine = Engine::from_toml(&config, f.dir.path(), engine_options(&f, EngineCallbacks::default())).unwrap();
+    let engine = Engine::from_toml(
+        &config,
+        f.dir.path(),
+        engine_options(&f, EngineCallbacks::default()),
+    )
+    .unwrap();
     let fired = engine.process(&[0x90, 60, 100], 0).unwrap();
-    assert!(fired[0].outcomes[0].result.is_err(), "the fenced plugin must fail");
-    assert!(f.log.has("http_sdk_plugin", "not in the plugin's allowed_hosts"));
+    assert!(
+        fired[0].outcomes[0].result.is_err(),
+        "the fenced plugin must fail"
+    );
+    assert!(f
+        .log
+        .has("http_sdk_plugin", "not in the plugin's allowed_hosts"));
     assert!(server.seen().is_empty());
     let fired = engine.process(&[0x90, 62, 100], 0).unwrap();
-    assert!(fired[0].outcomes[0].result.is_ok(), "{:?}", fired[0].outcomes[0].result);
+    assert!(
+        fired[0].outcomes[0].result.is_ok(),
+        "{:?}",
+        fired[0].outcomes[0].result
+    );
     assert!(f.log.has("open_http", "body: hello from the server"));
     assert_eq!(server.seen().len(), 1);
 }
@@ -345,7 +423,7 @@ fn engine_options(f: &Fixture, callbacks: EngineCallbacks) -> EngineOptions {
 
 type Captured = Arc<Mutex<Vec<Vec<u8>>>>;
 
-fn midi_sink(captured: &Captured) -> Arc<dyn Fn(&[u8]) + Send + Sync> {
+fn midi_sink(captured: &Captured) -> conductor_core::plugin::MidiSink {
     let captured = captured.clone();
     Arc::new(move |b: &[u8]| captured.lock().unwrap().push(b.to_vec()))
 }
@@ -363,13 +441,19 @@ fn midi_send_reaches_the_midi_output_of_a_standalone_plugin() {
         }),
     )
     .unwrap();
-    plugin.execute(&params(json!({"bytes": [0xB0, 7, 100]}))).unwrap();
+    plugin
+        .execute(&params(json!({"bytes": [0xB0, 7, 100]})))
+        .unwrap();
     assert_eq!(*captured.lock().unwrap(), vec![vec![0xB0, 7, 100]]);
 
     // Not one complete message: refused, nothing sent, the reason logged.
-    let err = plugin.execute(&params(json!({"bytes": [0x90, 60]}))).unwrap_err();
+    let err = plugin
+        .execute(&params(json!({"bytes": [0x90, 60]})))
+        .unwrap_err();
     assert!(matches!(err, Error::PluginReturned { .. }), "{err}");
-    assert!(f.log.has("sdk_midi_plugin", "exactly one complete MIDI message"));
+    assert!(f
+        .log
+        .has("sdk_midi_plugin", "exactly one complete MIDI message"));
     assert_eq!(captured.lock().unwrap().len(), 1);
 }
 
@@ -377,7 +461,9 @@ fn midi_send_reaches_the_midi_output_of_a_standalone_plugin() {
 fn midi_send_without_an_output_reports_unavailable() {
     let f = fixture();
     let mut plugin = load(&f, "sdk-midi-plugin", PluginOptions::default()).unwrap();
-    let err = plugin.execute(&params(json!({"bytes": [0x90, 60, 1]}))).unwrap_err();
+    let err = plugin
+        .execute(&params(json!({"bytes": [0x90, 60, 1]})))
+        .unwrap_err();
     assert!(matches!(err, Error::PluginReturned { .. }), "{err}");
     assert!(f.log.has("sdk_midi_plugin", "no MIDI output is open"));
 }
@@ -398,7 +484,11 @@ fn midi_send_reaches_the_engines_on_midi_out() {
     let engine = Engine::from_toml(&config, f.dir.path(), engine_options(&f, callbacks)).unwrap();
     // Note 60 on channel 3 (0-based 2), velocity 99: echoed an octave up.
     let fired = engine.process(&[0x92, 60, 99], 0).unwrap();
-    assert!(fired[0].outcomes[0].result.is_ok(), "{:?}", fired[0].outcomes[0].result);
+    assert!(
+        fired[0].outcomes[0].result.is_ok(),
+        "{:?}",
+        fired[0].outcomes[0].result
+    );
     assert_eq!(*captured.lock().unwrap(), vec![vec![0x92, 72, 99]]);
 }
 
@@ -432,12 +522,17 @@ fn subprocess_with_approval_runs_a_command_and_returns_its_output() {
         .unwrap();
     let lines = f.log.plugin_lines("sdk_process_plugin");
     assert!(lines.contains(&"exit: Some(0)".to_string()), "{lines:?}");
-    assert!(lines.contains(&"stdout: hello from echo".to_string()), "{lines:?}");
+    assert!(
+        lines.contains(&"stdout: hello from echo".to_string()),
+        "{lines:?}"
+    );
 
     // stdin goes in, a non-zero exit comes back as data, not as an error.
     f.log.clear();
     plugin
-        .execute(&params(json!({"argv": ["sh", "-c", "cat; echo oops >&2; exit 3"], "stdin": "piped in"})))
+        .execute(&params(
+            json!({"argv": ["sh", "-c", "cat; echo oops >&2; exit 3"], "stdin": "piped in"}),
+        ))
         .unwrap();
     let lines = f.log.plugin_lines("sdk_process_plugin");
     assert!(lines.contains(&"exit: Some(3)".to_string()), "{lines:?}");
@@ -450,10 +545,15 @@ fn a_command_that_cannot_start_is_an_error_not_a_crash() {
     let f = fixture();
     let mut plugin = approved_process_plugin(&f);
     let err = plugin
-        .execute(&params(json!({"argv": ["/nonexistent/conductor-test-program"]})))
+        .execute(&params(
+            json!({"argv": ["/nonexistent/conductor-test-program"]}),
+        ))
         .unwrap_err();
     assert!(matches!(err, Error::PluginReturned { .. }), "{err}");
-    assert!(f.log.has("sdk_process_plugin", "cannot run `/nonexistent/conductor-test-program`"));
+    assert!(f.log.has(
+        "sdk_process_plugin",
+        "cannot run `/nonexistent/conductor-test-program`"
+    ));
 }
 
 #[test]
@@ -463,14 +563,22 @@ fn a_hanging_command_is_killed_at_the_timeout() {
     let err = plugin
         .execute(&params(json!({"argv": ["sleep", "30"], "timeout_ms": 300})))
         .unwrap_err();
-    assert!(matches!(err, Error::PluginReturned { code: 1, .. }), "{err}");
     assert!(
-        f.log.has("sdk_process_plugin", "`sleep 30` did not finish within 300 ms and was killed"),
+        matches!(err, Error::PluginReturned { code: 1, .. }),
+        "{err}"
+    );
+    assert!(
+        f.log.has(
+            "sdk_process_plugin",
+            "`sleep 30` did not finish within 300 ms and was killed"
+        ),
         "{:?}",
         f.log.plugin_lines("sdk_process_plugin")
     );
     // The plugin carries on.
-    plugin.execute(&params(json!({"argv": ["echo", "after"]}))).unwrap();
+    plugin
+        .execute(&params(json!({"argv": ["echo", "after"]})))
+        .unwrap();
     assert!(f.log.has("sdk_process_plugin", "stdout: after"));
 }
 
@@ -517,11 +625,19 @@ fn system_and_audio_requests_reach_the_handler_with_their_data() {
     assert_eq!(seen[1].capability, Capability::Audio);
     assert_eq!(seen[1].data, json!({"cue": "click", "gain": 0.5}));
     let lines = f.log.plugin_lines("sdk_system_plugin");
-    assert!(lines.contains(&r#"system answer: {"handled":"SystemControl"}"#.to_string()), "{lines:?}");
-    assert!(lines.contains(&r#"audio answer: {"handled":"Audio"}"#.to_string()), "{lines:?}");
+    assert!(
+        lines.contains(&r#"system answer: {"handled":"SystemControl"}"#.to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&r#"audio answer: {"handled":"Audio"}"#.to_string()),
+        "{lines:?}"
+    );
 
     // A refusal reaches the plugin as an error with the handler's message.
-    let err = plugin.execute(&params(json!({"system": {"refuse": true}}))).unwrap_err();
+    let err = plugin
+        .execute(&params(json!({"system": {"refuse": true}})))
+        .unwrap_err();
     assert!(matches!(err, Error::PluginReturned { .. }), "{err}");
     assert!(f.log.has("sdk_system_plugin", "volume is locked"));
 }
@@ -550,7 +666,11 @@ fn the_engine_hands_host_requests_to_on_host_request() {
     };
     let engine = Engine::from_toml(&config, f.dir.path(), engine_options(&f, callbacks)).unwrap();
     let fired = engine.process(&[0x90, 60, 100], 0).unwrap();
-    assert!(fired[0].outcomes[0].result.is_ok(), "{:?}", fired[0].outcomes[0].result);
+    assert!(
+        fired[0].outcomes[0].result.is_ok(),
+        "{:?}",
+        fired[0].outcomes[0].result
+    );
     let seen = requests.lock().unwrap().clone();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].capability, Capability::SystemControl);
@@ -565,9 +685,13 @@ fn without_a_handler_host_requests_report_unavailable() {
         ..PluginOptions::default()
     };
     let mut plugin = load(&f, "sdk-system-plugin", options).unwrap();
-    let err = plugin.execute(&params(json!({"audio": {"cue": "x"}}))).unwrap_err();
+    let err = plugin
+        .execute(&params(json!({"audio": {"cue": "x"}})))
+        .unwrap_err();
     assert!(matches!(err, Error::PluginReturned { .. }), "{err}");
-    assert!(f.log.has("sdk_system_plugin", "no handler for Audio requests"));
+    assert!(f
+        .log
+        .has("sdk_system_plugin", "no handler for Audio requests"));
 }
 
 // ---------------------------------------------------------------------------------
@@ -586,7 +710,10 @@ const UNDECLARED_SUBPROCESS_WAT: &str = r#"
 fn an_import_whose_capability_is_neither_declared_nor_granted_refuses_the_load() {
     let f = fixture();
     let wasm = wat_module(UNDECLARED_SUBPROCESS_WAT);
-    let err = f.host.load_bytes("sneaky", &wasm, PluginOptions::default()).unwrap_err();
+    let err = f
+        .host
+        .load_bytes("sneaky", &wasm, PluginOptions::default())
+        .unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, Error::CapabilityDenied { .. }), "{message}");
     assert!(message.contains("conductor.process_run"), "{message}");
@@ -603,7 +730,11 @@ fn an_import_whose_capability_is_neither_declared_nor_granted_refuses_the_load()
 #[test]
 fn the_engine_asks_for_approval_of_an_imported_capability() {
     let f = fixture();
-    let path = support::write_file(f.dir.path(), "sneaky.wasm", &wat_module(UNDECLARED_SUBPROCESS_WAT));
+    let path = support::write_file(
+        f.dir.path(),
+        "sneaky.wasm",
+        &wat_module(UNDECLARED_SUBPROCESS_WAT),
+    );
     let config = format!(
         "[[modes]]\nname = \"Default\"\n\n[[modes.mappings]]\ntrigger = {{ Note = {{ note = 60 }} }}\n\
          action = {{ WasmPlugin = {{ path = {:?} }} }}\n",
@@ -612,10 +743,12 @@ fn the_engine_asks_for_approval_of_an_imported_capability() {
     let asked = Arc::new(Mutex::new(Vec::new()));
     let record = asked.clone();
     let callbacks = EngineCallbacks {
-        approve: Some(Arc::new(move |r: &conductor_core::engine::ApprovalRequest| {
-            record.lock().unwrap().push(r.capability);
-            true
-        })),
+        approve: Some(Arc::new(
+            move |r: &conductor_core::engine::ApprovalRequest| {
+                record.lock().unwrap().push(r.capability);
+                true
+            },
+        )),
         ..EngineCallbacks::default()
     };
     Engine::from_toml(&config, f.dir.path(), engine_options(&f, callbacks)).unwrap();
@@ -681,15 +814,40 @@ fn out_of_bounds_pointers_return_error_codes_and_never_trap() {
     };
     let memory = HostErrorCode::Memory.code();
     assert_eq!(code(&mut plugin, "0"), memory, "log past the end");
-    assert_eq!(code(&mut plugin, "1"), memory, "http_request head past the end");
-    assert_eq!(code(&mut plugin, "2"), memory, "result_read into memory past the end");
-    assert_eq!(code(&mut plugin, "3"), memory, "midi_send from a negative pointer");
+    assert_eq!(
+        code(&mut plugin, "1"),
+        memory,
+        "http_request head past the end"
+    );
+    assert_eq!(
+        code(&mut plugin, "2"),
+        memory,
+        "result_read into memory past the end"
+    );
+    assert_eq!(
+        code(&mut plugin, "3"),
+        memory,
+        "midi_send from a negative pointer"
+    );
     assert_eq!(code(&mut plugin, "4"), memory, "log with a negative length");
-    assert_eq!(code(&mut plugin, "5"), HostErrorCode::Invalid.code(), "unknown log level");
-    assert_eq!(code(&mut plugin, "6"), memory, "system_request at the last addressable byte");
+    assert_eq!(
+        code(&mut plugin, "5"),
+        HostErrorCode::Invalid.code(),
+        "unknown log level"
+    );
+    assert_eq!(
+        code(&mut plugin, "6"),
+        memory,
+        "system_request at the last addressable byte"
+    );
     // The same instance keeps working, and the result buffer carries the message.
     assert_eq!(code(&mut plugin, "7"), 0);
-    assert!(f.log.has("oob", "midi_send needs exactly one complete MIDI message"), "{:?}", f.log.plugin_lines("oob"));
+    assert!(
+        f.log
+            .has("oob", "midi_send needs exactly one complete MIDI message"),
+        "{:?}",
+        f.log.plugin_lines("oob")
+    );
 }
 
 /// A plugin with no allocator and no SDK: logs through `conductor.log` at each level.
@@ -708,7 +866,14 @@ const LOG_LEVELS_WAT: &str = r#"
 #[test]
 fn log_writes_at_the_requested_level_under_the_plugin_name() {
     let f = fixture();
-    let mut plugin = f.host.load_bytes("levels", &wat_module(LOG_LEVELS_WAT), PluginOptions::default()).unwrap();
+    let mut plugin = f
+        .host
+        .load_bytes(
+            "levels",
+            &wat_module(LOG_LEVELS_WAT),
+            PluginOptions::default(),
+        )
+        .unwrap();
     plugin.execute(b"{}").unwrap();
     let lines: Vec<(LogLevel, String)> = f
         .log

@@ -35,7 +35,14 @@ fn the_scaffolded_plugin_builds_and_runs_in_the_engine() {
         sdk: SdkSource::Path(support::repo_root().join("bindings").join("rust-plugin")),
     };
     let plugin = scaffold_plugin(&dir, &options).unwrap();
-    for file in ["Cargo.toml", "src/lib.rs", "test_config.toml", "test.mid", "README.md", "examples/config.toml"] {
+    for file in [
+        "Cargo.toml",
+        "src/lib.rs",
+        "test_config.toml",
+        "test.mid",
+        "README.md",
+        "examples/config.toml",
+    ] {
         assert!(dir.join(file).is_file(), "{file} was not written");
     }
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
@@ -43,7 +50,11 @@ fn the_scaffolded_plugin_builds_and_runs_in_the_engine() {
     assert!(readme.contains("~/.conductor/wasm-plugins/my_midi_plugin.wasm"));
 
     build(&dir);
-    assert!(dir.join(&plugin.wasm).is_file(), "{} was not built", plugin.wasm.display());
+    assert!(
+        dir.join(&plugin.wasm).is_file(),
+        "{} was not built",
+        plugin.wasm.display()
+    );
 
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
@@ -65,10 +76,18 @@ fn the_scaffolded_plugin_builds_and_runs_in_the_engine() {
     let events = SmfEvents::from_file(dir.join("test.mid")).unwrap();
     let mut fired = Vec::new();
     for event in events.events() {
-        fired.extend(engine.process_message(&event.message, event.time_us).unwrap());
+        fired.extend(
+            engine
+                .process_message(&event.message, event.time_us)
+                .unwrap(),
+        );
     }
     assert_eq!(fired.len(), 1, "middle C fires the mapping once");
-    assert!(fired[0].outcomes[0].result.is_ok(), "{:?}", fired[0].outcomes[0].result);
+    assert!(
+        fired[0].outcomes[0].result.is_ok(),
+        "{:?}",
+        fired[0].outcomes[0].result
+    );
     engine.shutdown().unwrap();
     assert_eq!(
         *lines.lock().unwrap(),
@@ -88,9 +107,15 @@ fn scaffolding_refuses_a_folder_that_is_not_empty_and_a_bad_name() {
     support::write_file(&dir, "keep.txt", b"mine");
     let err = scaffold_plugin(&dir, &ScaffoldOptions::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-    assert!(err.to_string().contains("already exists and is not empty"), "{err}");
+    assert!(
+        err.to_string().contains("already exists and is not empty"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(dir.join("keep.txt")).unwrap(), b"mine");
 
     let err = scaffold_plugin(tmp.path().join("9 lives"), &ScaffoldOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("not a valid plugin crate name"), "{err}");
+    assert!(
+        err.to_string().contains("not a valid plugin crate name"),
+        "{err}"
+    );
 }

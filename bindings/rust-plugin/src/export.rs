@@ -23,7 +23,11 @@ unsafe fn input<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
 }
 
 fn params<P: DeserializeOwned>(bytes: &[u8]) -> Result<P, Error> {
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { bytes };
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        bytes
+    };
     serde_json::from_slice(bytes)
         .map_err(|e| Error::msg(format!("invalid params: {e}")).with_code(Error::BAD_PARAMS))
 }
@@ -32,8 +36,9 @@ fn context(bytes: &[u8]) -> Result<TriggerContext, Error> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(TriggerContext::default());
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| Error::msg(format!("invalid trigger context: {e}")).with_code(Error::BAD_CONTEXT))
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::msg(format!("invalid trigger context: {e}")).with_code(Error::BAD_CONTEXT)
+    })
 }
 
 /// Logs a failure and turns the outcome into the return code.

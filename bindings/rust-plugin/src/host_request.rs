@@ -11,13 +11,21 @@ pub(crate) fn send<T: Serialize + ?Sized>(
     data: &T,
     function: impl FnOnce(*const u8, usize) -> i32,
 ) -> Result<serde_json::Value, HostError> {
-    let json = serde_json::to_vec(data)
-        .map_err(|e| HostError::new(HostErrorKind::Invalid, format!("the request is not JSON: {e}")))?;
+    let json = serde_json::to_vec(data).map_err(|e| {
+        HostError::new(
+            HostErrorKind::Invalid,
+            format!("the request is not JSON: {e}"),
+        )
+    })?;
     result::check(function(json.as_ptr(), json.len()))?;
     let answer = result::take();
     if answer.is_empty() {
         return Ok(serde_json::Value::Null);
     }
-    serde_json::from_slice(&answer)
-        .map_err(|e| HostError::new(HostErrorKind::Invalid, format!("the application's answer is not JSON: {e}")))
+    serde_json::from_slice(&answer).map_err(|e| {
+        HostError::new(
+            HostErrorKind::Invalid,
+            format!("the application's answer is not JSON: {e}"),
+        )
+    })
 }

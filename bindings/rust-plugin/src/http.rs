@@ -159,11 +159,14 @@ pub fn request(req: &Request) -> Result<Response, HostError> {
         method: &req.method,
         url: &req.url,
         headers: &req.headers,
-        timeout_ms: req.timeout.map(|t| t.as_millis().min(u64::MAX as u128) as u64),
+        timeout_ms: req
+            .timeout
+            .map(|t| t.as_millis().min(u64::MAX as u128) as u64),
     };
     let head = serde_json::to_vec(&head).expect("the request head serialises");
     // SAFETY: both pointer/length pairs describe live buffers for the call.
-    let code = unsafe { sys::http_request(head.as_ptr(), head.len(), req.body.as_ptr(), req.body.len()) };
+    let code =
+        unsafe { sys::http_request(head.as_ptr(), head.len(), req.body.as_ptr(), req.body.len()) };
     if code == HostErrorKind::TooLarge.code() {
         let mut partial = response_from(&result::take())?;
         let message = format!(
@@ -172,7 +175,11 @@ pub fn request(req: &Request) -> Result<Response, HostError> {
             req.url,
             partial.body.len()
         );
-        partial.url = if partial.url.is_empty() { req.url.clone() } else { partial.url };
+        partial.url = if partial.url.is_empty() {
+            req.url.clone()
+        } else {
+            partial.url
+        };
         let mut error = HostError::new(HostErrorKind::TooLarge, message);
         error.partial = Some(Box::new(partial));
         return Err(error);

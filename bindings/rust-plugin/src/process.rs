@@ -78,11 +78,20 @@ impl Command {
         }
         let head = Head {
             argv: &self.argv,
-            timeout_ms: self.timeout.map(|t| t.as_millis().min(u64::MAX as u128) as u64),
+            timeout_ms: self
+                .timeout
+                .map(|t| t.as_millis().min(u64::MAX as u128) as u64),
         };
         let head = serde_json::to_vec(&head).expect("the command serialises");
         // SAFETY: both pointer/length pairs describe live buffers for the call.
-        let code = unsafe { sys::process_run(head.as_ptr(), head.len(), self.stdin.as_ptr(), self.stdin.len()) };
+        let code = unsafe {
+            sys::process_run(
+                head.as_ptr(),
+                head.len(),
+                self.stdin.as_ptr(),
+                self.stdin.len(),
+            )
+        };
         result::check(code)?;
         let bytes = result::take();
         let (head, payload): (OutputHead, &[u8]) = result::split_framed(&bytes)?;
@@ -138,6 +147,9 @@ impl Output {
 
 /// Runs `argv[0]` with the rest as arguments; see [`Command::run`].
 pub fn run(argv: &[&str]) -> Result<Output, HostError> {
-    let (program, args) = argv.split_first().map(|(p, a)| (*p, a)).unwrap_or(("", &[]));
+    let (program, args) = argv
+        .split_first()
+        .map(|(p, a)| (*p, a))
+        .unwrap_or(("", &[]));
     Command::new(program).args(args.iter().copied()).run()
 }

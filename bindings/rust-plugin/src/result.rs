@@ -29,10 +29,18 @@ pub(crate) fn check(code: i32) -> Result<i32, HostError> {
 }
 
 /// Splits a framed result (`head JSON` `\n` payload) into its head and payload.
-pub(crate) fn split_framed<H: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<(H, &[u8]), HostError> {
-    let newline = bytes.iter().position(|b| *b == b'\n').unwrap_or(bytes.len());
+pub(crate) fn split_framed<H: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<(H, &[u8]), HostError> {
+    let newline = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len());
     let head = serde_json::from_slice(&bytes[..newline]).map_err(|e| {
-        HostError::new(HostErrorKind::Invalid, format!("the host's answer has an unreadable head: {e}"))
+        HostError::new(
+            HostErrorKind::Invalid,
+            format!("the host's answer has an unreadable head: {e}"),
+        )
     })?;
     Ok((head, bytes.get(newline + 1..).unwrap_or(&[])))
 }

@@ -35,11 +35,21 @@ unsafe extern "C" {
     pub fn result_read(ptr: *mut u8, len: usize) -> i32;
     /// HTTP request (Network): JSON head at `head_ptr`, body at `body_ptr`. Returns
     /// the HTTP status.
-    pub fn http_request(head_ptr: *const u8, head_len: usize, body_ptr: *const u8, body_len: usize) -> i32;
+    pub fn http_request(
+        head_ptr: *const u8,
+        head_len: usize,
+        body_ptr: *const u8,
+        body_len: usize,
+    ) -> i32;
     /// Sends one MIDI message (Midi).
     pub fn midi_send(ptr: *const u8, len: usize) -> i32;
     /// Runs a command (Subprocess): JSON head at `head_ptr`, stdin at `stdin_ptr`.
-    pub fn process_run(head_ptr: *const u8, head_len: usize, stdin_ptr: *const u8, stdin_len: usize) -> i32;
+    pub fn process_run(
+        head_ptr: *const u8,
+        head_len: usize,
+        stdin_ptr: *const u8,
+        stdin_len: usize,
+    ) -> i32;
     /// Hands a JSON request to the application (SystemControl).
     pub fn system_request(ptr: *const u8, len: usize) -> i32;
     /// Hands a JSON request to the application (Audio).
@@ -58,7 +68,11 @@ mod native {
 
     /// Writes the message to stderr.
     pub unsafe fn log(level: i32, ptr: *const u8, len: usize) -> i32 {
-        let bytes = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(ptr, len) } };
+        let bytes = if len == 0 {
+            &[][..]
+        } else {
+            unsafe { std::slice::from_raw_parts(ptr, len) }
+        };
         eprintln!("[{level}] {}", String::from_utf8_lossy(bytes));
         0
     }

@@ -56,15 +56,28 @@ pub struct ScaffoldedPlugin {
 /// assert_eq!(plugin.wasm.to_str(), Some("target/wasm32-wasip1/release/my_midi_plugin.wasm"));
 /// # Ok::<(), conductor_core::Error>(())
 /// ```
-pub fn scaffold_plugin(dir: impl AsRef<Path>, options: &ScaffoldOptions) -> Result<ScaffoldedPlugin> {
+pub fn scaffold_plugin(
+    dir: impl AsRef<Path>,
+    options: &ScaffoldOptions,
+) -> Result<ScaffoldedPlugin> {
     let dir = dir.as_ref();
     let crate_name = dir
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::InvalidArgument(format!("{} has no usable folder name for a crate", dir.display())))?
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "{} has no usable folder name for a crate",
+                dir.display()
+            ))
+        })?
         .to_string();
     check_crate_name(&crate_name)?;
-    if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_some() {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .next()
+            .is_some()
+    {
         return Err(Error::InvalidArgument(format!(
             "{} already exists and is not empty; choose another name or remove it",
             dir.display()
@@ -89,8 +102,16 @@ pub fn scaffold_plugin(dir: impl AsRef<Path>, options: &ScaffoldOptions) -> Resu
         std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
         written.push(PathBuf::from(name));
     }
-    let on = MidiMessage::NoteOn { channel: 0, note: 60, velocity: 100 };
-    let off = MidiMessage::NoteOff { channel: 0, note: 60, velocity: 0 };
+    let on = MidiMessage::NoteOn {
+        channel: 0,
+        note: 60,
+        velocity: 100,
+    };
+    let off = MidiMessage::NoteOff {
+        channel: 0,
+        note: 60,
+        velocity: 0,
+    };
     write_smf(dir.join("test.mid"), &[(0, on), (500_000, off)])?;
     written.push(PathBuf::from("test.mid"));
     Ok(ScaffoldedPlugin {
@@ -104,7 +125,9 @@ pub fn scaffold_plugin(dir: impl AsRef<Path>, options: &ScaffoldOptions) -> Resu
 /// Cargo's rules, plus the ones that keep the name usable as a file stem everywhere.
 fn check_crate_name(name: &str) -> Result<()> {
     let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
@@ -301,7 +324,10 @@ mod tests {
     fn generated_tomls_parse() {
         let sdk = SdkSource::Path(PathBuf::from("C:\\sdk \"quoted\""));
         let cargo: toml::Table = cargo_toml("x", &sdk).parse().unwrap();
-        assert_eq!(cargo["dependencies"]["conductor-plugin"]["path"].as_str(), Some("C:\\sdk \"quoted\""));
+        assert_eq!(
+            cargo["dependencies"]["conductor-plugin"]["path"].as_str(),
+            Some("C:\\sdk \"quoted\"")
+        );
         assert_eq!(cargo["lib"]["crate-type"][0].as_str(), Some("cdylib"));
         assert_eq!(cargo["profile"]["release"]["opt-level"].as_str(), Some("z"));
     }

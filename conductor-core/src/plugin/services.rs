@@ -53,7 +53,10 @@ impl HostRequest {
     pub fn to_json(&self) -> Value {
         let mut obj = Map::new();
         obj.insert("plugin".into(), Value::String(self.plugin.clone()));
-        obj.insert("capability".into(), Value::String(self.capability.name().into()));
+        obj.insert(
+            "capability".into(),
+            Value::String(self.capability.name().into()),
+        );
         obj.insert("data".into(), self.data.clone());
         Value::Object(obj)
     }

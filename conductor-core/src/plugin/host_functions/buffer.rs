@@ -29,7 +29,11 @@ fn result_read(mut caller: HostCaller<'_>, ptr: i32, len: i32) -> i32 {
         return HostErrorCode::Memory.code();
     };
     let (data, state) = memory.data_and_store_mut(&mut caller);
-    let n = state.host.result.len().min(usize::try_from(len).unwrap_or(0));
+    let n = state
+        .host
+        .result
+        .len()
+        .min(usize::try_from(len).unwrap_or(0));
     if len < 0 {
         return HostErrorCode::Memory.code();
     }

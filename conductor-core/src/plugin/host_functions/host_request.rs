@@ -15,7 +15,13 @@ pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result
         HOST_MODULE,
         "system_request",
         |mut caller: HostCaller<'_>, ptr: i32, len: i32| {
-            let outcome = request(&mut caller, "system_request", Capability::SystemControl, ptr, len);
+            let outcome = request(
+                &mut caller,
+                "system_request",
+                Capability::SystemControl,
+                ptr,
+                len,
+            );
             finish(&mut caller, "system_request", outcome)
         },
     )?;
@@ -62,7 +68,10 @@ fn request(
         data,
     };
     match handler(&request) {
-        Ok(answer) => Ok((0, serde_json::to_vec(&answer).expect("JSON values serialise"))),
+        Ok(answer) => Ok((
+            0,
+            serde_json::to_vec(&answer).expect("JSON values serialise"),
+        )),
         Err(message) => Err(Failure::new(HostErrorCode::Rejected, message)),
     }
 }

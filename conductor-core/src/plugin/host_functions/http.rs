@@ -68,7 +68,13 @@ impl Headers {
 /// leaves `{"status", "headers", "url", "body_len", "truncated"}` + `\n` + body in the
 /// result buffer. A body over the cap returns [`HostErrorCode::TooLarge`] with the same
 /// layout, the body cut at the cap and an `"error"` field in the head.
-fn http_request(mut caller: HostCaller<'_>, head_ptr: i32, head_len: i32, body_ptr: i32, body_len: i32) -> i32 {
+fn http_request(
+    mut caller: HostCaller<'_>,
+    head_ptr: i32,
+    head_len: i32,
+    body_ptr: i32,
+    body_len: i32,
+) -> i32 {
     let outcome = request(&mut caller, head_ptr, head_len, body_ptr, body_len);
     finish(&mut caller, "http_request", outcome)
 }
@@ -99,8 +105,14 @@ fn request(
     perform(&env, head, body, deadline)
 }
 
-fn perform(env: &PluginEnv, head: RequestHead, body: Vec<u8>, deadline: Instant) -> Result<(i32, Vec<u8>), Failure> {
-    let mut url = Url::parse(&head.url).map_err(|e| invalid(format!("bad URL {:?}: {e}", head.url)))?;
+fn perform(
+    env: &PluginEnv,
+    head: RequestHead,
+    body: Vec<u8>,
+    deadline: Instant,
+) -> Result<(i32, Vec<u8>), Failure> {
+    let mut url =
+        Url::parse(&head.url).map_err(|e| invalid(format!("bad URL {:?}: {e}", head.url)))?;
     let mut method = Method::from_bytes(head.method.trim().to_ascii_uppercase().as_bytes())
         .map_err(|_| invalid(format!("bad HTTP method {:?}", head.method)))?;
     let mut headers = head.headers.into_pairs();
@@ -131,10 +143,14 @@ fn perform(env: &PluginEnv, head: RequestHead, body: Vec<u8>, deadline: Instant)
                 method = Method::GET;
             }
             body.clear();
-            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("content-length"));
+            headers.retain(|(k, _)| {
+                !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("content-length")
+            });
         }
         if next.host_str() != url.host_str() {
-            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization") && !k.eq_ignore_ascii_case("cookie"));
+            headers.retain(|(k, _)| {
+                !k.eq_ignore_ascii_case("authorization") && !k.eq_ignore_ascii_case("cookie")
+            });
         }
         url = next;
     };
@@ -153,7 +169,10 @@ fn perform(env: &PluginEnv, head: RequestHead, body: Vec<u8>, deadline: Instant)
             } else {
                 HostErrorCode::Io
             };
-            Failure::new(code, format!("{method} {url}: reading the response body failed: {e}"))
+            Failure::new(
+                code,
+                format!("{method} {url}: reading the response body failed: {e}"),
+            )
         })?;
     let truncated = content.len() > cap;
     content.truncate(cap);
@@ -223,7 +242,11 @@ fn redirect_target(response: &Response<ureq::Body>, base: &Url) -> Option<Url> {
     if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
         return None;
     }
-    let location = response.headers().get(http::header::LOCATION)?.to_str().ok()?;
+    let location = response
+        .headers()
+        .get(http::header::LOCATION)?
+        .to_str()
+        .ok()?;
     base.join(location).ok()
 }
 
@@ -259,9 +282,14 @@ pub(crate) fn host_allowed(allowed: &[String], url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
     let port = url.port_or_known_default();
-    allowed.iter().any(|entry| entry_matches(entry, &host, port))
+    allowed
+        .iter()
+        .any(|entry| entry_matches(entry, &host, port))
 }
 
 fn entry_matches(entry: &str, host: &str, port: Option<u16>) -> bool {
@@ -273,7 +301,11 @@ fn entry_matches(entry: &str, host: &str, port: Option<u16>) -> bool {
         _ => {}
     }
     match name.strip_prefix("*.") {
-        Some(domain) => host.len() > domain.len() + 1 && host.ends_with(domain) && host[..host.len() - domain.len()].ends_with('.'),
+        Some(domain) => {
+            host.len() > domain.len() + 1
+                && host.ends_with(domain)
+                && host[..host.len() - domain.len()].ends_with('.')
+        }
         None => host == name,
     }
 }
@@ -336,7 +368,10 @@ mod tests {
     fn allow_list_matches_hosts_ports_and_subdomains() {
         assert!(allowed(&[], "https://anything.example/"));
         assert!(allowed(&["api.example.com"], "https://API.example.com/x"));
-        assert!(!allowed(&["api.example.com"], "https://evil.com/api.example.com"));
+        assert!(!allowed(
+            &["api.example.com"],
+            "https://evil.com/api.example.com"
+        ));
         assert!(allowed(&["*.example.com"], "https://a.b.example.com/"));
         assert!(!allowed(&["*.example.com"], "https://example.com/"));
         assert!(!allowed(&["*.example.com"], "https://badexample.com/"));

@@ -49,7 +49,9 @@ pub(crate) fn capability_of(function: &str) -> Option<Capability> {
 }
 
 /// The `conductor` functions a module imports that need a capability, with it.
-pub(crate) fn capability_imports(module: &Module) -> impl Iterator<Item = (String, Capability)> + '_ {
+pub(crate) fn capability_imports(
+    module: &Module,
+) -> impl Iterator<Item = (String, Capability)> + '_ {
     module
         .imports()
         .filter(|i| i.module() == HOST_MODULE)
@@ -94,9 +96,18 @@ impl HostErrorCode {
     /// The code for a value a host function returned, if it is an error.
     pub fn from_code(code: i32) -> Option<Self> {
         use HostErrorCode::*;
-        [Memory, Invalid, Denied, Timeout, Io, TooLarge, Unavailable, Rejected]
-            .into_iter()
-            .find(|c| c.code() == code)
+        [
+            Memory,
+            Invalid,
+            Denied,
+            Timeout,
+            Io,
+            TooLarge,
+            Unavailable,
+            Rejected,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
     }
 }
 
@@ -210,7 +221,12 @@ fn memory(caller: &mut HostCaller<'_>) -> Result<Memory, Failure> {
 }
 
 /// Copies `len` bytes at `ptr` out of guest memory, refusing ranges outside it.
-fn read_guest(caller: &mut HostCaller<'_>, what: &str, ptr: i32, len: i32) -> Result<Vec<u8>, Failure> {
+fn read_guest(
+    caller: &mut HostCaller<'_>,
+    what: &str,
+    ptr: i32,
+    len: i32,
+) -> Result<Vec<u8>, Failure> {
     if len == 0 {
         return Ok(Vec::new());
     }
@@ -247,7 +263,11 @@ fn require(caller: &HostCaller<'_>, function: &str, cap: Capability) -> Result<(
 
 /// Ends a host call: on success stores `result` and returns `value`; on failure
 /// stores the message, logs it at debug level and returns the code.
-fn finish(caller: &mut HostCaller<'_>, function: &str, outcome: Result<(i32, Vec<u8>), Failure>) -> i32 {
+fn finish(
+    caller: &mut HostCaller<'_>,
+    function: &str,
+    outcome: Result<(i32, Vec<u8>), Failure>,
+) -> i32 {
     let state = &mut caller.data_mut().host;
     match outcome {
         Ok((value, result)) => {
@@ -255,7 +275,12 @@ fn finish(caller: &mut HostCaller<'_>, function: &str, outcome: Result<(i32, Vec
             value
         }
         Err(failure) => {
-            state.set_result(failure.result.as_deref().unwrap_or(failure.message.as_bytes()));
+            state.set_result(
+                failure
+                    .result
+                    .as_deref()
+                    .unwrap_or(failure.message.as_bytes()),
+            );
             crate::log::host(
                 state.env.log_sink.as_ref(),
                 LogLevel::Debug,
@@ -295,7 +320,10 @@ mod tests {
         assert_eq!(guest_range(100, 91, 10), None);
         assert_eq!(guest_range(100, -1, 1), None);
         assert_eq!(guest_range(100, 0, -1), None);
-        assert_eq!(guest_range(usize::MAX, i32::MAX, i32::MAX), Some(i32::MAX as usize..2 * i32::MAX as usize));
+        assert_eq!(
+            guest_range(usize::MAX, i32::MAX, i32::MAX),
+            Some(i32::MAX as usize..2 * i32::MAX as usize)
+        );
     }
 
     #[test]

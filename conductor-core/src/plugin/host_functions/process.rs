@@ -31,11 +31,17 @@ struct RunHead {
 }
 
 /// Runs the command; the bytes at `stdin_ptr` are its standard input. Returns 0 when
-/// the command ran to its end, whatever its exit status, with
-/// `{"exit_code", "signal", "success", "stdout_len", "stderr_len", "truncated"}` + `\n`
-/// + stdout + stderr in the result buffer. [`HostErrorCode::Timeout`] when it was
-/// killed at the timeout, [`HostErrorCode::Io`] when it cannot be started.
-fn process_run(mut caller: HostCaller<'_>, head_ptr: i32, head_len: i32, stdin_ptr: i32, stdin_len: i32) -> i32 {
+/// the command ran to its end, whatever its exit status, with a framed result: the head
+/// `{"exit_code", "signal", "success", "stdout_len", "stderr_len", "truncated"}`, a
+/// newline, stdout, stderr. [`HostErrorCode::Timeout`] when it was killed at the
+/// timeout, [`HostErrorCode::Io`] when it cannot be started.
+fn process_run(
+    mut caller: HostCaller<'_>,
+    head_ptr: i32,
+    head_len: i32,
+    stdin_ptr: i32,
+    stdin_len: i32,
+) -> i32 {
     let outcome = run(&mut caller, head_ptr, head_len, stdin_ptr, stdin_len);
     finish(&mut caller, "process_run", outcome)
 }
@@ -72,21 +78,30 @@ fn run(
     execute(&head.argv, stdin, limit, cap)
 }
 
-fn execute(argv: &[String], stdin: Vec<u8>, limit: Duration, cap: usize) -> Result<(i32, Vec<u8>), Failure> {
+fn execute(
+    argv: &[String],
+    stdin: Vec<u8>,
+    limit: Duration,
+    cap: usize,
+) -> Result<(i32, Vec<u8>), Failure> {
     let shown = argv.join(" ");
     let deadline = Instant::now() + limit;
     let mut command = Command::new(&argv[0]);
     command
         .args(&argv[1..])
-        .stdin(if stdin.is_empty() { Stdio::null() } else { Stdio::piped() })
+        .stdin(if stdin.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     // Its own process group, so a timeout kills whatever the command started too.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let mut child = command.spawn().map_err(|e| {
-        Failure::new(HostErrorCode::Io, format!("cannot run `{shown}`: {e}"))
-    })?;
+    let mut child = command
+        .spawn()
+        .map_err(|e| Failure::new(HostErrorCode::Io, format!("cannot run `{shown}`: {e}")))?;
     if let Some(mut input) = child.stdin.take() {
         std::thread::spawn(move || {
             let _ = input.write_all(&stdin);
@@ -109,7 +124,10 @@ fn execute(argv: &[String], stdin: Vec<u8>, limit: Duration, cap: usize) -> Resu
         }
         Err(e) => {
             kill(&mut child);
-            return Err(Failure::new(HostErrorCode::Io, format!("waiting for `{shown}` failed: {e}")));
+            return Err(Failure::new(
+                HostErrorCode::Io,
+                format!("waiting for `{shown}` failed: {e}"),
+            ));
         }
     };
     // Both readers end at end of file; a background process the command left holding
@@ -164,7 +182,11 @@ struct Captured {
 }
 
 impl Captured {
-    fn start(stream: Option<impl Read + Send + 'static>, cap: usize, done: mpsc::Sender<()>) -> Self {
+    fn start(
+        stream: Option<impl Read + Send + 'static>,
+        cap: usize,
+        done: mpsc::Sender<()>,
+    ) -> Self {
         let data = Arc::new(Mutex::new((Vec::new(), false)));
         let shared = data.clone();
         std::thread::spawn(move || {

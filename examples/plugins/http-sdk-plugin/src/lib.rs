@@ -25,7 +25,10 @@ struct HttpParams {
 }
 
 fn execute(params: HttpParams) -> Result<()> {
-    log::info(format!("Making {} request to {}", params.method, params.url));
+    log::info(format!(
+        "Making {} request to {}",
+        params.method, params.url
+    ));
     let mut request = http::Request::new(&params.method, &params.url);
     for (name, value) in &params.headers {
         request = request.header(name, value);

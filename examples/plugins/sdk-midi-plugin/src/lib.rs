@@ -23,9 +23,15 @@ fn execute(params: Params, ctx: &TriggerContext) -> Result<()> {
     let message = match params.bytes {
         Some(bytes) => bytes,
         None => {
-            let note = ctx.note.ok_or_else(|| Error::msg("no `bytes` param and no note in the trigger context"))?;
+            let note = ctx
+                .note
+                .ok_or_else(|| Error::msg("no `bytes` param and no note in the trigger context"))?;
             let channel = ctx.channel.unwrap_or(0) & 0x0F;
-            vec![0x90 | channel, note.saturating_add(params.transpose).min(127), ctx.velocity.unwrap_or(100)]
+            vec![
+                0x90 | channel,
+                note.saturating_add(params.transpose).min(127),
+                ctx.velocity.unwrap_or(100),
+            ]
         }
     };
     midi::send(&message)?;

@@ -19,7 +19,10 @@ struct Params {
 }
 
 fn execute(params: Params) -> Result<()> {
-    let (program, args) = params.argv.split_first().ok_or_else(|| Error::msg("`argv` is empty"))?;
+    let (program, args) = params
+        .argv
+        .split_first()
+        .ok_or_else(|| Error::msg("`argv` is empty"))?;
     let mut command = process::Command::new(program).args(args.iter().cloned());
     if let Some(input) = params.stdin {
         command = command.stdin(input);
