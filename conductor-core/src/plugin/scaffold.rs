@@ -234,7 +234,7 @@ trigger = {{ Note = {{ note = 60 }} }} # Middle C
 action = {{ WasmPlugin = {{
     path = {path},
     params = {{
-        "message": "Hello from MIDI!"
+        "message" = "Hello from MIDI!"
     }}
 }}}}
 "#,
@@ -252,7 +252,7 @@ trigger = {{ Note = {{ note = 60 }} }}
 action = {{ WasmPlugin = {{
     path = "~/.conductor/wasm-plugins/{lib_name}.wasm",
     params = {{
-        "message": "Hello from MIDI!"
+        "message" = "Hello from MIDI!"
     }}
 }}}}
 "#
@@ -287,7 +287,7 @@ trigger = {{ Note = {{ note = 60 }} }}
 action = {{ WasmPlugin = {{
 path = "~/.conductor/wasm-plugins/{lib_name}.wasm",
 params = {{
-"message": "Hello from MIDI!"
+"message" = "Hello from MIDI!"
 }}
 }}}}
 ```

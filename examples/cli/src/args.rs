@@ -133,4 +133,15 @@ pub enum PluginCommand {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Create a plugin crate in NAME/ written with the conductor-plugin SDK, laid out as
+    /// the plugin guide describes, with a test config and a test.mid to replay.
+    New {
+        /// The crate's folder; its name is the crate name (e.g. my-midi-plugin).
+        #[arg(value_name = "NAME")]
+        name: PathBuf,
+        /// Take the SDK from this checkout of bindings/rust-plugin (default: the
+        /// checkout this conductor was built from, if present, else crates.io).
+        #[arg(long, value_name = "DIR")]
+        sdk_path: Option<PathBuf>,
+    },
 }

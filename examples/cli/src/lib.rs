@@ -37,6 +37,9 @@ pub fn conductor_main() -> ExitCode {
         Some(Command::Plugin(PluginCommand::Install { file, dir })) => {
             plugin_cmd::install(&session, &file, dir.as_deref())
         }
+        Some(Command::Plugin(PluginCommand::New { name, sdk_path })) => {
+            plugin_cmd::new(&name, sdk_path.as_deref())
+        }
         None => run::run(&cli.run, &session),
     };
     finish(result, |message| session.log.error(message))

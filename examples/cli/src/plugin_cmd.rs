@@ -1,11 +1,13 @@
-//! `conductor plugin info FILE.wasm` and `conductor plugin install FILE.wasm`.
+//! `conductor plugin info FILE.wasm`, `conductor plugin install FILE.wasm` and
+//! `conductor plugin new NAME`.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Result};
 use conductor_core::plugin::{
-    default_install_dir, install_plugin, CapabilitySet, PluginHost, PluginReport, RiskLevel,
+    default_install_dir, install_plugin, scaffold_plugin, CapabilitySet, PluginHost, PluginReport,
+    RiskLevel, ScaffoldOptions, SdkSource,
 };
 
 use crate::session::Session;
@@ -84,6 +86,40 @@ pub fn install(session: &Session, file: &Path, dir: Option<&Path>) -> Result<()>
         out,
         "  use it with: action = {{ WasmPlugin = {{ path = \"{}\" }} }}",
         display_with_tilde(&done.path)
+    )?;
+    Ok(())
+}
+
+/// Scaffolds a plugin crate in `dir` and says how to build and try it.
+pub fn new(dir: &Path, sdk_path: Option<&Path>) -> Result<()> {
+    // The SDK beside the sources this binary was built from, when they are still there.
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bindings/rust-plugin");
+    let sdk = match sdk_path {
+        Some(p) => SdkSource::Path(
+            std::fs::canonicalize(p).map_err(|e| anyhow!("--sdk-path {}: {e}", p.display()))?,
+        ),
+        None => match std::fs::canonicalize(&built_from) {
+            Ok(p) if p.join("Cargo.toml").is_file() => SdkSource::Path(p),
+            _ => SdkSource::default(),
+        },
+    };
+    let done = scaffold_plugin(dir, &ScaffoldOptions { sdk })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "created plugin crate {} in {}",
+        done.crate_name,
+        done.dir.display()
+    )?;
+    for file in &done.files {
+        writeln!(out, "  {}", file.display())?;
+    }
+    writeln!(out, "next:")?;
+    writeln!(out, "  cd {}", done.dir.display())?;
+    writeln!(out, "  cargo build --target wasm32-wasip1 --release")?;
+    writeln!(
+        out,
+        "  conductor --config test_config.toml --replay test.mid"
     )?;
     Ok(())
 }
