@@ -39,5 +39,5 @@ wheel="$(ls "$wheels"/conductor-*.whl)"
 echo "== Python tests" >&2
 CONDUCTOR_WHEEL="$wheel" "$venv/bin/python" -m pytest bindings/python/tests "$@"
 
-echo "== mypy --strict on the Python examples and tests" >&2
-"$venv/bin/mypy" --strict examples/python bindings/python/tests
+echo "== mypy --strict on the Python examples, tests and timing script" >&2
+"$venv/bin/mypy" --strict examples/python bindings/python/tests bindings/python/bench

@@ -98,7 +98,10 @@ impl PythonCallbacks {
 /// `callback(plugin, capability, data)`: its return value goes back to the plugin as
 /// JSON. An exception refuses the request with the exception's text (and is logged,
 /// but not raised again: refusing is a normal answer).
-pub fn host_request_handler(callback: Py<PyAny>, errors: Arc<CallbackErrors>) -> HostRequestHandler {
+pub fn host_request_handler(
+    callback: Py<PyAny>,
+    errors: Arc<CallbackErrors>,
+) -> HostRequestHandler {
     Arc::new(move |request: &HostRequest| {
         Python::try_attach(|py| {
             let answer = to_py_via_json(py, &request.data).and_then(|data| {

@@ -6,9 +6,9 @@ use std::time::Duration;
 use conductor_core::plugin::Capability;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::IntoPyObjectExt;
 
 static JSON_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -44,7 +44,9 @@ pub fn json_payload(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
 
 /// A Python value as JSON (through `json.dumps`), for answers sent back to plugins.
 pub fn json_value(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
-    let text = JSON_DUMPS.import(obj.py(), "json", "dumps")?.call1((obj,))?;
+    let text = JSON_DUMPS
+        .import(obj.py(), "json", "dumps")?
+        .call1((obj,))?;
     serde_json::from_str(&text.cast::<PyString>()?.to_cow()?)
         .map_err(|e| PyValueError::new_err(format!("the answer is not valid JSON: {e}")))
 }

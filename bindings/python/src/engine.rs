@@ -48,7 +48,11 @@ struct Settings {
 }
 
 impl Settings {
-    fn build(self, py: Python<'_>, load: impl FnOnce(EngineOptions) -> conductor_core::Result<Engine> + Send) -> PyResult<PyEngine> {
+    fn build(
+        self,
+        py: Python<'_>,
+        load: impl FnOnce(EngineOptions) -> conductor_core::Result<Engine> + Send,
+    ) -> PyResult<PyEngine> {
         let errors = Arc::new(CallbackErrors::default());
         let ports = Arc::new(MidiConnections::default());
         let sink: SharedLogSink = Arc::new(PythonLogSink {
@@ -281,7 +285,8 @@ impl PyEngine {
     fn plugins(&self, py: Python<'_>) -> Vec<String> {
         let mut names = py.detach(|| {
             let mut names = Vec::new();
-            self.engine.for_each_plugin(|p| names.push(p.name().to_string()));
+            self.engine
+                .for_each_plugin(|p| names.push(p.name().to_string()));
             names
         });
         names.sort();

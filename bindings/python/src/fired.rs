@@ -1,9 +1,10 @@
 //! What the engine reports back to Python: `Fired` (a mapping that fired), `Outcome`
 //! (one action's result) and `HostAction` (a host action handed to `on_action`).
 
-use conductor_core::engine::{ActionOutcome, Fired, HostActionEvent};
-use pyo3::prelude::*;
+use conductor_core::engine::{ActionOutcome, Fired, HostActionEvent, TriggerContext};
 use pyo3::exceptions::PyBaseException;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 
 use crate::convert::{json_to_py, repr, to_py_via_json};
@@ -83,7 +84,9 @@ pub struct PyFired {
     mode: Option<String>,
     description: Option<String>,
     line: Option<usize>,
-    context: Py<PyAny>,
+    /// Turned into a dict on first access: most callers never look.
+    context: TriggerContext,
+    context_dict: PyOnceLock<Py<PyAny>>,
     outcomes: Py<PyList>,
     ok: bool,
 }
@@ -116,8 +119,10 @@ impl PyFired {
 
     /// The trigger context, as plugins receive it: velocity, mode, note, channel...
     #[getter]
-    fn context(&self, py: Python<'_>) -> Py<PyAny> {
-        self.context.clone_ref(py)
+    fn context(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.context_dict
+            .get_or_try_init(py, || Ok(to_py_via_json(py, &self.context)?.unbind()))
+            .map(|d| d.clone_ref(py))
     }
 
     /// One `Outcome` per action run.
@@ -155,7 +160,8 @@ impl PyFired {
             mode: fired.mode.clone(),
             description: fired.description.clone(),
             line: fired.line,
-            context: to_py_via_json(py, &fired.context)?.unbind(),
+            context: fired.context.clone(),
+            context_dict: PyOnceLock::new(),
             outcomes: PyList::new(py, outcomes)?.unbind(),
             ok: fired.ok(),
         })

@@ -36,7 +36,10 @@ fn _conductor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(signing::sign, m)?)?;
     m.add_function(wrap_pyfunction!(signing::verify, m)?)?;
     m.add("DEFAULT_FUEL", conductor_core::plugin::DEFAULT_FUEL)?;
-    m.add("DEFAULT_MEMORY_LIMIT", conductor_core::plugin::DEFAULT_MEMORY_BYTES)?;
+    m.add(
+        "DEFAULT_MEMORY_LIMIT",
+        conductor_core::plugin::DEFAULT_MEMORY_BYTES,
+    )?;
     m.add(
         "DEFAULT_TIMEOUT",
         conductor_core::plugin::DEFAULT_TIMEOUT.as_secs_f64(),

@@ -1,6 +1,7 @@
 //! `conductor.Plugin`: one sandboxed WebAssembly plugin, loaded and called directly.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use conductor_core::plugin::{
@@ -28,6 +29,7 @@ pub struct PyPlugin {
     capabilities: Vec<String>,
     sha256: String,
     accepts_context: bool,
+    closed: AtomicBool,
     errors: Arc<CallbackErrors>,
 }
 
@@ -110,6 +112,7 @@ impl PyPlugin {
             accepts_context: plugin.accepts_context(),
             path,
             plugin: Mutex::new(Some(plugin)),
+            closed: AtomicBool::new(false),
             errors,
         })
     }
@@ -138,6 +141,7 @@ impl PyPlugin {
 
     /// Calls the plugin's `shutdown()` once; later calls do nothing.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.closed.store(true, Ordering::Release);
         let result = py.detach(|| {
             let plugin = self.lock().take();
             // Dropped here, with the GIL released, after shutdown() ran.
@@ -178,8 +182,8 @@ impl PyPlugin {
 
     /// Whether `close()` has been called.
     #[getter]
-    fn closed(&self, py: Python<'_>) -> bool {
-        py.detach(|| self.lock().is_none())
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -232,7 +236,11 @@ impl PyPlugin {
 
 impl Drop for PyPlugin {
     fn drop(&mut self) {
-        let plugin = self.plugin.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        let plugin = self
+            .plugin
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(plugin) = plugin {
             // shutdown() may print, and printing takes the GIL: release it meanwhile.
             Python::try_attach(|py| py.detach(|| drop(plugin)));

@@ -54,12 +54,17 @@ pub struct MidiConnections {
 impl MidiConnections {
     /// Opens the input `selector` picks, pushing every packet into `engine` with the
     /// backend's timestamp. Returns the port's name.
-    pub fn open_input(&self, engine: &Arc<Engine>, selector: &PortSelector) -> conductor_core::Result<String> {
+    pub fn open_input(
+        &self,
+        engine: &Arc<Engine>,
+        selector: &PortSelector,
+    ) -> conductor_core::Result<String> {
         let engine = engine.clone();
-        let connection = midi::open_input(selector, midi::DEFAULT_CLIENT_NAME, move |ts, bytes| {
-            // A full queue counts a drop (Engine.dropped); the backend thread never waits.
-            engine.push(bytes, ts);
-        })?;
+        let connection =
+            midi::open_input(selector, midi::DEFAULT_CLIENT_NAME, move |ts, bytes| {
+                // A full queue counts a drop (Engine.dropped); the backend thread never waits.
+                engine.push(bytes, ts);
+            })?;
         Ok(self.add_input(connection))
     }
 
@@ -71,7 +76,11 @@ impl MidiConnections {
 
     /// Creates an input port named `name` other programs can send to.
     #[cfg(unix)]
-    pub fn open_virtual_input(&self, engine: &Arc<Engine>, name: &str) -> conductor_core::Result<String> {
+    pub fn open_virtual_input(
+        &self,
+        engine: &Arc<Engine>,
+        name: &str,
+    ) -> conductor_core::Result<String> {
         let engine = engine.clone();
         let connection = midi::create_virtual_input(name, move |ts, bytes| {
             engine.push(bytes, ts);
@@ -106,8 +115,14 @@ impl MidiConnections {
     /// Names of the open inputs and outputs.
     pub fn names(&self) -> (Vec<String>, Vec<String>) {
         (
-            lock(&self.inputs).iter().map(|c| c.port_name().to_string()).collect(),
-            lock(&self.outputs).iter().map(|c| c.port_name().to_string()).collect(),
+            lock(&self.inputs)
+                .iter()
+                .map(|c| c.port_name().to_string())
+                .collect(),
+            lock(&self.outputs)
+                .iter()
+                .map(|c| c.port_name().to_string())
+                .collect(),
         )
     }
 

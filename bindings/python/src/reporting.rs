@@ -39,7 +39,10 @@ impl CallbackErrors {
             kwargs.set_item("exc_info", err.value(py))?;
             logger.call_method(
                 "error",
-                ("exception in the %s callback (the engine carries on)", callback),
+                (
+                    "exception in the %s callback (the engine carries on)",
+                    callback,
+                ),
                 Some(&kwargs),
             )
         });

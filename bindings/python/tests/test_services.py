@@ -73,10 +73,15 @@ action = {{ WasmPlugin = {{ path = "{wasm("sdk-system-plugin").as_posix()}", par
 """
     sent: list[bytes] = []
     asked: list[tuple[str, str, Any]] = []
+
+    def answer(plugin: str, capability: str, data: Any) -> float:
+        asked.append((plugin, capability, data))
+        return 0.8
+
     with conductor.Engine.from_toml(
         config,
         on_midi_out=sent.append,
-        on_host_request=lambda plugin, cap, data: asked.append((plugin, cap, data)) or 0.8,
+        on_host_request=answer,
         grants=["SystemControl"],
     ) as engine:
         assert engine.process([0x90, 60, 100])[0].ok
