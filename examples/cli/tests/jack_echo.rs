@@ -16,7 +16,7 @@ use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use common::{config_with, sandbox_env, Sandbox};
+use common::{config_with, sandbox_env, Run, Sandbox};
 
 /// How long to wait for each step (server start, port appearing, echo arriving) before
 /// giving up with a message. Generous: CI machines are slow; the test finishes as soon
@@ -148,20 +148,25 @@ fn stdbuf_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-#[test]
-fn note_from_jack_midiseq_is_echoed_by_send_midi_to_jack_midi_dump() {
-    let _server = ensure_server();
-    let sandbox = Sandbox::new();
-    // Middle C in → note 72, velocity 99 on channel 1 out: bytes 90 48 63.
-    sandbox.write(
-        "echo.toml",
-        &config_with(&[(
-            60,
-            r#"{ SendMidi = { message_type = "NoteOn", note = 72, velocity = 99 } }"#,
-        )]),
-    );
+/// A running program and the lines it prints, with everything seen so far for failure
+/// messages.
+struct Watched {
+    child: Killed,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+    what: &'static str,
+}
 
-    // The capture side: JACK's MIDI monitor, line-buffered so lines arrive as printed.
+impl Watched {
+    /// Waits for a line containing `wanted`.
+    fn wait_for(&mut self, wanted: &str) {
+        wait_for_line(&self.lines, wanted, &mut self.seen, self.what);
+    }
+}
+
+/// JACK's MIDI monitor as client `cli-echo-dump`, line-buffered so lines arrive as
+/// printed.
+fn start_dump() -> Watched {
     let mut dump = if stdbuf_available() {
         let mut c = tool("stdbuf");
         c.args(["-oL", "jack_midi_dump"]);
@@ -172,85 +177,64 @@ fn note_from_jack_midiseq_is_echoed_by_send_midi_to_jack_midi_dump() {
     dump.arg("cli-echo-dump")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut dump = Killed(
-        dump.spawn()
-            .expect("cannot run jack_midi_dump (Debian package jackd2)"),
-    );
-    let dump_lines = lines_of(dump.0.stdout.take().expect("piped") as ChildStdout);
-    let dump_input = find_port("cli-echo-dump:input");
+    let mut child = dump
+        .spawn()
+        .expect("cannot run jack_midi_dump (Debian package jackd2)");
+    let lines = lines_of(child.stdout.take().expect("piped") as ChildStdout);
+    Watched {
+        child: Killed(child),
+        lines,
+        seen: Vec::new(),
+        what: "jack_midi_dump",
+    }
+}
 
-    // conductor: a virtual input, SendMidi to the monitor's input port.
+/// JACK's sequencer as client `cli-echo-seq`: middle C (velocity 64) every 0.5 s at
+/// 48 kHz, on port `cli-echo-seq:out`.
+fn start_sequencer() -> Killed {
+    let child = tool("jack_midiseq")
+        .args(["cli-echo-seq", "24000", "0", "60", "8000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot run jack_midiseq (Debian package jackd2)");
+    find_port("cli-echo-seq:out");
+    Killed(child)
+}
+
+/// `conductor --config echo.toml ARGS` with the host's debug log on.
+fn start_conductor(sandbox: &Sandbox, args: &[&str]) -> Watched {
     let mut conductor = Command::new(env!("CARGO_BIN_EXE_conductor"));
     sandbox_env(&mut conductor, &sandbox.home());
     conductor
         .current_dir(sandbox.path())
         .env("JACK_NO_START_SERVER", "1")
         .env("DEBUG", "1")
-        .args([
-            "--config",
-            "echo.toml",
-            "--virtual",
-            "cli-echo-in",
-            "--output",
-        ])
-        .arg(&dump_input)
+        .args(["--config", "echo.toml"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let mut conductor = Killed(conductor.spawn().expect("run conductor"));
-    let conductor_lines = lines_of(conductor.0.stderr.take().expect("piped") as ChildStderr);
-    let mut conductor_seen = Vec::new();
-    wait_for_line(
-        &conductor_lines,
-        "listening on MIDI input cli-echo-in",
-        &mut conductor_seen,
-        "conductor",
-    );
-    let conductor_input = find_port("cli-echo-in");
+    let mut child = conductor.spawn().expect("run conductor");
+    let lines = lines_of(child.stderr.take().expect("piped") as ChildStderr);
+    Watched {
+        child: Killed(child),
+        lines,
+        seen: Vec::new(),
+        what: "conductor",
+    }
+}
 
-    // The playing side: JACK's sequencer loops middle C (velocity 64) every 0.5 s at
-    // 48 kHz; jack_connect wires it to conductor's virtual input.
-    let seq = Killed(
-        tool("jack_midiseq")
-            .args(["cli-echo-seq", "24000", "0", "60", "8000"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cannot run jack_midiseq (Debian package jackd2)"),
-    );
-    let seq_out = find_port("cli-echo-seq:out");
-    let connect = tool("jack_connect")
-        .arg(&seq_out)
-        .arg(&conductor_input)
-        .output()
-        .expect("run jack_connect");
-    assert!(
-        connect.status.success(),
-        "jack_connect {seq_out} {conductor_input} failed: {}",
-        String::from_utf8_lossy(&connect.stderr)
-    );
-
-    // The echo arrives at the monitor as the exact bytes.
-    let mut dump_seen = Vec::new();
-    wait_for_line(&dump_lines, "90 48 63", &mut dump_seen, "jack_midi_dump");
-    // ... because conductor's mapping fired on what jack_midiseq played.
-    wait_for_line(
-        &conductor_lines,
-        "fired SendMidi",
-        &mut conductor_seen,
-        "conductor",
-    );
-    drop(seq);
-
-    // Ctrl-C: an orderly stop with exit code 0.
-    let pid = conductor.0.id().to_string();
-    let interrupted = Command::new("kill")
+/// Ctrl-C: conductor stops in order and exits with code 0.
+fn interrupt(conductor: &mut Watched) {
+    let pid = conductor.child.0.id().to_string();
+    let sent = Command::new("kill")
         .args(["-INT", &pid])
         .status()
         .expect("run kill");
-    assert!(interrupted.success());
+    assert!(sent.success());
     let deadline = Instant::now() + PATIENCE;
     let status = loop {
-        if let Some(status) = conductor.0.try_wait().expect("wait for conductor") {
+        if let Some(status) = conductor.child.0.try_wait().expect("wait for conductor") {
             break status;
         }
         assert!(
@@ -259,13 +243,101 @@ fn note_from_jack_midiseq_is_echoed_by_send_midi_to_jack_midi_dump() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    let rest: Vec<String> = conductor_lines.try_iter().collect();
-    conductor_seen.extend(rest);
+    let rest: Vec<String> = conductor.lines.try_iter().collect();
+    conductor.seen.extend(rest);
     assert_eq!(
         status.code(),
         Some(0),
         "conductor after Ctrl-C; stderr:\n{}",
-        conductor_seen.join("\n")
+        conductor.seen.join("\n")
     );
+}
+
+fn jack_connect(from: &str, to: &str) {
+    let out = tool("jack_connect")
+        .args([from, to])
+        .output()
+        .expect("run jack_connect");
+    assert!(
+        out.status.success(),
+        "jack_connect {from} {to} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Both ways of getting MIDI in, one after the other on one JACK server:
+///
+/// 1. `--virtual NAME`: conductor creates an input, `jack_connect` wires JACK's
+///    sequencer to it, and `SendMidi` echoes to `--output` (JACK's monitor).
+/// 2. An existing port by part of its name: conductor opens the sequencer's output
+///    directly; when the sequencer goes away conductor reports it and keeps running,
+///    and when it comes back conductor reconnects and the echo resumes.
+#[test]
+fn notes_from_jack_are_echoed_by_send_midi_to_jack_midi_dump() {
+    let _server = ensure_server();
+    let sandbox = Sandbox::new();
+    // Middle C in → note 72, velocity 99 on channel 1 out: bytes 90 48 63.
+    sandbox.write(
+        "echo.toml",
+        &config_with(&[(
+            60,
+            r#"{ SendMidi = { message_type = "NoteOn", note = 72, velocity = 99 } }"#,
+        )]),
+    );
+    let mut dump = start_dump();
+    let dump_input = find_port("cli-echo-dump:input");
+
+    // 1. A virtual input.
+    let mut conductor = start_conductor(
+        &sandbox,
+        &["--virtual", "cli-echo-in", "--output", &dump_input],
+    );
+    conductor.wait_for("listening on MIDI input cli-echo-in");
+    let conductor_input = find_port("cli-echo-in");
+    let sequencer = start_sequencer();
+    jack_connect("cli-echo-seq:out", &conductor_input);
+    // The echo arrives at the monitor as the exact bytes...
+    dump.wait_for("90 48 63");
+    // ... because conductor's mapping fired on what jack_midiseq played.
+    conductor.wait_for("fired SendMidi");
+    interrupt(&mut conductor);
+
+    // 2. The sequencer's port, by part of its name; the monitor by part of its name.
+    let listed = Run::of(
+        sandbox
+            .conductor()
+            .env("JACK_NO_START_SERVER", "1")
+            .arg("--list-ports"),
+    );
+    listed
+        .success()
+        .stdout_has(&["cli-echo-seq:out", "cli-echo-dump:input"]);
+    // Everything the first conductor sent has been printed by now; what follows is
+    // from the second.
+    dump.seen.extend(dump.lines.try_iter());
+    dump.seen.push("-- second conductor --".into());
+    let mut conductor = start_conductor(&sandbox, &["cli-echo-seq", "--output", "cli-echo-dump"]);
+    conductor.wait_for("listening on MIDI input cli-echo-seq:out");
+    conductor.wait_for("fired SendMidi");
+    dump.wait_for("90 48 63");
+
+    // The device goes away: reported, conductor keeps running.
+    drop(sequencer);
+    conductor.wait_for("MIDI input cli-echo-seq:out disappeared");
+    assert!(
+        conductor
+            .child
+            .0
+            .try_wait()
+            .expect("poll conductor")
+            .is_none(),
+        "conductor must keep running without its input\n{}",
+        conductor.seen.join("\n")
+    );
+    // It comes back: reconnected, and mappings fire again.
+    let _sequencer = start_sequencer();
+    conductor.wait_for("MIDI input cli-echo-seq:out is back");
+    conductor.wait_for("fired SendMidi");
+    interrupt(&mut conductor);
     drop(dump);
 }
