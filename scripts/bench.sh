@@ -102,7 +102,9 @@ fi
 say "building the conductor wheel (release)"
 wheels=target/bench-wheels
 rm -f "$wheels"/conductor-*.whl
-"$venv/bin/maturin" build --release --quiet \
+# A plain `linux` wheel for this machine: the module links the system's libasound,
+# as a build from source does.
+"$venv/bin/maturin" build --release --quiet --compatibility linux \
     --manifest-path bindings/python/Cargo.toml \
     --interpreter "$venv/bin/python" --out "$wheels"
 "${pip[@]}" --force-reinstall --no-deps "$wheels"/conductor-*.whl
