@@ -89,7 +89,6 @@ impl PythonCallbacks {
                     });
                 }) as _
             }),
-            ..EngineCallbacks::default()
         }
     }
 }
