@@ -13,8 +13,8 @@ fi
 
 # Debian packages: ALSA and JACK headers for midir, a JACK server and its tools for
 # the real-MIDI tests, pkg-config, valgrind for the C memcheck test, g++ for the C++
-# example, python3-venv for the Python tests.
-packages=(pkg-config libasound2-dev libjack-jackd2-dev jackd2 valgrind g++ python3-venv)
+# example, cmake for the C API's CMake package test, python3-venv for the Python tests.
+packages=(pkg-config libasound2-dev libjack-jackd2-dev jackd2 valgrind g++ cmake python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,7 +31,10 @@ const NUMBERED: [(conductor_capability_t, Capability); 6] = [
     (CONDUCTOR_CAPABILITY_MIDI, Capability::Midi),
     (CONDUCTOR_CAPABILITY_FILESYSTEM, Capability::Filesystem),
     (CONDUCTOR_CAPABILITY_SUBPROCESS, Capability::Subprocess),
-    (CONDUCTOR_CAPABILITY_SYSTEM_CONTROL, Capability::SystemControl),
+    (
+        CONDUCTOR_CAPABILITY_SYSTEM_CONTROL,
+        Capability::SystemControl,
+    ),
 ];
 
 /// The core capability for a C number, or an error listing the valid ones.

@@ -243,7 +243,9 @@ pub unsafe extern "C" fn conductor_engine_push(
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_dropped(engine: *const conductor_engine_t) -> u64 {
     // SAFETY: the caller passes NULL or a live engine.
-    guard_value(0, || unsafe { engine.as_ref() }.map_or(0, |e| e.engine.dropped()))
+    guard_value(0, || {
+        unsafe { engine.as_ref() }.map_or(0, |e| e.engine.dropped())
+    })
 }
 
 /// Waits until every pushed event has been handled, or `timeout_ms` milliseconds pass.
@@ -382,7 +384,9 @@ pub unsafe extern "C" fn conductor_engine_reload_toml(
         let engine = unsafe { handle(engine, "engine") }?;
         let toml = unsafe { text(toml, toml_len, "toml") }?;
         let base_dir = unsafe { base_dir_of(base_dir, base_dir_len) }?;
-        Ok(engine.engine.reload(Config::from_toml_str(toml, base_dir)?)?)
+        Ok(engine
+            .engine
+            .reload(Config::from_toml_str(toml, base_dir)?)?)
     })
 }
 

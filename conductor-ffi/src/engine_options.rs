@@ -129,11 +129,16 @@ pub unsafe extern "C" fn conductor_engine_options_set_host_config(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_set_host_config", options, error_out, |o| {
-            o.host_config = handle(config, "config")?.config.clone();
-            o.host = None;
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_set_host_config",
+            options,
+            error_out,
+            |o| {
+                o.host_config = handle(config, "config")?.config.clone();
+                o.host = None;
+                Ok(())
+            },
+        )
     }
 }
 
@@ -152,10 +157,15 @@ pub unsafe extern "C" fn conductor_engine_options_set_host(
     let host = unsafe { host.as_ref() }.map(|h| h.host.clone());
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_set_host", options, error_out, |o| {
-            o.host = host;
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_set_host",
+            options,
+            error_out,
+            |o| {
+                o.host = host;
+                Ok(())
+            },
+        )
     }
 }
 
@@ -193,12 +203,20 @@ pub unsafe extern "C" fn conductor_engine_options_grant_plugin(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_grant_plugin", options, error_out, |o| {
-            let name = text(plugin, plugin_len, "plugin")?;
-            let capability = from_c(capability)?;
-            o.plugin_grants.entry(name.to_string()).or_default().push(capability);
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_grant_plugin",
+            options,
+            error_out,
+            |o| {
+                let name = text(plugin, plugin_len, "plugin")?;
+                let capability = from_c(capability)?;
+                o.plugin_grants
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(capability);
+                Ok(())
+            },
+        )
     }
 }
 
@@ -214,10 +232,15 @@ pub unsafe extern "C" fn conductor_engine_options_set_queue_capacity(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_set_queue_capacity", options, error_out, |o| {
-            o.queue_capacity = (capacity > 0).then_some(capacity);
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_set_queue_capacity",
+            options,
+            error_out,
+            |o| {
+                o.queue_capacity = (capacity > 0).then_some(capacity);
+                Ok(())
+            },
+        )
     }
 }
 
@@ -234,10 +257,15 @@ pub unsafe extern "C" fn conductor_engine_options_set_port_name(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_set_port_name", options, error_out, |o| {
-            o.port_name = optional_text(name, name_len, "name")?.map(str::to_string);
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_set_port_name",
+            options,
+            error_out,
+            |o| {
+                o.port_name = optional_text(name, name_len, "name")?.map(str::to_string);
+                Ok(())
+            },
+        )
     }
 }
 
@@ -263,10 +291,15 @@ pub unsafe extern "C" fn conductor_engine_options_set_action_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_set_action_callback", options, error_out, |o| {
-            o.callbacks.on_action = callback;
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_set_action_callback",
+            options,
+            error_out,
+            |o| {
+                o.callbacks.on_action = callback;
+                Ok(())
+            },
+        )
     }
 }
 
@@ -290,10 +323,15 @@ pub unsafe extern "C" fn conductor_engine_options_set_midi_out_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_set_midi_out_callback", options, error_out, |o| {
-            o.callbacks.on_midi_out = callback;
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_set_midi_out_callback",
+            options,
+            error_out,
+            |o| {
+                o.callbacks.on_midi_out = callback;
+                Ok(())
+            },
+        )
     }
 }
 
@@ -320,10 +358,15 @@ pub unsafe extern "C" fn conductor_engine_options_set_approval_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_set_approval_callback", options, error_out, |o| {
-            o.callbacks.approve = callback;
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_set_approval_callback",
+            options,
+            error_out,
+            |o| {
+                o.callbacks.approve = callback;
+                Ok(())
+            },
+        )
     }
 }
 
@@ -348,9 +391,14 @@ pub unsafe extern "C" fn conductor_engine_options_set_fired_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_set_fired_callback", options, error_out, |o| {
-            o.callbacks.on_fired = callback;
-            Ok(())
-        })
+        with_options(
+            "conductor_engine_options_set_fired_callback",
+            options,
+            error_out,
+            |o| {
+                o.callbacks.on_fired = callback;
+                Ok(())
+            },
+        )
     }
 }

@@ -72,7 +72,9 @@ impl From<&conductor_core::Error> for conductor_error_t {
 ///
 /// Thread safety: may be called from any thread while the error is alive.
 #[no_mangle]
-pub unsafe extern "C" fn conductor_error_kind(error: *const conductor_error_t) -> conductor_status_t {
+pub unsafe extern "C" fn conductor_error_kind(
+    error: *const conductor_error_t,
+) -> conductor_status_t {
     guard_value(conductor_status_t::CONDUCTOR_ERROR_INTERNAL, || {
         // SAFETY: the caller passes NULL or a live error.
         match unsafe { error.as_ref() } {

@@ -124,7 +124,11 @@ pub unsafe extern "C" fn conductor_fired_list_delete(list: *mut conductor_fired_
 }
 
 /// Runs `f` on a fired mapping, or returns `fallback` for `NULL`.
-unsafe fn read<T>(fired: *const conductor_fired_t, fallback: T, f: impl FnOnce(&conductor_fired_t) -> T) -> T {
+unsafe fn read<T>(
+    fired: *const conductor_fired_t,
+    fallback: T,
+    f: impl FnOnce(&conductor_fired_t) -> T,
+) -> T {
     // SAFETY: the caller passes NULL or a live fired mapping.
     guard_value(None, || unsafe { fired.as_ref() }.map(f)).unwrap_or(fallback)
 }
@@ -143,7 +147,9 @@ pub unsafe extern "C" fn conductor_fired_label(fired: *const conductor_fired_t) 
 ///
 /// Thread safety: may be called from any thread while the mapping is alive.
 #[no_mangle]
-pub unsafe extern "C" fn conductor_fired_description(fired: *const conductor_fired_t) -> *const c_char {
+pub unsafe extern "C" fn conductor_fired_description(
+    fired: *const conductor_fired_t,
+) -> *const c_char {
     // SAFETY: forwarded pointer contract.
     unsafe { read(fired, std::ptr::null(), |f| ptr_of(&f.description)) }
 }
@@ -173,7 +179,9 @@ pub unsafe extern "C" fn conductor_fired_line(fired: *const conductor_fired_t) -
 ///
 /// Thread safety: may be called from any thread while the mapping is alive.
 #[no_mangle]
-pub unsafe extern "C" fn conductor_fired_context_json(fired: *const conductor_fired_t) -> *const c_char {
+pub unsafe extern "C" fn conductor_fired_context_json(
+    fired: *const conductor_fired_t,
+) -> *const c_char {
     // SAFETY: forwarded pointer contract.
     unsafe { read(fired, std::ptr::null(), |f| f.context_json.as_ptr()) }
 }
@@ -184,7 +192,11 @@ pub unsafe extern "C" fn conductor_fired_context_json(fired: *const conductor_fi
 #[no_mangle]
 pub unsafe extern "C" fn conductor_fired_ok(fired: *const conductor_fired_t) -> bool {
     // SAFETY: forwarded pointer contract.
-    unsafe { read(fired, false, |f| f.outcomes.iter().all(|o| o.error.is_none())) }
+    unsafe {
+        read(fired, false, |f| {
+            f.outcomes.iter().all(|o| o.error.is_none())
+        })
+    }
 }
 
 /// How many action outcomes the mapping has.
@@ -208,7 +220,9 @@ pub unsafe extern "C" fn conductor_fired_outcome(
     // SAFETY: forwarded pointer contract.
     unsafe {
         read(fired, std::ptr::null(), |f| {
-            f.outcomes.get(index).map_or(std::ptr::null(), |o| o as *const _)
+            f.outcomes
+                .get(index)
+                .map_or(std::ptr::null(), |o| o as *const _)
         })
     }
 }
@@ -228,7 +242,9 @@ unsafe fn read_outcome<T>(
 ///
 /// Thread safety: may be called from any thread while the outcome is alive.
 #[no_mangle]
-pub unsafe extern "C" fn conductor_outcome_action(outcome: *const conductor_outcome_t) -> *const c_char {
+pub unsafe extern "C" fn conductor_outcome_action(
+    outcome: *const conductor_outcome_t,
+) -> *const c_char {
     // SAFETY: forwarded pointer contract.
     unsafe { read_outcome(outcome, std::ptr::null(), |o| o.action.as_ptr()) }
 }
@@ -237,7 +253,9 @@ pub unsafe extern "C" fn conductor_outcome_action(outcome: *const conductor_outc
 ///
 /// Thread safety: may be called from any thread while the outcome is alive.
 #[no_mangle]
-pub unsafe extern "C" fn conductor_outcome_plugin(outcome: *const conductor_outcome_t) -> *const c_char {
+pub unsafe extern "C" fn conductor_outcome_plugin(
+    outcome: *const conductor_outcome_t,
+) -> *const c_char {
     // SAFETY: forwarded pointer contract.
     unsafe { read_outcome(outcome, std::ptr::null(), |o| ptr_of(&o.plugin)) }
 }

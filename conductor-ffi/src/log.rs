@@ -95,8 +95,12 @@ impl LogSink for CallbackSink {
         };
         let source = match record.source {
             LogSource::Host => conductor_log_source_t::CONDUCTOR_LOG_SOURCE_HOST,
-            LogSource::PluginStdout(_) => conductor_log_source_t::CONDUCTOR_LOG_SOURCE_PLUGIN_STDOUT,
-            LogSource::PluginStderr(_) => conductor_log_source_t::CONDUCTOR_LOG_SOURCE_PLUGIN_STDERR,
+            LogSource::PluginStdout(_) => {
+                conductor_log_source_t::CONDUCTOR_LOG_SOURCE_PLUGIN_STDOUT
+            }
+            LogSource::PluginStderr(_) => {
+                conductor_log_source_t::CONDUCTOR_LOG_SOURCE_PLUGIN_STDERR
+            }
         };
         let plugin = record.source.plugin().map(to_cstring);
         let message = to_cstring(record.message);

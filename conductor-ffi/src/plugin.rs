@@ -128,11 +128,16 @@ pub unsafe extern "C" fn conductor_plugin_execute_with_context(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_plugin("conductor_plugin_execute_with_context", plugin, error_out, |p| {
-            let params = bytes(params, params_len, "params")?;
-            let context = bytes(context, context_len, "context")?;
-            Ok(p.execute_with_context(params, context)?)
-        })
+        with_plugin(
+            "conductor_plugin_execute_with_context",
+            plugin,
+            error_out,
+            |p| {
+                let params = bytes(params, params_len, "params")?;
+                let context = bytes(context, context_len, "context")?;
+                Ok(p.execute_with_context(params, context)?)
+            },
+        )
     }
 }
 

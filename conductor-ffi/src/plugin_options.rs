@@ -88,10 +88,15 @@ pub unsafe extern "C" fn conductor_plugin_options_set_fuel(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_plugin_options_set_fuel", options, error_out, |o| {
-            o.limits.fuel = fuel;
-            Ok(())
-        })
+        with_options(
+            "conductor_plugin_options_set_fuel",
+            options,
+            error_out,
+            |o| {
+                o.limits.fuel = fuel;
+                Ok(())
+            },
+        )
     }
 }
 
@@ -107,10 +112,15 @@ pub unsafe extern "C" fn conductor_plugin_options_set_memory_bytes(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_plugin_options_set_memory_bytes", options, error_out, |o| {
-            o.limits.memory_bytes = memory_bytes;
-            Ok(())
-        })
+        with_options(
+            "conductor_plugin_options_set_memory_bytes",
+            options,
+            error_out,
+            |o| {
+                o.limits.memory_bytes = memory_bytes;
+                Ok(())
+            },
+        )
     }
 }
 
@@ -126,10 +136,15 @@ pub unsafe extern "C" fn conductor_plugin_options_set_timeout_ms(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_plugin_options_set_timeout_ms", options, error_out, |o| {
-            o.limits.timeout = Duration::from_millis(timeout_ms);
-            Ok(())
-        })
+        with_options(
+            "conductor_plugin_options_set_timeout_ms",
+            options,
+            error_out,
+            |o| {
+                o.limits.timeout = Duration::from_millis(timeout_ms);
+                Ok(())
+            },
+        )
     }
 }
 
@@ -191,10 +206,15 @@ pub unsafe extern "C" fn conductor_plugin_options_set_data_dir(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_plugin_options_set_data_dir", options, error_out, |o| {
-            o.data_dir = optional_text(path, path_len, "path")?.map(PathBuf::from);
-            Ok(())
-        })
+        with_options(
+            "conductor_plugin_options_set_data_dir",
+            options,
+            error_out,
+            |o| {
+                o.data_dir = optional_text(path, path_len, "path")?.map(PathBuf::from);
+                Ok(())
+            },
+        )
     }
 }
 
@@ -211,10 +231,15 @@ pub unsafe extern "C" fn conductor_plugin_options_set_name(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_plugin_options_set_name", options, error_out, |o| {
-            o.name = optional_text(name, name_len, "name")?.map(str::to_string);
-            Ok(())
-        })
+        with_options(
+            "conductor_plugin_options_set_name",
+            options,
+            error_out,
+            |o| {
+                o.name = optional_text(name, name_len, "name")?.map(str::to_string);
+                Ok(())
+            },
+        )
     }
 }
 
@@ -232,19 +257,24 @@ pub unsafe extern "C" fn conductor_plugin_options_set_signature_policy(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_plugin_options_set_signature_policy", options, error_out, |o| {
-            o.signature_policy = match policy {
-                CONDUCTOR_SIGNATURE_POLICY_ALLOW => SignaturePolicy::Allow,
-                CONDUCTOR_SIGNATURE_POLICY_WARN => SignaturePolicy::Warn,
-                CONDUCTOR_SIGNATURE_POLICY_REQUIRE => SignaturePolicy::Require,
-                other => {
-                    return Err(conductor_error_t::invalid_argument(format!(
+        with_options(
+            "conductor_plugin_options_set_signature_policy",
+            options,
+            error_out,
+            |o| {
+                o.signature_policy = match policy {
+                    CONDUCTOR_SIGNATURE_POLICY_ALLOW => SignaturePolicy::Allow,
+                    CONDUCTOR_SIGNATURE_POLICY_WARN => SignaturePolicy::Warn,
+                    CONDUCTOR_SIGNATURE_POLICY_REQUIRE => SignaturePolicy::Require,
+                    other => {
+                        return Err(conductor_error_t::invalid_argument(format!(
                         "{other} is not a signature policy; use CONDUCTOR_SIGNATURE_POLICY_ALLOW, \
                          _WARN or _REQUIRE"
                     )))
-                }
-            };
-            Ok(())
-        })
+                    }
+                };
+                Ok(())
+            },
+        )
     }
 }

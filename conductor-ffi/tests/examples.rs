@@ -71,16 +71,31 @@ fn assert_host_action_json(run: &Run) {
         .find(|l| l.starts_with("host action: Pad "))
         .expect("the Pad host action was printed");
     let json: &str = pad.trim_start_matches("host action: Pad ");
-    for field in [r#""action":"Pad""#, r#""pad":1"#, r#""note":36"#, r#""velocity":110"#] {
-        assert!(json.contains(field), "{field} missing from the host action JSON {json}");
+    for field in [
+        r#""action":"Pad""#,
+        r#""pad":1"#,
+        r#""note":36"#,
+        r#""velocity":110"#,
+    ] {
+        assert!(
+            json.contains(field),
+            "{field} missing from the host action JSON {json}"
+        );
     }
     let keystroke = run
         .stdout
         .lines()
         .find(|l| l.starts_with("host action: Keystroke "))
         .expect("the Keystroke host action was printed");
-    for field in [r#""keys":"s""#, r#""mode_name":"Edit""#, r#""timestamp_us":4000"#] {
-        assert!(keystroke.contains(field), "{field} missing from {keystroke}");
+    for field in [
+        r#""keys":"s""#,
+        r#""mode_name":"Edit""#,
+        r#""timestamp_us":4000"#,
+    ] {
+        assert!(
+            keystroke.contains(field),
+            "{field} missing from {keystroke}"
+        );
     }
 }
 

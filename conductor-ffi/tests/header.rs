@@ -35,7 +35,10 @@ fn header_matches_the_sources() {
         return;
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("cannot read {}: {e}; generate it with scripts/gen-header.sh", path.display())
+        panic!(
+            "cannot read {}: {e}; generate it with scripts/gen-header.sh",
+            path.display()
+        )
     });
     if committed != fresh {
         let (line, (old, new)) = committed
@@ -81,12 +84,36 @@ int main(void) {
 
 #[test]
 fn header_compiles_as_strict_c99() {
-    compiler_check("gcc", &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-x", "c"], C_SOURCE);
+    compiler_check(
+        "gcc",
+        &[
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-x",
+            "c",
+        ],
+        C_SOURCE,
+    );
 }
 
 #[test]
 fn header_compiles_as_strict_cpp17() {
-    compiler_check("g++", &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-x", "c++"], C_SOURCE);
+    compiler_check(
+        "g++",
+        &[
+            "-std=c++17",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-x",
+            "c++",
+        ],
+        C_SOURCE,
+    );
 }
 
 #[test]
@@ -103,5 +130,17 @@ int main() {
     }
 }
 "#;
-    compiler_check("g++", &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-x", "c++"], source);
+    compiler_check(
+        "g++",
+        &[
+            "-std=c++17",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-x",
+            "c++",
+        ],
+        source,
+    );
 }

@@ -7,32 +7,17 @@ mod common;
 #[path = "../../conductor-core/tests/support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-use common::{build_program, isolated, run, Lang, Linkage, Run};
-
-/// The misuse program, built once per test process into a folder that lives as long.
-fn misuse_program() -> &'static Path {
-    static PROGRAM: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, exe) = PROGRAM.get_or_init(|| {
-        let dir = support::temp_dir();
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/misuse.c");
-        let exe = build_program(Lang::C, Linkage::Shared, &[source], dir.path(), "misuse");
-        (dir, exe)
-    });
-    exe
-}
+use common::{misuse_command, misuse_program, run, MisusePlugins, Run};
 
 /// Runs one check of the misuse program and returns its output.
 fn check(name: &str) -> Run {
     let work = support::temp_dir();
-    let result = run(isolated(misuse_program(), work.path())
-        .arg(name)
-        .env("WORK_DIR", work.path())
-        .env("FAIL_PLUGIN", support::plugin_wasm("fail-plugin"))
-        .env("MY_MIDI_PLUGIN", support::plugin_wasm("my-midi-plugin"))
-        .env("FILE_LOGGER_PLUGIN", support::plugin_wasm("file-logger-plugin")));
+    let plugins = MisusePlugins {
+        fail: support::plugin_wasm("fail-plugin"),
+        my_midi: support::plugin_wasm("my-midi-plugin"),
+        file_logger: support::plugin_wasm("file-logger-plugin"),
+    };
+    let result = run(misuse_command(misuse_program(), work.path(), &plugins).arg(name));
     result.assert_success(name);
     assert!(
         result.stdout.contains(&format!("{name}: 0 failure(s)")),
@@ -45,7 +30,9 @@ fn check(name: &str) -> Run {
 #[test]
 fn null_handles_and_null_pointers_return_errors() {
     let out = check("null_handles");
-    assert!(out.stdout.contains("process(NULL): invalid_argument: invalid argument: engine is NULL"));
+    assert!(out
+        .stdout
+        .contains("process(NULL): invalid_argument: invalid argument: engine is NULL"));
 }
 
 #[test]
@@ -61,7 +48,9 @@ fn shutting_down_twice_is_harmless_and_later_calls_fail() {
 #[test]
 fn a_failing_plugin_reports_its_code_and_the_engine_goes_on() {
     let out = check("failing_plugin");
-    assert!(out.stdout.contains("outcome error: plugin fail_plugin returned error code 7"));
+    assert!(out
+        .stdout
+        .contains("outcome error: plugin fail_plugin returned error code 7"));
 }
 
 #[test]
@@ -72,7 +61,10 @@ fn config_errors_reach_the_caller_with_file_and_line() {
         .lines()
         .find(|l| l.starts_with("typo in a trigger: config: "))
         .expect("the typo was reported");
-    assert!(typo.contains("line 4") || typo.contains(":4:"), "no line number in {typo}");
+    assert!(
+        typo.contains("line 4") || typo.contains(":4:"),
+        "no line number in {typo}"
+    );
 }
 
 #[test]
@@ -83,5 +75,7 @@ fn push_from_a_second_thread_while_the_engine_runs() {
 #[test]
 fn capability_approval_callback_decides_ungranted_capabilities() {
     let out = check("capability_approval");
-    assert!(out.stdout.contains("approval asked for file_logger_plugin: Filesystem"));
+    assert!(out
+        .stdout
+        .contains("approval asked for file_logger_plugin: Filesystem"));
 }

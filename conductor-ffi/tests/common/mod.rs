@@ -8,6 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+/// The valgrind suppressions for reports that are not libconductor's (see the file).
+pub fn valgrind_suppressions() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/valgrind.supp")
+}
+
 /// The repository root (the parent of `conductor-ffi/`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -69,7 +74,16 @@ pub fn library_dir() -> PathBuf {
 /// The system libraries a program linking `libconductor.a` needs on Linux (what
 /// `rustc --print native-static-libs` reports, plus ALSA for MIDI ports). The same list
 /// is in `Libs.private` of `conductor.pc`.
-pub const STATIC_LIBS: &[&str] = &["-lasound", "-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"];
+pub const STATIC_LIBS: &[&str] = &[
+    "-lasound",
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
 
 /// How a program links libconductor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +134,13 @@ pub fn compiler_check(compiler: &str, args: &[&str], source: &str) {
 
 /// Compiles and links `sources` into `out_dir/name`, with warnings as errors, and
 /// returns the executable's path.
-pub fn build_program(lang: Lang, linkage: Linkage, sources: &[PathBuf], out_dir: &Path, name: &str) -> PathBuf {
+pub fn build_program(
+    lang: Lang,
+    linkage: Linkage,
+    sources: &[PathBuf],
+    out_dir: &Path,
+    name: &str,
+) -> PathBuf {
     let lib = library_dir();
     let exe = out_dir.join(name);
     let (compiler, std) = match lang {
@@ -225,4 +245,45 @@ pub fn guide_project(dir: &Path, my_midi_plugin: &Path) -> PathBuf {
     let config = dir.join("test_config.toml");
     std::fs::write(&config, guide_config_text()).expect("can write the guide's config");
     config
+}
+
+/// The misuse program (`tests/c/misuse.c`), built once per test process, linked
+/// against the shared library.
+pub fn misuse_program() -> &'static Path {
+    static PROGRAM: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, exe) = PROGRAM.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("conductor-misuse-")
+            .tempdir()
+            .expect("cannot create a temporary directory");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/misuse.c");
+        let exe = build_program(Lang::C, Linkage::Shared, &[source], dir.path(), "misuse");
+        (dir, exe)
+    });
+    exe
+}
+
+/// A command running `program` (the misuse program, possibly under valgrind) for the
+/// check `name`, with the plugins and scratch folder it expects in its environment.
+pub fn misuse_command(
+    program: impl AsRef<std::ffi::OsStr>,
+    work: &Path,
+    plugins: &MisusePlugins,
+) -> Command {
+    let mut cmd = isolated(program, work);
+    cmd.env("WORK_DIR", work)
+        .env("FAIL_PLUGIN", &plugins.fail)
+        .env("MY_MIDI_PLUGIN", &plugins.my_midi)
+        .env("FILE_LOGGER_PLUGIN", &plugins.file_logger);
+    cmd
+}
+
+/// The plugins the misuse program uses.
+pub struct MisusePlugins {
+    /// `fail-plugin`: returns the code in its params (default 7).
+    pub fail: PathBuf,
+    /// The guide's `my-midi-plugin`.
+    pub my_midi: PathBuf,
+    /// The guide's `file-logger-plugin`, which declares Filesystem.
+    pub file_logger: PathBuf,
 }
