@@ -2,7 +2,7 @@
 //! that every plugin runs on.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -104,6 +104,9 @@ pub(crate) struct HostInner {
     pub(crate) linker: Linker<StoreState>,
     pub(crate) cache: ModuleCache,
     pub(crate) config: HostConfig,
+    /// Epoch ticks since the host started; host functions measure a call's elapsed
+    /// time with it (a relaxed load, cheaper than reading the clock on every call).
+    pub(crate) epoch_ticks: Arc<AtomicU64>,
     _ticker: EpochTicker,
 }
 
@@ -136,13 +139,15 @@ impl PluginHost {
             Error::InvalidArgument(format!("cannot link the host functions: {e}"))
         })?;
         let cache = ModuleCache::new(&engine, config.cache_dir.clone());
-        let ticker = EpochTicker::start(engine.clone());
+        let epoch_ticks = Arc::new(AtomicU64::new(0));
+        let ticker = EpochTicker::start(engine.clone(), epoch_ticks.clone());
         Ok(Self {
             inner: Arc::new(HostInner {
                 engine,
                 linker,
                 cache,
                 config,
+                epoch_ticks,
                 _ticker: ticker,
             }),
         })
@@ -306,7 +311,7 @@ struct EpochTicker {
 }
 
 impl EpochTicker {
-    fn start(engine: Engine) -> Self {
+    fn start(engine: Engine, ticks: Arc<AtomicU64>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -315,6 +320,7 @@ impl EpochTicker {
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
                     engine.increment_epoch();
+                    ticks.fetch_add(1, Ordering::Relaxed);
                 }
             })
             .ok();

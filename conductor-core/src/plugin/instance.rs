@@ -107,7 +107,13 @@ impl Plugin {
         } else {
             None
         };
-        let env = PluginEnv::new(name.clone(), sink.clone(), options.grants, options.services);
+        let env = PluginEnv::new(
+            name.clone(),
+            sink.clone(),
+            options.grants,
+            options.services,
+            host.inner.epoch_ticks.clone(),
+        );
         let mut plugin = Plugin {
             stdout: PluginOutput::new(&name, Stream::Stdout, sink.clone(), budget),
             stderr: PluginOutput::new(&name, Stream::Stderr, sink, budget),
@@ -153,6 +159,7 @@ impl Plugin {
                 host.log_sink().clone(),
                 Grants::none(),
                 PluginServices::default(),
+                host.inner.epoch_ticks.clone(),
             ),
             host: host.clone(),
             name: name.to_string(),
