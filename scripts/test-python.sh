@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Python module and tests it: the pytest suite in bindings/python/tests
-# (including a clean-virtualenv install of the wheel) and `mypy --strict` on the
-# Python examples.
+# (including a clean-virtualenv install of the wheel), `mypy --strict` on the Python
+# examples, tests and timing script, and stubtest (the .pyi stubs against the module).
 #
 # Usage: scripts/test-python.sh [extra pytest args, e.g. -k engine]
 #
@@ -41,3 +41,7 @@ CONDUCTOR_WHEEL="$wheel" "$venv/bin/python" -m pytest bindings/python/tests "$@"
 
 echo "== mypy --strict on the Python examples, tests and timing script" >&2
 "$venv/bin/mypy" --strict examples/python bindings/python/tests bindings/python/bench
+
+echo "== The stubs match the compiled module (stubtest)" >&2
+"$venv/bin/python" -m mypy.stubtest conductor \
+    --allowlist bindings/python/stubtest-allowlist.txt

@@ -134,11 +134,11 @@ class Plugin:
     to ``on_output(line)`` when given. The GIL is released while the plugin runs.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         path: StrPath,
         *,
-        grants: Iterable[str] = (),
+        grants: Iterable[str] = ...,
         fuel: int = ...,
         memory_limit: int = ...,
         timeout: float = ...,
@@ -147,17 +147,18 @@ class Plugin:
         on_output: Callable[[str], object] | None = None,
         on_midi_out: Callable[[bytes], object] | None = None,
         on_host_request: HostRequestHandler | None = None,
-        allowed_hosts: Iterable[str] = (),
+        allowed_hosts: Iterable[str] = ...,
         signature_policy: str = "warn",
         trust_store: StrPath | None = None,
         cache_dir: StrPath | None = None,
         data_root: StrPath | None = None,
-    ) -> None:
+    ) -> Self:
         """Loads the plugin at ``path``: compiles it (or takes it from the cache), reads
         its capabilities, checks them against ``grants`` and calls its ``init()``.
 
         :param grants: capabilities approved for it (``"Filesystem"``, ``"Subprocess"``,
-            ``"SystemControl"``); ``Network``, ``Audio`` and ``Midi`` are automatic.
+            ``"SystemControl"``); ``Network``, ``Audio`` and ``Midi`` are automatic
+            (default: none).
         :param fuel: instructions per call (default ``DEFAULT_FUEL``).
         :param memory_limit: linear memory cap in bytes (default ``DEFAULT_MEMORY_LIMIT``).
         :param timeout: wall-clock deadline per call, in seconds.
@@ -168,7 +169,7 @@ class Plugin:
         :param on_midi_out: receives the MIDI messages the plugin sends (Midi capability).
         :param on_host_request: answers the plugin's ``system_request`` / ``audio_request``
             (SystemControl / Audio capabilities); see ``HostRequestHandler``.
-        :param allowed_hosts: hosts ``http_request`` may reach (empty: any), e.g.
+        :param allowed_hosts: hosts ``http_request`` may reach (default, or empty: any), e.g.
             ``["api.example.com", "*.example.org", "localhost:8080"]``.
         :param signature_policy: ``"allow"``, ``"warn"`` or ``"require"`` a trusted signature.
         :param trust_store: the trusted-keys file (default ``~/.conductor/trusted_keys.toml``).
@@ -314,7 +315,7 @@ class Engine:
         approve: Callable[[str, str], bool] | None = None,
         on_fired: Callable[[Fired], object] | None = None,
         on_host_request: HostRequestHandler | None = None,
-        grants: Iterable[str] = (),
+        grants: Iterable[str] = ...,
         plugin_grants: Mapping[str, Iterable[str]] = ...,
         port_name: str | None = None,
         queue_capacity: int | None = None,
@@ -333,8 +334,8 @@ class Engine:
             granted; without it they refuse the load.
         :param on_fired: mappings fired by messages that came through ``push()``.
         :param on_host_request: answers plugins' ``system_request`` / ``audio_request``.
-        :param grants: capabilities granted to every plugin.
-        :param plugin_grants: capabilities granted per plugin name.
+        :param grants: capabilities granted to every plugin (default: none).
+        :param plugin_grants: capabilities granted per plugin name (default: none).
         :param port_name: reported as ``port`` in trigger contexts.
         :param queue_capacity: size of the ``push()`` queue (default: the config's).
         :param signature_policy: overrides the config's ``signature_policy``.
@@ -345,7 +346,7 @@ class Engine:
     @staticmethod
     def from_toml(
         text: str,
-        base_dir: StrPath = ".",
+        base_dir: StrPath = ...,
         *,
         on_action: Callable[[HostAction], object] | None = None,
         on_midi_out: Callable[[bytes], object] | None = None,
@@ -353,7 +354,7 @@ class Engine:
         approve: Callable[[str, str], bool] | None = None,
         on_fired: Callable[[Fired], object] | None = None,
         on_host_request: HostRequestHandler | None = None,
-        grants: Iterable[str] = (),
+        grants: Iterable[str] = ...,
         plugin_grants: Mapping[str, Iterable[str]] = ...,
         port_name: str | None = None,
         queue_capacity: int | None = None,
@@ -362,8 +363,9 @@ class Engine:
         cache_dir: StrPath | None = None,
         data_root: StrPath | None = None,
     ) -> Engine:
-        """Builds an engine from config text; relative paths resolve against ``base_dir``.
-        Takes the same keyword arguments as :meth:`from_file`."""
+        """Builds an engine from config text; relative paths resolve against ``base_dir``
+        (default: the current folder). Takes the same keyword arguments as
+        :meth:`from_file`."""
 
     def process(self, message: MidiMessage, timestamp_us: int | None = None) -> list[Fired]:
         """Runs the mappings ``message`` fires (one or more MIDI messages; running
