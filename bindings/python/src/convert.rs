@@ -7,7 +7,7 @@ use conductor_core::plugin::Capability;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyString};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
 static JSON_DUMPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -28,6 +28,10 @@ pub fn json_payload(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(s.to_cow()?.as_bytes().to_vec());
     }
+    let mut out = Vec::with_capacity(64);
+    if write_json(obj, &mut out, 0)? {
+        return Ok(out);
+    }
     let py = obj.py();
     let dumps = JSON_DUMPS.import(py, "json", "dumps")?;
     let text = dumps.call1((obj,)).map_err(|e| {
@@ -40,6 +44,81 @@ pub fn json_payload(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<u8>> {
         err
     })?;
     Ok(text.cast::<PyString>()?.to_cow()?.as_bytes().to_vec())
+}
+
+/// Deepest nesting the direct encoder handles; deeper values go through `json.dumps`.
+const MAX_JSON_DEPTH: usize = 64;
+
+/// Writes the plain JSON types (dict with str keys, list, tuple, str, int, finite float,
+/// bool, None) straight to bytes, without a round trip through `json.dumps` — the
+/// common params case costs a fraction of it. Returns `false`, leaving `out` in an
+/// unspecified state, for anything else; the caller then falls back to `json.dumps`
+/// so its rules (and error messages) apply.
+fn write_json(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>, depth: usize) -> PyResult<bool> {
+    if depth > MAX_JSON_DEPTH {
+        return Ok(false);
+    }
+    if obj.is_none() {
+        out.extend_from_slice(b"null");
+    } else if let Ok(b) = obj.cast::<PyBool>() {
+        out.extend_from_slice(if b.is_true() { b"true" } else { b"false" });
+    } else if let Ok(i) = obj.cast::<PyInt>() {
+        match i.extract::<i64>() {
+            Ok(v) => out.extend_from_slice(v.to_string().as_bytes()),
+            Err(_) => return Ok(false),
+        }
+    } else if let Ok(f) = obj.cast::<PyFloat>() {
+        let v = f.value();
+        if !v.is_finite() {
+            return Ok(false);
+        }
+        serde_json::to_writer(&mut *out, &v).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        serde_json::to_writer(&mut *out, &*s.to_cow()?)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    } else if let Ok(d) = obj.cast::<PyDict>() {
+        out.push(b'{');
+        for (i, (k, v)) in d.iter().enumerate() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Ok(false);
+            };
+            if i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, &*key.to_cow()?)
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            out.push(b':');
+            if !write_json(&v, out, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        out.push(b'}');
+    } else if let Ok(items) = obj.cast::<PyList>() {
+        out.push(b'[');
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if !write_json(&v, out, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        out.push(b']');
+    } else if let Ok(items) = obj.cast::<PyTuple>() {
+        out.push(b'[');
+        for (i, v) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if !write_json(&v, out, depth + 1)? {
+                return Ok(false);
+            }
+        }
+        out.push(b']');
+    } else {
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// A Python value as JSON (through `json.dumps`), for answers sent back to plugins.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -84,11 +85,11 @@ def test_guide_capabilities_example_needs_its_filesystem_grant(wasm: Wasm) -> No
 @pytest.mark.parametrize(
     ("params", "text"),
     [
-        ({"a": 1}, '{"a": 1}'),
+        ({"a": 1}, '{"a":1}'),
         ('{"raw": "json"}', '{"raw": "json"}'),
         (b"\x00bytes as they are", "\x00bytes as they are"),
         (bytearray(b"[1,2]"), "[1,2]"),
-        ([1, 2], "[1, 2]"),
+        ([1, 2], "[1,2]"),
         (None, "{}"),
     ],
 )
@@ -99,6 +100,22 @@ def test_params_reach_the_plugin_as_json_text_or_bytes(
         plugin.execute(params)
     assert f"params: {text}" in lines
     assert "params from alloc: true" in lines
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"name": 'Ünïcode "quoted"\n\t', "n": -3, "x": 1.5, "ok": True, "none": None, "list": [1, (2, 3)], "nested": {"k": []}},
+        {"big": 2**70, "inf_free": [0.1, 1e300]},
+    ],
+)
+def test_dict_params_arrive_as_the_json_python_would_write(
+    wasm: Wasm, lines: list[str], value: dict[str, object]
+) -> None:
+    with conductor.Plugin(wasm("alloc-plugin"), on_output=lines.append) as plugin:
+        plugin.execute(value)
+    echoed = next(line for line in lines if line.startswith("params: "))[len("params: ") :]
+    assert json.loads(echoed) == json.loads(json.dumps(value))
 
 
 def test_params_that_are_not_json_serialisable_raise_type_error(wasm: Wasm) -> None:
