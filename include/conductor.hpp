@@ -424,39 +424,61 @@ struct ApprovalRequest {
     Capability capability;
 };
 
-/** How to build an engine beyond its config. Setters return *this for chaining. */
+/**
+ * How to build an engine beyond its config. Setters return *this for chaining. Host
+ * settings, grants and names are copied into the options when set (a temporary
+ * HostConfig is fine); callbacks are copied into each engine built from them.
+ * Move-only; not for use by several threads at once.
+ */
 class EngineOptions {
 public:
+    EngineOptions() : raw_(conductor_engine_options_new()) {
+        if (!raw_) {
+            throw Error(CONDUCTOR_ERROR_INTERNAL, "conductor_engine_options_new failed", std::nullopt);
+        }
+    }
+
     /** Use these host settings (log callback, folders) for the engine's own host. */
     EngineOptions &host_config(const HostConfig &config) {
-        host_config_ = &config;
-        host_ = nullptr;
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_set_host_config(raw_.get(), config.get(), e);
+        });
+        host_keep_alive_ = config.keep_alive();
         return *this;
     }
     /** Run plugins on an existing, shared host. */
     EngineOptions &host(const PluginHost &host) {
-        host_ = &host;
-        host_config_ = nullptr;
+        detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_host(raw_.get(), host.get(), e); });
+        host_keep_alive_ = host.keep_alive();
         return *this;
     }
     /** Approve a capability for every plugin. */
     EngineOptions &grant(Capability capability) {
-        grants_.emplace_back(std::nullopt, capability);
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_grant(raw_.get(), static_cast<conductor_capability_t>(capability), e);
+        });
         return *this;
     }
     /** Approve a capability for one plugin, by name. */
-    EngineOptions &grant(std::string plugin, Capability capability) {
-        grants_.emplace_back(std::move(plugin), capability);
+    EngineOptions &grant(std::string_view plugin, Capability capability) {
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_grant_plugin(raw_.get(), plugin.data(), plugin.size(),
+                                                         static_cast<conductor_capability_t>(capability), e);
+        });
         return *this;
     }
     /** Size of the push queue; 0 means the config's setting. */
     EngineOptions &queue_capacity(std::size_t capacity) {
-        queue_capacity_ = capacity;
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_set_queue_capacity(raw_.get(), capacity, e);
+        });
         return *this;
     }
     /** Port name reported in trigger contexts. */
-    EngineOptions &port_name(std::string name) {
-        port_name_ = std::move(name);
+    EngineOptions &port_name(std::string_view name) {
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_set_port_name(raw_.get(), name.data(), name.size(), e);
+        });
         return *this;
     }
     EngineOptions &on_action(std::function<void(const HostAction &)> callback) {
@@ -513,71 +535,54 @@ private:
         }
     };
 
-    /** Builds the C options; `state` receives what must outlive the engine. */
-    detail::Handle<conductor_engine_options_t, conductor_engine_options_delete> build(
-        std::vector<std::shared_ptr<const void>> &state) const {
-        detail::Handle<conductor_engine_options_t, conductor_engine_options_delete> raw(conductor_engine_options_new());
-        conductor_engine_options_t *o = raw.get();
-        if (host_config_) {
-            detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_host_config(o, host_config_->get(), e); });
-            state.push_back(host_config_->keep_alive());
-        }
-        if (host_) {
-            detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_host(o, host_->get(), e); });
-            state.push_back(host_->keep_alive());
-        }
-        for (const auto &g : grants_) {
-            auto c = static_cast<conductor_capability_t>(g.second);
-            detail::call([&](conductor_error_t **e) {
-                return g.first ? conductor_engine_options_grant_plugin(o, g.first->data(), g.first->size(), c, e)
-                               : conductor_engine_options_grant(o, c, e);
-            });
-        }
-        detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_queue_capacity(o, queue_capacity_, e); });
-        if (port_name_) {
-            detail::call([&](conductor_error_t **e) {
-                return conductor_engine_options_set_port_name(o, port_name_->data(), port_name_->size(), e);
-            });
-        }
+    /**
+     * Points the C options' callbacks at a fresh copy of ours for the engine about to
+     * be built (the engine copies the options, so earlier engines keep theirs) and
+     * returns them; `state` receives what must outlive that engine.
+     */
+    conductor_engine_options_t *build(std::vector<std::shared_ptr<const void>> &state) const {
+        conductor_engine_options_t *o = raw_.get();
         auto callbacks = std::make_shared<Callbacks>(callbacks_);
         void *self = callbacks.get();
-        if (callbacks->action) {
-            detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_action_callback(o, &Callbacks::on_action, self, e); });
-        }
-        if (callbacks->midi_out) {
-            detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_midi_out_callback(o, &Callbacks::on_midi_out, self, e); });
-        }
-        if (callbacks->approve) {
-            detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_approval_callback(o, &Callbacks::on_approve, self, e); });
-        }
-        if (callbacks->fired) {
-            detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_fired_callback(o, &Callbacks::on_fired, self, e); });
-        }
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_set_action_callback(o, callbacks->action ? &Callbacks::on_action : nullptr,
+                                                                self, e);
+        });
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_set_midi_out_callback(
+                o, callbacks->midi_out ? &Callbacks::on_midi_out : nullptr, self, e);
+        });
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_set_approval_callback(
+                o, callbacks->approve ? &Callbacks::on_approve : nullptr, self, e);
+        });
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_options_set_fired_callback(o, callbacks->fired ? &Callbacks::on_fired : nullptr,
+                                                               self, e);
+        });
+        state.push_back(host_keep_alive_);
         state.push_back(std::move(callbacks));
-        return raw;
+        return o;
     }
 
-    const HostConfig *host_config_ = nullptr;
-    const PluginHost *host_ = nullptr;
-    std::vector<std::pair<std::optional<std::string>, Capability>> grants_;
-    std::size_t queue_capacity_ = 0;
-    std::optional<std::string> port_name_;
+    detail::Handle<conductor_engine_options_t, conductor_engine_options_delete> raw_;
+    std::shared_ptr<const void> host_keep_alive_;
     Callbacks callbacks_;
 };
 
 /**
- * A running engine. Move-only; the destructor shuts it down and frees it. The
- * HostConfig or PluginHost named in the options need not outlive it.
+ * A running engine. Move-only; the destructor shuts it down and frees it. The options
+ * it was built from (and the HostConfig or PluginHost they name) need not outlive it.
  */
 class Engine {
 public:
     /** Loads a config file and its plugins. Throws conductor::Error. */
     static Engine from_file(std::string_view path, const EngineOptions &options = EngineOptions()) {
         Engine engine;
-        auto raw = options.build(engine.keep_alive_);
+        conductor_engine_options_t *raw = options.build(engine.keep_alive_);
         conductor_engine_t *e = nullptr;
         detail::call([&](conductor_error_t **err) {
-            return conductor_engine_new_from_file(path.data(), path.size(), raw.get(), &e, err);
+            return conductor_engine_new_from_file(path.data(), path.size(), raw, &e, err);
         });
         engine.raw_.reset(e);
         return engine;
@@ -587,11 +592,11 @@ public:
     static Engine from_toml(std::string_view toml, std::string_view base_dir = ".",
                             const EngineOptions &options = EngineOptions()) {
         Engine engine;
-        auto raw = options.build(engine.keep_alive_);
+        conductor_engine_options_t *raw = options.build(engine.keep_alive_);
         conductor_engine_t *e = nullptr;
         detail::call([&](conductor_error_t **err) {
-            return conductor_engine_new_from_toml(toml.data(), toml.size(), base_dir.data(), base_dir.size(),
-                                                  raw.get(), &e, err);
+            return conductor_engine_new_from_toml(toml.data(), toml.size(), base_dir.data(), base_dir.size(), raw,
+                                                  &e, err);
         });
         engine.raw_.reset(e);
         return engine;
