@@ -1,49 +1,123 @@
-//! Comparison 4b, run through the `conductor-bench-push` binary (see its docs for why
-//! it is a process of its own).
+//! Comparison 4b: `Engine::push` from a producer thread while the engine thread
+//! consumes, sustained over a million events (see [`crate::sustained`]); allocations
+//! are counted by the `conductor-bench-push-allocations` binary.
 
 use std::process::Command;
 
 use anyhow::{bail, Context as _};
 
+use crate::compare::plugin_rust::verdict;
 use crate::harness::Harness;
-use crate::report::Section;
+use crate::report::{Section, Series};
+use crate::stats::{format_ns, Summary};
+use crate::sustained::{sustained, timer_overhead_ns, CountingEngine};
 
-/// Runs `conductor-bench-push` beside this executable and returns its section.
+/// The paced series' name.
+pub const PACED: &str = "push, paced at 1,000,000 events/s";
+/// The flat-out series' name.
+pub const FLAT_OUT: &str = "push, flat out (queue may fill)";
+
+/// Runs the comparison.
 pub fn run(h: &Harness) -> Vec<Section> {
-    let events = h.count(1_000_000, 20_000);
-    match run_binary(h, events) {
-        Ok(section) => vec![section],
-        Err(e) => {
-            let mut section = Section::new("push", "4b. Engine::push sustained");
-            section.skip("all", format!("{e:#}"));
-            vec![section]
-        }
+    let mut section = Section::new(
+        "push",
+        "4b. Engine::push from a producer thread, engine thread consuming (no-op mapping)",
+    );
+    if let Err(e) = measure(h, &mut section) {
+        section.skip("all", format!("{e:#}"));
     }
+    vec![section]
 }
 
-fn run_binary(h: &Harness, events: usize) -> anyhow::Result<Section> {
-    let me = std::env::current_exe()?;
-    let exe = me.with_file_name("conductor-bench-push");
+fn measure(h: &Harness, section: &mut Section) -> anyhow::Result<()> {
+    let events = h.count(1_000_000, 20_000) as u64;
+    let scratch = h.scratch("push")?;
+    let ce = CountingEngine::new(&scratch, None)?;
+    let capacity = ce.engine.config().engine.queue_capacity;
+    let paced = sustained(&ce, events, Some(1_000_000.0))?;
+    let flood = sustained(&ce, events, None)?;
+    let timer = timer_overhead_ns();
+
+    let paced_rate = paced.handled_per_second();
+    let paced_median = Summary::of(&paced.push_ns).map_or(f64::NAN, |s| s.median);
+    section
+        .series
+        .push(Series::nanos(PACED, paced.push_ns.clone()));
+    section
+        .series
+        .push(Series::nanos(FLAT_OUT, flood.push_ns.clone()));
+    section.fact("queue capacity", capacity.to_string());
+    section.fact(
+        "paced run",
+        format!(
+            "{} events offered at 1,000,000/s: {} handled, {} dropped, {:.0} events/s handled \
+             (target ≥ 1,000,000/s with none dropped: {})",
+            paced.events,
+            paced.handled,
+            paced.dropped,
+            paced_rate,
+            verdict(paced_rate >= 990_000.0 && paced.dropped == 0)
+        ),
+    );
+    section.fact(
+        "flat-out run",
+        format!(
+            "{} events offered at {:.0}/s: {} handled, {} dropped; the engine handled {:.0} \
+             events/s (first push to idle)",
+            flood.events,
+            flood.events as f64 / flood.producer_seconds,
+            flood.handled,
+            flood.dropped,
+            flood.handled_per_second()
+        ),
+    );
+    section.fact(
+        "push p50 (paced)",
+        format!(
+            "{} including {} of timer overhead (target ≤ 100 ns: {})",
+            format_ns(paced_median),
+            format_ns(timer),
+            verdict(paced_median <= 100.0)
+        ),
+    );
+    match count_allocations(h) {
+        Ok((pushes, n)) => section.fact(
+            format!("allocations in {pushes} pushes (producer thread)"),
+            format!("{n} (target 0: {})", verdict(n == 0)),
+        ),
+        Err(e) => section.skip("allocation count", format!("{e:#}")),
+    }
+    section.method = "One producer thread (the harness's main thread) calls push; the engine's \
+                      own thread consumes. Each push is timed on its own; the paced run \
+                      busy-waits to one event per microsecond. Allocations are counted in a \
+                      separate process with a counting allocator."
+        .into();
+    Ok(())
+}
+
+/// Runs `conductor-bench-push-allocations` beside this executable.
+fn count_allocations(h: &Harness) -> anyhow::Result<(u64, u64)> {
+    let exe = std::env::current_exe()?.with_file_name("conductor-bench-push-allocations");
     if !exe.is_file() {
         bail!(
             "{} is missing; build it with `cargo build --release -p conductor-benchmarks`",
             exe.display()
         );
     }
-    let out = h.out.join("push-section.json");
-    let scratch = h.scratch("push")?;
-    let status = Command::new(&exe)
-        .arg("--events")
-        .arg(events.to_string())
-        .arg("--out")
-        .arg(&out)
+    let out = Command::new(&exe)
         .arg("--scratch")
-        .arg(&scratch)
-        .status()
+        .arg(h.scratch("push-allocations")?)
+        .output()
         .with_context(|| format!("cannot run {}", exe.display()))?;
-    if !status.success() {
-        bail!("{} failed ({status})", exe.display());
+    if !out.status.success() {
+        bail!(
+            "{} failed ({}): {}",
+            exe.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let bytes = std::fs::read(&out).with_context(|| format!("cannot read {}", out.display()))?;
-    Ok(serde_json::from_slice(&bytes)?)
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let get = |k: &str| v[k].as_u64().with_context(|| format!("no {k} in {v}"));
+    Ok((get("pushes")?, get("allocations")?))
 }
