@@ -1,13 +1,15 @@
 //! Host actions (`Keystroke`, `Text`, `Launch`, `Shell`, `MouseClick`, `VolumeControl`,
-//! `Host`): one JSON object per line on stdout, for other programs to act on. `Shell`
-//! commands are also run, but only when Subprocess was granted to everyone.
+//! `Host`) and plugins' SystemControl / Audio requests: one JSON object per line on
+//! stdout, for other programs to act on. `Shell` commands are also run, but only when
+//! Subprocess was granted to everyone.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use conductor_core::engine::{ActionCallback, HostActionEvent};
+use conductor_core::engine::{ActionCallback, HostActionEvent, HostRequestCallback};
+use conductor_core::plugin::HostRequest;
 
 use crate::logging::Log;
 
@@ -44,6 +46,23 @@ impl HostActions {
                     this.lock().push(waiter);
                 }
             }
+        })
+    }
+
+    /// The engine's `on_host_request` callback: a plugin's SystemControl or Audio
+    /// request becomes one line of JSON on stdout, `{"request": "SystemControl",
+    /// "plugin": ..., "data": ...}`, and the plugin is answered `null` (accepted).
+    pub fn request_callback(&self) -> HostRequestCallback {
+        Arc::new(|request: &HostRequest| {
+            let mut line = request.to_json();
+            if let Some(obj) = line.as_object_mut() {
+                let capability = obj.remove("capability").unwrap_or_default();
+                obj.insert("request".into(), capability);
+            }
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+            Ok(serde_json::Value::Null)
         })
     }
 

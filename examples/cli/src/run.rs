@@ -60,6 +60,7 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
     );
     let callbacks = EngineCallbacks {
         on_action: Some(host_actions.callback()),
+        on_host_request: Some(host_actions.request_callback()),
         on_midi_out: output.as_ref().map(Output::callback),
         ..EngineCallbacks::default()
     };

@@ -246,3 +246,39 @@ fn without_an_input_port_conductor_fails_and_offers_virtual_and_replay() {
         ]);
     }
 }
+
+#[test]
+fn plugin_system_and_audio_requests_are_json_lines_on_stdout() {
+    let sandbox = Sandbox::new();
+    let plugin = support::plugin_wasm("sdk-system-plugin");
+    sandbox.write(
+        "config.toml",
+        &format!(
+            "[[modes]]\nname = \"Default\"\n[[modes.mappings]]\ntrigger = {{ Note = {{ note = 60 }} }}\n\
+             action = {{ WasmPlugin = {{ path = \"{}\", params = {{ system = {{ volume = 0.5 }}, audio = {{ cue = \"click\" }} }} }} }}\n",
+            common::toml_path(&plugin)
+        ),
+    );
+    middle_c_mid(&sandbox);
+    let replay = ["--config", "config.toml", "--replay", "demo.mid", "--fast"];
+    // SystemControl needs explicit approval: refused before anything runs.
+    Run::of(sandbox.conductor().args(replay))
+        .failure()
+        .stderr_has(&["SystemControl"]);
+
+    let run = Run::of(
+        sandbox
+            .conductor()
+            .args(replay)
+            .args(["--grant", "SystemControl"]),
+    );
+    run.success()
+        .stderr_has(&["system answer: null", "audio answer: null"]);
+    let lines = json_lines(&run);
+    assert_eq!(lines.len(), 2, "{run}");
+    assert_eq!(lines[0]["request"], "SystemControl");
+    assert_eq!(lines[0]["plugin"], "sdk_system_plugin");
+    assert_eq!(lines[0]["data"]["volume"], 0.5);
+    assert_eq!(lines[1]["request"], "Audio");
+    assert_eq!(lines[1]["data"]["cue"], "click");
+}
