@@ -130,3 +130,34 @@ pub(crate) unsafe fn optional_text<'a>(
     // SAFETY: upheld by the caller.
     unsafe { text(ptr, len, what) }.map(Some)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_naming_the_function() {
+        let mut error: *mut conductor_error_t = std::ptr::null_mut();
+        let status = guard("conductor_test_function", &mut error, || panic!("boom"));
+        assert_eq!(status, conductor_status_t::CONDUCTOR_ERROR_INTERNAL);
+        // SAFETY: guard stored a boxed error.
+        let error = unsafe { Box::from_raw(error) };
+        let message = error.message.to_str().unwrap();
+        assert!(message.contains("conductor_test_function"), "{message}");
+        assert!(message.contains("boom"), "{message}");
+    }
+
+    #[test]
+    fn success_clears_error_out_and_a_null_error_out_is_allowed() {
+        let mut error: *mut conductor_error_t = 8 as *mut conductor_error_t;
+        assert_eq!(
+            guard("f", &mut error, || Ok(())),
+            conductor_status_t::CONDUCTOR_OK
+        );
+        assert!(error.is_null());
+        let status = guard("f", std::ptr::null_mut(), || {
+            Err(conductor_error_t::invalid_argument("x"))
+        });
+        assert_eq!(status, conductor_status_t::CONDUCTOR_ERROR_INVALID_ARGUMENT);
+    }
+}

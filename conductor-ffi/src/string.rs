@@ -39,3 +39,14 @@ pub unsafe extern "C" fn conductor_string_delete(string: *mut c_char) {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interior_nul_bytes_become_replacement_characters() {
+        assert_eq!(to_cstring("a\0b").to_str().unwrap(), "a\u{FFFD}b");
+        assert_eq!(to_cstring("plain").to_str().unwrap(), "plain");
+    }
+}
