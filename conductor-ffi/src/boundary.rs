@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn success_clears_error_out_and_a_null_error_out_is_allowed() {
-        let mut error: *mut conductor_error_t = 8 as *mut conductor_error_t;
+        let mut error: *mut conductor_error_t = std::ptr::dangling_mut();
         assert_eq!(
             guard("f", &mut error, || Ok(())),
             conductor_status_t::CONDUCTOR_OK
