@@ -317,11 +317,38 @@ typedef bool (*conductor_approval_callback_t)(void *user_data,
 typedef void (*conductor_fired_callback_t)(void *user_data, const conductor_fired_t *fired);
 
 /**
+ * Receives a plugin's SystemControl or Audio request (a plugin calling
+ * `conductor.system_request` / `conductor.audio_request`, e.g. through the SDK's
+ * `system::request`): keystrokes, volume, launching apps and audio cues belong to the
+ * application.
+ *
+ * * `plugin`: the plugin's name.
+ * * `capability`: `CONDUCTOR_CAPABILITY_SYSTEM_CONTROL` or `CONDUCTOR_CAPABILITY_AUDIO`.
+ * * `json`: the request the plugin sent, as JSON text.
+ *
+ * Return `true` to accept (the plugin's call succeeds), `false` to refuse it (the
+ * plugin sees an error). Strings are NUL-terminated UTF-8 borrowed for the call.
+ * Called on the thread running the plugin; must be thread-safe and must not call back
+ * into the same engine.
+ */
+typedef bool (*conductor_host_request_callback_t)(void *user_data,
+                                                  const char *plugin,
+                                                  conductor_capability_t capability,
+                                                  const char *json);
+
+/**
  * Receives MIDI bytes to send: one complete message per call, from a `SendMidi`
  * action or a plugin with the Midi capability. `bytes` is borrowed for the duration
  * of the call. Threading as for `conductor_action_callback_t`.
  */
 typedef void (*conductor_midi_out_callback_t)(void *user_data, const uint8_t *bytes, size_t len);
+
+/**
+ * What loading does with unsigned plugins and keys missing from the trust store, one
+ * of the `CONDUCTOR_SIGNATURE_POLICY_*` values. A signature that is present but
+ * invalid refuses the load under every policy.
+ */
+typedef uint32_t conductor_signature_policy_t;
 
 /**
  * Receives one log line.
@@ -342,13 +369,6 @@ typedef void (*conductor_log_callback_t)(void *user_data,
                                          conductor_log_source_t source,
                                          const char *plugin,
                                          const char *message);
-
-/**
- * What loading does with unsigned plugins and keys missing from the trust store, one
- * of the `CONDUCTOR_SIGNATURE_POLICY_*` values. A signature that is present but
- * invalid refuses the load under every policy.
- */
-typedef uint32_t conductor_signature_policy_t;
 
 /**
  * HTTP requests and WebSockets. Low risk, granted automatically.
@@ -585,6 +605,18 @@ conductor_status_t conductor_engine_options_set_host_config(conductor_engine_opt
                                                             conductor_error_t **error_out);
 
 /**
+ * Registers the callback for plugins' SystemControl and Audio requests (`NULL`
+ * removes it; such requests then fail in the plugin with "nobody handles it"). See
+ * `conductor_host_request_callback_t`.
+ *
+ * Thread safety: must not race with any other use of the same options.
+ */
+conductor_status_t conductor_engine_options_set_host_request_callback(conductor_engine_options_t *options,
+                                                                      conductor_host_request_callback_t callback,
+                                                                      void *user_data,
+                                                                      conductor_error_t **error_out);
+
+/**
  * Registers the MIDI-out callback (`NULL` removes it; MIDI output is then logged and
  * dropped). See `conductor_midi_out_callback_t`.
  *
@@ -615,6 +647,17 @@ conductor_status_t conductor_engine_options_set_port_name(conductor_engine_optio
 conductor_status_t conductor_engine_options_set_queue_capacity(conductor_engine_options_t *options,
                                                                size_t capacity,
                                                                conductor_error_t **error_out);
+
+/**
+ * Overrides the config's `[plugins] signature_policy` for every plugin the engine
+ * loads (a `CONDUCTOR_SIGNATURE_POLICY_*` value; an unknown value fails with
+ * `CONDUCTOR_ERROR_INVALID_ARGUMENT`).
+ *
+ * Thread safety: must not race with any other use of the same options.
+ */
+conductor_status_t conductor_engine_options_set_signature_policy(conductor_engine_options_t *options,
+                                                                 conductor_signature_policy_t policy,
+                                                                 conductor_error_t **error_out);
 
 /**
  * Parses `bytes` (`len` bytes: one or more MIDI messages; running status carries over

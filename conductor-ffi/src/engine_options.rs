@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use conductor_core::engine::{
     ActionCallback, ApprovalCallback, ApprovalRequest, Fired, FiredCallback, HostActionEvent,
-    MidiOutCallback,
+    HostRequestCallback, MidiOutCallback,
 };
+use conductor_core::plugin::HostRequest;
 use conductor_core::EngineOptions;
 
 use crate::boundary::{guard, guard_value, handle, handle_mut, optional_text, text, FfiResult};
@@ -16,6 +17,7 @@ use crate::error::conductor_error_t;
 use crate::fired::conductor_fired_t;
 use crate::host::{conductor_host_config_t, conductor_plugin_host_t};
 use crate::log::UserData;
+use crate::plugin_options::{conductor_signature_policy_t, signature_policy_from_c};
 use crate::status::conductor_status_t;
 use crate::string::to_cstring;
 
@@ -62,6 +64,28 @@ pub type conductor_approval_callback_t = Option<
 /// the same engine.
 pub type conductor_fired_callback_t =
     Option<unsafe extern "C" fn(user_data: *mut c_void, fired: *const conductor_fired_t)>;
+
+/// Receives a plugin's SystemControl or Audio request (a plugin calling
+/// `conductor.system_request` / `conductor.audio_request`, e.g. through the SDK's
+/// `system::request`): keystrokes, volume, launching apps and audio cues belong to the
+/// application.
+///
+/// * `plugin`: the plugin's name.
+/// * `capability`: `CONDUCTOR_CAPABILITY_SYSTEM_CONTROL` or `CONDUCTOR_CAPABILITY_AUDIO`.
+/// * `json`: the request the plugin sent, as JSON text.
+///
+/// Return `true` to accept (the plugin's call succeeds), `false` to refuse it (the
+/// plugin sees an error). Strings are NUL-terminated UTF-8 borrowed for the call.
+/// Called on the thread running the plugin; must be thread-safe and must not call back
+/// into the same engine.
+pub type conductor_host_request_callback_t = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        plugin: *const c_char,
+        capability: conductor_capability_t,
+        json: *const c_char,
+    ) -> bool,
+>;
 
 /// How to build an engine beyond its config: host settings (log callback, cache and
 /// data folders) or a shared plugin host, extra grants, the input queue size, the
@@ -397,6 +421,71 @@ pub unsafe extern "C" fn conductor_engine_options_set_fired_callback(
             error_out,
             |o| {
                 o.callbacks.on_fired = callback;
+                Ok(())
+            },
+        )
+    }
+}
+
+/// Registers the callback for plugins' SystemControl and Audio requests (`NULL`
+/// removes it; such requests then fail in the plugin with "nobody handles it"). See
+/// `conductor_host_request_callback_t`.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_host_request_callback(
+    options: *mut conductor_engine_options_t,
+    callback: conductor_host_request_callback_t,
+    user_data: *mut c_void,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    let user_data = UserData(user_data);
+    let callback = callback.map(|cb| {
+        Arc::new(move |request: &HostRequest| {
+            let plugin = to_cstring(request.plugin.as_str());
+            let json = to_cstring(request.data.to_string());
+            let capability = to_c(request.capability);
+            // SAFETY: the application registered `cb` for these arguments.
+            if unsafe { cb(user_data.ptr(), plugin.as_ptr(), capability, json.as_ptr()) } {
+                Ok(serde_json::Value::Null)
+            } else {
+                Err("the application refused the request".to_string())
+            }
+        }) as HostRequestCallback
+    });
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options(
+            "conductor_engine_options_set_host_request_callback",
+            options,
+            error_out,
+            |o| {
+                o.callbacks.on_host_request = callback;
+                Ok(())
+            },
+        )
+    }
+}
+
+/// Overrides the config's `[plugins] signature_policy` for every plugin the engine
+/// loads (a `CONDUCTOR_SIGNATURE_POLICY_*` value; an unknown value fails with
+/// `CONDUCTOR_ERROR_INVALID_ARGUMENT`).
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_options_set_signature_policy(
+    options: *mut conductor_engine_options_t,
+    policy: conductor_signature_policy_t,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options(
+            "conductor_engine_options_set_signature_policy",
+            options,
+            error_out,
+            |o| {
+                o.signature_policy = Some(signature_policy_from_c(policy)?);
                 Ok(())
             },
         )

@@ -262,19 +262,24 @@ pub unsafe extern "C" fn conductor_plugin_options_set_signature_policy(
             options,
             error_out,
             |o| {
-                o.signature_policy = match policy {
-                    CONDUCTOR_SIGNATURE_POLICY_ALLOW => SignaturePolicy::Allow,
-                    CONDUCTOR_SIGNATURE_POLICY_WARN => SignaturePolicy::Warn,
-                    CONDUCTOR_SIGNATURE_POLICY_REQUIRE => SignaturePolicy::Require,
-                    other => {
-                        return Err(conductor_error_t::invalid_argument(format!(
-                        "{other} is not a signature policy; use CONDUCTOR_SIGNATURE_POLICY_ALLOW, \
-                         _WARN or _REQUIRE"
-                    )))
-                    }
-                };
+                o.signature_policy = signature_policy_from_c(policy)?;
                 Ok(())
             },
         )
+    }
+}
+
+/// The core policy for a `CONDUCTOR_SIGNATURE_POLICY_*` value.
+pub(crate) fn signature_policy_from_c(
+    policy: conductor_signature_policy_t,
+) -> FfiResult<SignaturePolicy> {
+    match policy {
+        CONDUCTOR_SIGNATURE_POLICY_ALLOW => Ok(SignaturePolicy::Allow),
+        CONDUCTOR_SIGNATURE_POLICY_WARN => Ok(SignaturePolicy::Warn),
+        CONDUCTOR_SIGNATURE_POLICY_REQUIRE => Ok(SignaturePolicy::Require),
+        other => Err(conductor_error_t::invalid_argument(format!(
+            "{other} is not a signature policy; use CONDUCTOR_SIGNATURE_POLICY_ALLOW, \
+             _WARN or _REQUIRE"
+        ))),
     }
 }
