@@ -82,10 +82,13 @@ pub(crate) fn check_imports(module: &Module, host_functions: &[&str]) -> Result<
     Ok(())
 }
 
+/// An ABI export: name, parameter types, and the result types it may have.
+type ExportSignature = (&'static str, &'static [ValType], &'static [&'static [ValType]]);
+
 /// Checks that the exports the host calls have the signatures the ABI defines.
 pub(crate) fn check_exports(module: &Module) -> Result<(), String> {
     use ValType::{I32, I64};
-    let expected: &[(&str, &[ValType], &[&[ValType]])] = &[
+    let expected: &[ExportSignature] = &[
         ("init", &[], &[&[]]),
         ("shutdown", &[], &[&[]]),
         ("execute", &[I32, I32], &[&[I32]]),
