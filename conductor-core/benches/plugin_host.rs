@@ -53,7 +53,10 @@ fn calls(c: &mut Criterion) {
     assert_eq!(PARAMS.len(), 50);
     let host = quiet_host(None);
     let mut plugin = host
-        .load(support::plugin_wasm("noop-plugin"), PluginOptions::default())
+        .load(
+            support::plugin_wasm("noop-plugin"),
+            PluginOptions::default(),
+        )
         .unwrap();
     let mut group = c.benchmark_group("call");
     group.bench_function("execute_noop_50B_params", |b| {

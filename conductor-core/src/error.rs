@@ -117,7 +117,9 @@ pub enum Error {
     },
 
     /// A capability the plugin needs has not been granted.
-    #[error("plugin {plugin} needs the {capability} capability, which has not been granted: {how}")]
+    #[error(
+        "plugin {plugin} needs the {capability} capability, which has not been granted: {how}"
+    )]
     CapabilityDenied {
         /// The plugin's name.
         plugin: String,

@@ -44,7 +44,9 @@ impl Recorder {
                 on_action: Some(Arc::new(move |e: &HostActionEvent| {
                     actions.lock().unwrap().push(e.clone())
                 })),
-                on_midi_out: Some(Arc::new(move |b: &[u8]| midi.lock().unwrap().push(b.to_vec()))),
+                on_midi_out: Some(Arc::new(move |b: &[u8]| {
+                    midi.lock().unwrap().push(b.to_vec())
+                })),
                 ..Default::default()
             },
             ..Default::default()
@@ -52,7 +54,12 @@ impl Recorder {
     }
 
     fn action_names(&self) -> Vec<String> {
-        self.actions.lock().unwrap().iter().map(|a| a.name.clone()).collect()
+        self.actions
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|a| a.name.clone())
+            .collect()
     }
 
     fn take_action_names(&self) -> Vec<String> {
@@ -93,7 +100,11 @@ fn guide_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let release = dir.path().join("target/wasm32-wasip1/release");
     std::fs::create_dir_all(&release).unwrap();
-    std::fs::copy(plugin_wasm("my-midi-plugin"), release.join("my_midi_plugin.wasm")).unwrap();
+    std::fs::copy(
+        plugin_wasm("my-midi-plugin"),
+        release.join("my_midi_plugin.wasm"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("test_config.toml"), GUIDE_CONFIG).unwrap();
     dir
 }
@@ -109,7 +120,10 @@ fn the_guides_config_fires_its_plugin_on_middle_c_only() {
     let fired = engine.process(&[NOTE_ON, 60, 100], 1_000).unwrap();
     assert_eq!(fired.len(), 1);
     assert!(fired[0].ok(), "{:?}", fired[0].outcomes);
-    assert_eq!(fired[0].outcomes[0].plugin.as_deref(), Some("my_midi_plugin"));
+    assert_eq!(
+        fired[0].outcomes[0].plugin.as_deref(),
+        Some("my_midi_plugin")
+    );
     assert_eq!(
         rec.plugin_lines("my_midi_plugin"),
         vec!["Plugin initialized", "Received message: Hello from MIDI!"]
@@ -125,7 +139,10 @@ fn the_guides_config_fires_its_plugin_on_middle_c_only() {
         .count();
     assert_eq!(shutdowns, 1);
     assert_eq!(
-        engine.process(&[NOTE_ON, 60, 100], 3_000).unwrap_err().kind(),
+        engine
+            .process(&[NOTE_ON, 60, 100], 3_000)
+            .unwrap_err()
+            .kind(),
         ErrorKind::InvalidArgument
     );
 }
@@ -393,7 +410,9 @@ fn a_failing_plugin_does_not_stop_later_events() {
         .map(|(_, l)| l.clone())
         .collect();
     assert!(
-        host_errors.iter().any(|l| l.contains("fail_plugin") && l.contains("code 9")),
+        host_errors
+            .iter()
+            .any(|l| l.contains("fail_plugin") && l.contains("code 9")),
         "{host_errors:?}"
     );
 }
@@ -520,7 +539,10 @@ fn reload_keeps_unchanged_plugins_and_survives_a_broken_config() {
         .unwrap();
     assert!(e.process(&[NOTE_ON, 60, 100], 1).unwrap().is_empty());
     e.process(&[NOTE_ON, 70, 100], 2).unwrap();
-    assert_eq!(rec.plugin_lines("counter_plugin"), vec!["count=1", "count=2"]);
+    assert_eq!(
+        rec.plugin_lines("counter_plugin"),
+        vec!["count=1", "count=2"]
+    );
     // A config whose plugin is missing fails to load; the old one keeps running.
     let broken = moved.replace("counter_plugin.wasm", "missing_plugin.wasm");
     let err = e
@@ -545,7 +567,11 @@ fn a_mid_file_replays_through_the_engine_with_its_timing() {
         dir.path(),
     );
     let path = dir.path().join("take.mid");
-    let on = |n| MidiMessage::NoteOn { channel: 0, note: n, velocity: 100 };
+    let on = |n| MidiMessage::NoteOn {
+        channel: 0,
+        note: n,
+        velocity: 100,
+    };
     write_smf(&path, &[(0, on(60)), (250_000, on(61)), (500_000, on(60))]).unwrap();
     for ev in SmfEvents::from_file(&path).unwrap().events() {
         e.process_message(&ev.message, ev.time_us).unwrap();

@@ -79,7 +79,11 @@ fn every_channel_message_kind() {
         ),
     ];
     for (bytes, expected) in cases {
-        assert_eq!(parse(bytes), std::slice::from_ref(&expected), "stream {bytes:02X?}");
+        assert_eq!(
+            parse(bytes),
+            std::slice::from_ref(&expected),
+            "stream {bytes:02X?}"
+        );
         assert_eq!(
             parse_message(bytes).unwrap(),
             expected,
@@ -126,7 +130,11 @@ fn system_common_and_realtime() {
         (&[0xFF], MidiMessage::Reset),
     ];
     for (bytes, expected) in cases {
-        assert_eq!(parse(bytes), std::slice::from_ref(&expected), "stream {bytes:02X?}");
+        assert_eq!(
+            parse(bytes),
+            std::slice::from_ref(&expected),
+            "stream {bytes:02X?}"
+        );
         assert_eq!(
             parse_message(bytes).unwrap(),
             expected,

@@ -254,7 +254,10 @@ fn infinite_loop_runs_out_of_fuel_and_the_host_carries_on() {
     let err = plugin.execute(b"{}").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OutOfFuel);
     let msg = err.to_string();
-    assert!(msg.contains("out of fuel") && msg.contains("5000000"), "{msg}");
+    assert!(
+        msg.contains("out of fuel") && msg.contains("5000000"),
+        "{msg}"
+    );
     // The next call gets a fresh instance and a full tank again.
     let err = plugin.execute(b"{}").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::OutOfFuel);
@@ -287,7 +290,10 @@ fn a_panic_is_reported_and_the_next_call_gets_a_fresh_instance() {
     let err = plugin.execute(b"{}").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PluginTrap, "{err}");
     let stderr = f.log.plugin_lines("hostile_panic").join("\n");
-    assert!(stderr.contains("panicked"), "panic message forwarded: {stderr}");
+    assert!(
+        stderr.contains("panicked"),
+        "panic message forwarded: {stderr}"
+    );
     let err2 = plugin.execute(b"{}").unwrap_err();
     assert_eq!(err2.kind(), ErrorKind::PluginTrap);
     assert_host_healthy(&f);
@@ -328,7 +334,10 @@ fn garbage_capabilities_are_a_load_error_naming_the_export() {
     assert_eq!(err.kind(), ErrorKind::PluginLoad);
     let msg = err.to_string();
     assert!(msg.contains("`capabilities`"), "{msg}");
-    assert!(msg.contains("Network, Audio, Midi, Filesystem, Subprocess, SystemControl"), "{msg}");
+    assert!(
+        msg.contains("Network, Audio, Midi, Filesystem, Subprocess, SystemControl"),
+        "{msg}"
+    );
     let err = load(&f, "hostile-unknown-cap", PluginOptions::default()).unwrap_err();
     assert!(err.to_string().contains("\"Teleport\""), "{err}");
     assert_host_healthy(&f);
@@ -342,10 +351,11 @@ fn a_stderr_flood_is_cut_at_the_per_call_limit() {
     let lines = f.log.plugin_lines("hostile_flood");
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     assert!(bytes <= 64 * 1024 + 200, "forwarded {bytes} bytes");
-    assert!(lines
-        .last()
-        .unwrap()
-        .contains("output truncated"), "{:?}", lines.last());
+    assert!(
+        lines.last().unwrap().contains("output truncated"),
+        "{:?}",
+        lines.last()
+    );
     f.log.clear();
     // The budget is per call: the next call is forwarded again.
     plugin.execute(b"{}").unwrap();
@@ -464,7 +474,10 @@ fn modules_without_execute_or_with_foreign_imports_are_refused_by_name() {
         .host
         .load_bytes("bad-sig", bad_sig.as_bytes(), PluginOptions::default())
         .unwrap_err();
-    assert!(err.to_string().contains("export `execute` has signature"), "{err}");
+    assert!(
+        err.to_string().contains("export `execute` has signature"),
+        "{err}"
+    );
     assert_host_healthy(&f);
 }
 
@@ -508,7 +521,14 @@ fn signed_copy(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf
     std::fs::copy(plugin_wasm("my-midi-plugin"), &wasm).unwrap();
     let key = dir.join("my-key");
     signing::generate_key(&key, false).unwrap();
-    signing::sign(&wasm, &key, "Your Name", "you@example.com", CapabilitySet::EMPTY).unwrap();
+    signing::sign(
+        &wasm,
+        &key,
+        "Your Name",
+        "you@example.com",
+        CapabilitySet::EMPTY,
+    )
+    .unwrap();
     (wasm, key)
 }
 
@@ -524,7 +544,9 @@ fn host_with_trust(dir: &std::path::Path) -> PluginHost {
 
 #[test]
 fn signature_policy_is_enforced_at_load() {
-    use conductor_core::plugin::signing::{PrivateKey, SignaturePolicy, SignatureStatus, TrustStore};
+    use conductor_core::plugin::signing::{
+        PrivateKey, SignaturePolicy, SignatureStatus, TrustStore,
+    };
     let dir = tempfile::tempdir().unwrap();
     let (wasm, key) = signed_copy(dir.path());
     let host = host_with_trust(dir.path());
@@ -538,7 +560,10 @@ fn signature_policy_is_enforced_at_load() {
     assert!(err.to_string().contains("trust add"), "{err}");
     // Loads under the default policy, reporting an untrusted signer.
     let plugin = host.load(&wasm, PluginOptions::default()).unwrap();
-    assert!(matches!(plugin.signature(), SignatureStatus::Signed { trusted: false, .. }));
+    assert!(matches!(
+        plugin.signature(),
+        SignatureStatus::Signed { trusted: false, .. }
+    ));
     drop(plugin);
     // Trusted: loads under `require`.
     let mut trust = TrustStore::load(dir.path().join("trusted_keys.toml")).unwrap();
@@ -547,7 +572,10 @@ fn signature_policy_is_enforced_at_load() {
         .unwrap();
     trust.save().unwrap();
     let plugin = host.load(&wasm, require()).unwrap();
-    assert!(matches!(plugin.signature(), SignatureStatus::Signed { trusted: true, .. }));
+    assert!(matches!(
+        plugin.signature(),
+        SignatureStatus::Signed { trusted: true, .. }
+    ));
     drop(plugin);
     // Unsigned: refused under `require`.
     let unsigned = dir.path().join("unsigned.wasm");
@@ -566,7 +594,11 @@ fn a_tampered_signed_plugin_is_refused_under_every_policy() {
     bytes.extend_from_slice(&[0, 4, 3, b'x', b'y', b'z']);
     std::fs::write(&wasm, bytes).unwrap();
     let host = host_with_trust(dir.path());
-    for policy in [SignaturePolicy::Allow, SignaturePolicy::Warn, SignaturePolicy::Require] {
+    for policy in [
+        SignaturePolicy::Allow,
+        SignaturePolicy::Warn,
+        SignaturePolicy::Require,
+    ] {
         let err = host
             .load(
                 &wasm,

@@ -59,7 +59,10 @@ fn push_never_allocates_whether_accepted_or_dropped() {
     )
     .unwrap();
     // The allocator really counts: a Vec allocation on this thread is seen.
-    assert_eq!(allocations_in(|| drop(std::hint::black_box(vec![1u8; 16]))), 1);
+    assert_eq!(
+        allocations_in(|| drop(std::hint::black_box(vec![1u8; 16]))),
+        1
+    );
     let mut accepted = 0;
     let n = allocations_in(|| {
         for i in 0..10_000u64 {

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use crate::config::{Action, Config, MidiOut, ModeTarget};
 use crate::engine::{ActionOutcome, EngineCallbacks, HostActionEvent, TriggerContext};
-use crate::plugin::Plugin;
 use crate::log::{self, LogLevel};
+use crate::plugin::Plugin;
 use crate::Error;
 
 /// The engine state actions change: plugins to call and the active mode.
@@ -115,7 +115,12 @@ fn run_leaf(
             };
             env.target.set_mode(next);
             ctx.mode = next;
-            ctx.mode_name = env.config.modes.get(next).map(|m| m.name.clone()).unwrap_or_default();
+            ctx.mode_name = env
+                .config
+                .modes
+                .get(next)
+                .map(|m| m.name.clone())
+                .unwrap_or_default();
             (None, Ok(()))
         }
         Action::Delay(d) => {

@@ -50,11 +50,11 @@ mod warning;
 
 use std::path::{Path, PathBuf};
 
+pub use crate::plugin::signing::SignaturePolicy;
 pub use action::{
     Action, HostAction, MidiOut, ModeTarget, PluginOverrides, SendMidiAction, WasmPluginAction,
 };
 pub use mapping::{Mapping, Mode};
-pub use crate::plugin::signing::SignaturePolicy;
 pub use plugins::{PluginDefaults, PluginSettings, ResolvedPluginSettings};
 pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, PortSelector, TimingSettings};
 pub use trigger::{EncoderDirection, EncoderEncoding, Trigger};

@@ -56,7 +56,8 @@ impl TriggerContext {
             port: port.map(str::to_string),
         };
         match *msg {
-            MidiMessage::NoteOn { note, velocity, .. } | MidiMessage::NoteOff { note, velocity, .. } => {
+            MidiMessage::NoteOn { note, velocity, .. }
+            | MidiMessage::NoteOff { note, velocity, .. } => {
                 ctx.note = Some(note);
                 ctx.velocity = Some(velocity);
             }

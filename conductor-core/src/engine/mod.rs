@@ -163,7 +163,10 @@ impl Engine {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.shared.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Parses `bytes` (one or more MIDI messages; running status carries over between
@@ -244,7 +247,12 @@ impl Engine {
     /// Name of the active mode.
     pub fn mode_name(&self) -> String {
         let state = self.state();
-        state.config.modes.get(state.mode).map(|m| m.name.clone()).unwrap_or_default()
+        state
+            .config
+            .modes
+            .get(state.mode)
+            .map(|m| m.name.clone())
+            .unwrap_or_default()
     }
 
     /// Switches to the mode called `name`.
@@ -301,10 +309,19 @@ impl Engine {
             return Err(shut_down_error());
         }
         for w in &config.warnings {
-            log::host(self.shared.host.log_sink().as_ref(), LogLevel::Warn, &w.to_string());
+            log::host(
+                self.shared.host.log_sink().as_ref(),
+                LogLevel::Warn,
+                &w.to_string(),
+            );
         }
         let mut previous = std::mem::take(&mut state.plugins);
-        let loaded = PluginSet::load(&self.shared.host, &config, &self.shared.options, &mut previous);
+        let loaded = PluginSet::load(
+            &self.shared.host,
+            &config,
+            &self.shared.options,
+            &mut previous,
+        );
         match loaded {
             Ok(plugins) => {
                 previous.shutdown_all();
@@ -333,7 +350,12 @@ impl Engine {
     /// plugin's `shutdown()` once. Later calls do nothing; later `process` calls fail.
     pub fn shutdown(&self) -> Result<()> {
         self.shared.stop.store(true, Ordering::Release);
-        if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        if let Some(t) = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
             t.thread().unpark();
             let _ = t.join();
         }
@@ -385,7 +407,9 @@ fn tick_state(shared: &Shared, state: &mut State, now_us: u64, fired: &mut Vec<F
     for id in ids {
         let entry = state.table.entry(id);
         let (note, channel) = match &entry.mapping.trigger {
-            crate::config::Trigger::LongPress { note, channel, .. } => (*note, channel.unwrap_or(0)),
+            crate::config::Trigger::LongPress { note, channel, .. } => {
+                (*note, channel.unwrap_or(0))
+            }
             _ => continue,
         };
         let msg = MidiMessage::NoteOn {
@@ -407,7 +431,11 @@ fn fire(
 ) {
     let config = state.config.clone();
     let entry = state.table.entry(id).clone();
-    let mode_name = config.modes.get(state.mode).map(|m| m.name.as_str()).unwrap_or("");
+    let mode_name = config
+        .modes
+        .get(state.mode)
+        .map(|m| m.name.as_str())
+        .unwrap_or("");
     let mut ctx = TriggerContext::new(
         msg,
         entry.mapping.trigger.kind(),
@@ -430,7 +458,10 @@ fn fire(
     }
     let record = Fired {
         mapping: id,
-        mode: entry.mode.and_then(|m| config.modes.get(m)).map(|m| m.name.clone()),
+        mode: entry
+            .mode
+            .and_then(|m| config.modes.get(m))
+            .map(|m| m.name.clone()),
         description: entry.mapping.description.clone(),
         line: entry.mapping.line,
         context,
@@ -443,7 +474,11 @@ fn fire(
 /// Logs what fired (debug) and every failure (error), naming mapping and plugin.
 fn report(sink: &dyn log::LogSink, fired: &Fired) {
     for o in &fired.outcomes {
-        let who = o.plugin.as_deref().map(|p| format!(" (plugin {p})")).unwrap_or_default();
+        let who = o
+            .plugin
+            .as_deref()
+            .map(|p| format!(" (plugin {p})"))
+            .unwrap_or_default();
         match &o.result {
             Ok(()) => log::host(
                 sink,

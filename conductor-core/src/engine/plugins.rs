@@ -87,7 +87,14 @@ fn load_one(
     let mut grants = settings
         .grants()
         .extend(options.grants.iter().copied())
-        .extend(options.plugin_grants.get(&name).into_iter().flatten().copied());
+        .extend(
+            options
+                .plugin_grants
+                .get(&name)
+                .into_iter()
+                .flatten()
+                .copied(),
+        );
     let wasm = std::fs::read(path).map_err(|e| {
         Error::plugin_load(
             &name,

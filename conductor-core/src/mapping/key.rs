@@ -28,7 +28,8 @@ pub(crate) struct Key {
 
 impl Key {
     pub(crate) fn slot(self) -> usize {
-        ((self.kind as usize * 16) + (self.channel as usize & 15)) * 128 + (self.number as usize & 127)
+        ((self.kind as usize * 16) + (self.channel as usize & 15)) * 128
+            + (self.number as usize & 127)
     }
 
     /// The key a message is looked up under, if any trigger can match it.

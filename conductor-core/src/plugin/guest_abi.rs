@@ -78,7 +78,14 @@ fn from_vec_header(data: &[u8], ptr: usize) -> Option<Vec<String>> {
     let header = data.get(ptr..ptr.checked_add(12)?)?;
     let word = |i: usize| u32::from_le_bytes(header[i * 4..i * 4 + 4].try_into().unwrap()) as usize;
     let words = [word(0), word(1), word(2)];
-    for (p, c, l) in [(0, 1, 2), (1, 0, 2), (0, 2, 1), (1, 2, 0), (2, 0, 1), (2, 1, 0)] {
+    for (p, c, l) in [
+        (0, 1, 2),
+        (1, 0, 2),
+        (0, 2, 1),
+        (1, 2, 0),
+        (2, 0, 1),
+        (2, 1, 0),
+    ] {
         let (data_ptr, cap, len) = (words[p], words[c], words[l]);
         if len > cap || data_ptr == 0 {
             continue;

@@ -135,9 +135,8 @@ impl PluginHost {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| &mut s.wasi)
             .map_err(|e| Error::InvalidArgument(format!("cannot link WASI: {e}")))?;
-        super::host_functions::add_to_linker(&mut linker).map_err(|e| {
-            Error::InvalidArgument(format!("cannot link the host functions: {e}"))
-        })?;
+        super::host_functions::add_to_linker(&mut linker)
+            .map_err(|e| Error::InvalidArgument(format!("cannot link the host functions: {e}")))?;
         let cache = ModuleCache::new(&engine, config.cache_dir.clone());
         let epoch_ticks = Arc::new(AtomicU64::new(0));
         let ticker = EpochTicker::start(engine.clone(), epoch_ticks.clone());
@@ -279,7 +278,10 @@ impl PluginInfo {
     pub fn import_capabilities(&self) -> CapabilitySet {
         self.imports
             .iter()
-            .filter_map(|i| i.strip_prefix(super::module_check::HOST_MODULE)?.strip_prefix('.'))
+            .filter_map(|i| {
+                i.strip_prefix(super::module_check::HOST_MODULE)?
+                    .strip_prefix('.')
+            })
             .filter_map(super::host_functions::capability_of)
             .collect()
     }

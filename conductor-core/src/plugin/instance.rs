@@ -82,7 +82,9 @@ impl Plugin {
         options: PluginOptions,
     ) -> Result<Plugin> {
         // Before any guest code runs: a host function the grants do not allow.
-        if let Some((function, cap)) = capability_imports(&module).find(|(_, c)| !options.grants.allows(*c)) {
+        if let Some((function, cap)) =
+            capability_imports(&module).find(|(_, c)| !options.grants.allows(*c))
+        {
             return Err(import_denied(&name, &function, cap));
         }
         let sink = host.log_sink().clone();
@@ -287,8 +289,13 @@ impl Plugin {
             Call::Execute(p) => (p, None),
             Call::ExecuteWithContext(p, c) => (p, Some(c)),
         };
-        let use_context = live.execute_with_context.is_some() && (context.is_some() || live.execute.is_none());
-        let context = if use_context { context.unwrap_or(b"{}") } else { &[] };
+        let use_context =
+            live.execute_with_context.is_some() && (context.is_some() || live.execute.is_none());
+        let context = if use_context {
+            context.unwrap_or(b"{}")
+        } else {
+            &[]
+        };
         let total = params.len() + context.len();
         let (base, allocated) = self.place(live, total)?;
         let memory = live.memory.expect("place() checked memory");
@@ -304,11 +311,16 @@ impl Plugin {
                 f.call(store, (p.0, p.1, c.0, c.1))
             })?
         } else {
-            let f = live.execute.clone().expect("check_exports guarantees one execute");
+            let f = live
+                .execute
+                .clone()
+                .expect("check_exports guarantees one execute");
             self.guarded(live, "execute", |store| f.call(store, p))?
         };
         if let (Some(dealloc), true) = (live.dealloc.clone(), allocated) {
-            self.guarded(live, "dealloc", |store| dealloc.call(store, (p.0, total as i32)))?;
+            self.guarded(live, "dealloc", |store| {
+                dealloc.call(store, (p.0, total as i32))
+            })?;
         }
         match code {
             0 => Ok(()),
@@ -347,7 +359,11 @@ impl Plugin {
     }
 
     fn instantiate(&self) -> Result<Live> {
-        let wasi = wasi_context(self.stdout.clone(), self.stderr.clone(), self.data_dir.as_deref())?;
+        let wasi = wasi_context(
+            self.stdout.clone(),
+            self.stderr.clone(),
+            self.data_dir.as_deref(),
+        )?;
         let mut store = Store::new(
             &self.host.inner.engine,
             StoreState {
@@ -370,7 +386,8 @@ impl Plugin {
                 ),
                 other => other,
             })?;
-        let typed = |store: &mut Store<StoreState>, name: &str| instance.get_func(&mut *store, name);
+        let typed =
+            |store: &mut Store<StoreState>, name: &str| instance.get_func(&mut *store, name);
         let execute = typed(&mut store, "execute").and_then(|f| f.typed(&store).ok());
         let execute_with_context =
             typed(&mut store, "execute_with_context").and_then(|f| f.typed(&store).ok());
@@ -400,7 +417,9 @@ impl Plugin {
         if func.ty(&live.store).results().next().map(|t| t.is_i64()) == Some(true) {
             results = [Val::I64(0)];
         }
-        self.guarded(live, "capabilities", |store| func.call(store, &[], &mut results))?;
+        self.guarded(live, "capabilities", |store| {
+            func.call(store, &[], &mut results)
+        })?;
         let Some(memory) = live.memory else {
             return Err(Error::plugin_load(
                 &self.name,
@@ -409,7 +428,9 @@ impl Plugin {
         };
         decode_capabilities(&live.store, &memory, &results[0]).map_err(|e| {
             let detail = match e {
-                CapabilitiesError::Undecodable => "returned something that is not a JSON array of capability names".to_string(),
+                CapabilitiesError::Undecodable => {
+                    "returned something that is not a JSON array of capability names".to_string()
+                }
                 CapabilitiesError::Unknown(n) => format!("declares the unknown capability \"{n}\""),
                 CapabilitiesError::BadSignature(s) => s,
             };
@@ -454,9 +475,9 @@ impl Plugin {
 
     fn init(&self, live: &mut Live) -> Result<()> {
         if let Some(init) = self.find_func(live, "init") {
-            let init = init.typed::<(), ()>(&live.store).map_err(|e| {
-                Error::plugin_load(&self.name, format!("its `init` export: {e}"))
-            })?;
+            let init = init
+                .typed::<(), ()>(&live.store)
+                .map_err(|e| Error::plugin_load(&self.name, format!("its `init` export: {e}")))?;
             self.guarded(live, "init", |store| init.call(store, ()))?;
         }
         Ok(())
@@ -493,7 +514,12 @@ impl Plugin {
     fn arm(&self, store: &mut Store<StoreState>) {
         // Fuel is always enabled on the host's engine, so this cannot fail.
         let _ = store.set_fuel(self.limits.fuel);
-        let ticks = self.limits.timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
+        let ticks = self
+            .limits
+            .timeout
+            .as_nanos()
+            .div_ceil(EPOCH_TICK.as_nanos()) as u64
+            + 1;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
         store.data_mut().host.start_call(self.limits.timeout);

@@ -22,14 +22,16 @@ pub mod signing;
 
 pub use capability::{Capability, CapabilitySet, Grants, RiskLevel, UnknownCapability};
 pub use host::{plugin_name, HostConfig, PluginHost, PluginInfo, PluginOptions};
+pub use host_functions::HostErrorCode;
 pub use install::{default_install_dir, install_plugin, InstalledPlugin};
 pub use instance::Plugin;
-pub use limits::{Limits, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_OUTPUT_BYTES_PER_CALL, DEFAULT_TIMEOUT};
+pub use limits::{
+    Limits, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_OUTPUT_BYTES_PER_CALL, DEFAULT_TIMEOUT,
+};
 pub use module_cache::{default_cache_dir, ModuleSource};
 pub use module_check::{HOST_MODULE, WASI_MODULE};
 pub use report::PluginReport;
 pub use sandbox::{default_data_root, DATA_DIR_ENV};
-pub use host_functions::HostErrorCode;
 pub use scaffold::{scaffold_plugin, ScaffoldOptions, ScaffoldedPlugin, SdkSource};
 pub use services::{
     HostRequest, HostRequestHandler, MidiSink, PluginServices, DEFAULT_MAX_RESPONSE_BYTES,

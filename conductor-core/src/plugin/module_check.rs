@@ -33,7 +33,9 @@ pub(crate) fn describe_non_wasm(bytes: &[u8]) -> Option<String> {
         "a native ELF executable or library".to_string()
     } else if bytes.starts_with(b"MZ") {
         "a Windows executable".to_string()
-    } else if bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) || bytes.starts_with(&[0xca, 0xfe, 0xba, 0xbe]) {
+    } else if bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])
+        || bytes.starts_with(&[0xca, 0xfe, 0xba, 0xbe])
+    {
         "a macOS executable".to_string()
     } else if bytes.starts_with(b"!<arch>") {
         "a static library archive (.rlib/.a)".to_string()
@@ -83,7 +85,11 @@ pub(crate) fn check_imports(module: &Module, host_functions: &[&str]) -> Result<
 }
 
 /// An ABI export: name, parameter types, and the result types it may have.
-type ExportSignature = (&'static str, &'static [ValType], &'static [&'static [ValType]]);
+type ExportSignature = (
+    &'static str,
+    &'static [ValType],
+    &'static [&'static [ValType]],
+);
 
 /// Checks that the exports the host calls have the signatures the ABI defines.
 pub(crate) fn check_exports(module: &Module) -> Result<(), String> {
@@ -105,10 +111,15 @@ pub(crate) fn check_exports(module: &Module) -> Result<(), String> {
         let got_params: Vec<ValType> = f.params().collect();
         let got_results: Vec<ValType> = f.results().collect();
         let params_ok = got_params.len() == params.len()
-            && got_params.iter().zip(params.iter()).all(|(a, b)| ValType::eq(a, b));
+            && got_params
+                .iter()
+                .zip(params.iter())
+                .all(|(a, b)| ValType::eq(a, b));
         let results_ok = results.iter().any(|r| {
             r.len() == got_results.len()
-                && r.iter().zip(got_results.iter()).all(|(a, b)| ValType::eq(a, b))
+                && r.iter()
+                    .zip(got_results.iter())
+                    .all(|(a, b)| ValType::eq(a, b))
         });
         if !params_ok || !results_ok {
             return Err(format!(
