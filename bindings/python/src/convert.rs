@@ -96,30 +96,31 @@ fn write_json(obj: &Bound<'_, PyAny>, out: &mut Vec<u8>, depth: usize) -> PyResu
         }
         out.push(b'}');
     } else if let Ok(items) = obj.cast::<PyList>() {
-        out.push(b'[');
-        for (i, v) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            if !write_json(&v, out, depth + 1)? {
-                return Ok(false);
-            }
-        }
-        out.push(b']');
+        return write_json_array(items.iter(), out, depth);
     } else if let Ok(items) = obj.cast::<PyTuple>() {
-        out.push(b'[');
-        for (i, v) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            if !write_json(&v, out, depth + 1)? {
-                return Ok(false);
-            }
-        }
-        out.push(b']');
+        return write_json_array(items.iter(), out, depth);
     } else {
         return Ok(false);
     }
+    Ok(true)
+}
+
+/// Writes a list or tuple's items as a JSON array; see [`write_json`].
+fn write_json_array<'py>(
+    items: impl Iterator<Item = Bound<'py, PyAny>>,
+    out: &mut Vec<u8>,
+    depth: usize,
+) -> PyResult<bool> {
+    out.push(b'[');
+    for (i, v) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if !write_json(&v, out, depth + 1)? {
+            return Ok(false);
+        }
+    }
+    out.push(b']');
     Ok(true)
 }
 
