@@ -15,8 +15,10 @@ echo "== Rust tests" >&2
 cargo test --release --workspace
 
 echo "== Real MIDI through JACK" >&2
-cargo test --release -p conductor-core --features jack --test midi_ports_jack
-cargo test --release -p conductor-cli --features jack --test jack_echo
+# Built with the whole workspace's feature set plus `jack`, so only midir and its
+# dependents are rebuilt (not wasmtime).
+cargo test --release --workspace --features conductor-core/jack,conductor-cli/jack \
+    --test midi_ports_jack --test jack_echo
 
 echo "== Python tests" >&2
 scripts/test-python.sh
