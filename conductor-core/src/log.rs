@@ -78,6 +78,14 @@ pub struct LogRecord<'a> {
 pub trait LogSink: Send + Sync {
     /// Handles one line.
     fn log(&self, record: &LogRecord<'_>);
+
+    /// Whether host lines at `level` would be shown. The engine skips formatting lines
+    /// a sink would drop (its per-event debug line is the costliest thing it does
+    /// otherwise). Default: everything is wanted.
+    fn enabled(&self, level: LogLevel) -> bool {
+        let _ = level;
+        true
+    }
 }
 
 impl<F> LogSink for F
@@ -120,6 +128,10 @@ impl Default for StderrSink {
 }
 
 impl LogSink for StderrSink {
+    fn enabled(&self, level: LogLevel) -> bool {
+        level as u8 >= self.min_level.load(Ordering::Relaxed)
+    }
+
     fn log(&self, record: &LogRecord<'_>) {
         let mut err = std::io::stderr().lock();
         let _ = match record.source {
@@ -146,6 +158,9 @@ pub fn default_sink() -> SharedLogSink {
 
 /// Writes a host line to `sink`.
 pub fn host(sink: &dyn LogSink, level: LogLevel, message: &str) {
+    if !sink.enabled(level) {
+        return;
+    }
     sink.log(&LogRecord {
         level,
         source: LogSource::Host,

@@ -473,7 +473,11 @@ fn fire(
 
 /// Logs what fired (debug) and every failure (error), naming mapping and plugin.
 fn report(sink: &dyn log::LogSink, fired: &Fired) {
+    let debug = sink.enabled(LogLevel::Debug);
     for o in &fired.outcomes {
+        if o.result.is_ok() && !debug {
+            continue;
+        }
         let who = o
             .plugin
             .as_deref()
@@ -498,6 +502,9 @@ fn report(sink: &dyn log::LogSink, fired: &Fired) {
         }
     }
 }
+
+/// How long the engine thread keeps polling an empty queue before it parks.
+const SPIN_BEFORE_PARK: Duration = Duration::from_micros(50);
 
 /// The engine thread: drains the queue in arrival order, parks when idle, ticks
 /// gesture time while long presses are held.
@@ -530,6 +537,14 @@ fn engine_thread(shared: Arc<Shared>) {
         shared.busy.store(false, Ordering::Release);
         if shared.stop.load(Ordering::Acquire) {
             return;
+        }
+        // A steady stream should not pay a futex wake per event: spin briefly first.
+        let spin_until = Instant::now() + SPIN_BEFORE_PARK;
+        while shared.queue.is_empty() && Instant::now() < spin_until {
+            std::hint::spin_loop();
+        }
+        if !shared.queue.is_empty() {
+            continue;
         }
         shared.queue.set_sleeping(true);
         if shared.queue.is_empty() && !shared.stop.load(Ordering::Acquire) {

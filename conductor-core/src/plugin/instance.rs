@@ -250,7 +250,7 @@ impl Plugin {
         let Some(f) = live.shutdown.clone() else {
             return Ok(());
         };
-        self.guarded(&mut live, "shutdown", |store| f.call(store, ()))
+        self.guarded(&mut live.store, "shutdown", |store| f.call(store, ()))
             .map(|_| ())
     }
 
@@ -306,19 +306,20 @@ impl Plugin {
         let p = (base as i32, params.len() as i32);
         let c = ((base as usize + params.len()) as i32, context.len() as i32);
         let code = if use_context {
-            let f = live.execute_with_context.clone().expect("checked above");
-            self.guarded(live, "execute_with_context", |store| {
+            // Borrowed, not cloned: a TypedFunc clone bumps a reference count per call.
+            let f = live.execute_with_context.as_ref().expect("checked above");
+            self.guarded(&mut live.store, "execute_with_context", |store| {
                 f.call(store, (p.0, p.1, c.0, c.1))
             })?
         } else {
             let f = live
                 .execute
-                .clone()
+                .as_ref()
                 .expect("check_exports guarantees one execute");
-            self.guarded(live, "execute", |store| f.call(store, p))?
+            self.guarded(&mut live.store, "execute", |store| f.call(store, p))?
         };
         if let (Some(dealloc), true) = (live.dealloc.clone(), allocated) {
-            self.guarded(live, "dealloc", |store| {
+            self.guarded(&mut live.store, "dealloc", |store| {
                 dealloc.call(store, (p.0, total as i32))
             })?;
         }
@@ -345,7 +346,9 @@ impl Plugin {
             ));
         }
         if let Some(alloc) = live.alloc.clone() {
-            let ptr = self.guarded(live, "alloc", |store| alloc.call(store, len as i32))?;
+            let ptr = self.guarded(&mut live.store, "alloc", |store| {
+                alloc.call(store, len as i32)
+            })?;
             if ptr == 0 && len > 0 {
                 return Err(self.memory_limit_error());
             }
@@ -417,7 +420,7 @@ impl Plugin {
         if func.ty(&live.store).results().next().map(|t| t.is_i64()) == Some(true) {
             results = [Val::I64(0)];
         }
-        self.guarded(live, "capabilities", |store| {
+        self.guarded(&mut live.store, "capabilities", |store| {
             func.call(store, &[], &mut results)
         })?;
         let Some(memory) = live.memory else {
@@ -478,7 +481,7 @@ impl Plugin {
             let init = init
                 .typed::<(), ()>(&live.store)
                 .map_err(|e| Error::plugin_load(&self.name, format!("its `init` export: {e}")))?;
-            self.guarded(live, "init", |store| init.call(store, ()))?;
+            self.guarded(&mut live.store, "init", |store| init.call(store, ()))?;
         }
         Ok(())
     }
@@ -491,17 +494,17 @@ impl Plugin {
     /// into the matching [`Error`].
     fn guarded<R>(
         &self,
-        live: &mut Live,
+        store: &mut Store<StoreState>,
         what: &str,
         f: impl FnOnce(&mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<R> {
-        self.arm(&mut live.store);
-        live.store.data_mut().limiter.refused_growth = false;
-        let result = f(&mut live.store);
+        self.arm(store);
+        store.data_mut().limiter.refused_growth = false;
+        let result = f(store);
         self.stdout.end_call();
         self.stderr.end_call();
         result.map_err(|e| {
-            let err = self.classify(&live.store, e);
+            let err = self.classify(store, e);
             log::host(
                 self.host.log_sink().as_ref(),
                 LogLevel::Debug,
