@@ -57,7 +57,7 @@ fn main() -> anyhow::Result<()> {
     if let Some(cli) = &args.cli {
         h.cli = cli.clone();
     }
-    std::fs::create_dir_all(&h.out)?;
+    std::fs::create_dir_all(h.out.join("logs"))?;
     let mut run = Run {
         smoke: args.smoke,
         started_unix: started,

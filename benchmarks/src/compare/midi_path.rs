@@ -60,6 +60,8 @@ pub struct LatencyReport {
     pub sent: u64,
     /// Messages received back.
     pub received: u64,
+    /// JACK xruns the test saw (periods in which some client did not finish in time).
+    pub xruns: u64,
 }
 
 /// Runs the comparison.
@@ -72,6 +74,7 @@ pub fn run(h: &Harness) -> Vec<Section> {
         "jackd",
         "jack_midi_latency_test",
         "jack_connect",
+        "jack_disconnect",
         "jack_lsp",
     ];
     if let Some(missing) = tools.iter().find(|t| which::which(t).is_err()) {
@@ -114,8 +117,11 @@ pub fn run(h: &Harness) -> Vec<Section> {
     if loops.is_empty() {
         return vec![section];
     }
-    let samples = h.count(1024, 16);
-    let rounds = h.count(3, 1);
+    // Many short rounds rather than a few long ones: the latency test never resends a
+    // message lost in a JACK xrun (frequent on a busy machine without real-time
+    // scheduling) and waits for it until the harness gives up on the round.
+    let samples = h.count(128, 16);
+    let rounds = h.count(8, 1);
     let server = match JackServer::start(h) {
         Ok(s) => s,
         Err(e) => {
@@ -159,10 +165,13 @@ pub fn run(h: &Harness) -> Vec<Section> {
             .map(|r| r.lowest_ms)
             .fold(f64::INFINITY, f64::min);
         let hi = reports.iter().map(|r| r.highest_ms).fold(0.0, f64::max);
+        let xruns: u64 = reports.iter().map(|r| r.xruns).sum();
         section.fact(
             &l.name,
             format!(
-                "{received}/{sent} messages came back; average {avg:.2} ms, lowest {lo:.2} ms, highest {hi:.2} ms"
+                "{} complete rounds: {received}/{sent} messages came back, {xruns} xruns; \
+                 average {avg:.2} ms, lowest {lo:.2} ms, highest {hi:.2} ms",
+                reports.len()
             ),
         );
         section.series.push(Series::nanos(&l.name, ns));
@@ -267,10 +276,11 @@ impl JackServer {
         Ok(parse_lsp_properties(&self.lsp(&["-p"])?))
     }
 
-    fn connect(&self, from: &str, to: &str) {
-        // Fails harmlessly when the contender already made this connection itself.
+    /// Runs `jack_connect` or `jack_disconnect` on two ports. Failure (there was no
+    /// such connection to remove) is harmless.
+    fn run(&self, tool: &str, from: &str, to: &str) {
         let _ = self
-            .command("jack_connect")
+            .command(tool)
             .args([from, to])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -373,23 +383,46 @@ fn round_trip(
                 }
                 std::thread::sleep(Duration::from_millis(100));
             };
-            for (port, _) in &ins {
-                server.connect(TEST_OUT, port);
-            }
+            // The latency test sends its first message as soon as both of its ports
+            // are connected, and waits for it forever if it is lost. A message sent
+            // down a connection made in the same period can be lost, so the return
+            // path is connected last, after the way in has settled: a contender that
+            // connected its output itself at start (the CLI's --output) is
+            // disconnected first.
             for (port, _) in &outs {
-                server.connect(port, TEST_IN);
+                server.run("jack_disconnect", port, TEST_IN);
+            }
+            std::thread::sleep(Duration::from_millis(500));
+            for (port, _) in &ins {
+                server.run("jack_connect", TEST_OUT, port);
+            }
+            std::thread::sleep(Duration::from_secs(1));
+            for (port, _) in &outs {
+                server.run("jack_connect", port, TEST_IN);
             }
             // A round trip takes one or two 5.33 ms periods; allow 25 ms each.
-            let timeout = Duration::from_secs(15 + samples as u64 / 40);
+            let timeout = Duration::from_secs(6 + samples as u64 / 40);
             wait_child(&mut test, timeout)
         })();
         terminate(&mut contender);
         connected
     })();
-    if result.is_err() {
+    if let Err(e) = result {
+        // Stopped by a signal, the test still reports what it sent and received.
         terminate(&mut test);
+        let text = std::fs::read_to_string(&test_log).unwrap_or_default();
+        let tally = |label: &str| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_string()))
+                .unwrap_or_else(|| "?".into())
+        };
+        bail!(
+            "{e:#} ({} sent, {} came back, {} xruns)",
+            tally("Messages sent:"),
+            tally("Messages received:"),
+            tally("Xruns:").replace('?', "0")
+        );
     }
-    result?;
     let text = std::fs::read_to_string(&test_log)?;
     let report = parse_latency_report(&text)
         .with_context(|| format!("unexpected latency-test output in {}", test_log.display()))?;
@@ -504,6 +537,8 @@ pub fn parse_latency_report(text: &str) -> anyhow::Result<LatencyReport> {
         } else if let Some(v) = t.strip_prefix("Messages sent:") {
             r.sent = v.trim().parse()?;
             in_plot = false;
+        } else if let Some(v) = t.strip_prefix("Xruns:") {
+            r.xruns = v.trim().parse()?;
         } else if let Some(v) = t.strip_prefix("Messages received:") {
             r.received = v.trim().parse()?;
         } else if t == "Latency Plot:" {
