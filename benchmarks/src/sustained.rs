@@ -93,7 +93,7 @@ pub fn sustained(ce: &CountingEngine, events: u64, rate: Option<f64>) -> anyhow:
     }
     let producer_seconds = start.elapsed().as_secs_f64();
     anyhow::ensure!(
-        ce.engine.wait_idle(Duration::from_secs(120)),
+        ce.engine.wait_idle(Duration::from_secs(120))?,
         "the engine did not drain its queue within 2 minutes"
     );
     let total_seconds = start.elapsed().as_secs_f64();

@@ -4,10 +4,10 @@
 //! WebAssembly plugins as actions inside a strict sandbox.
 //!
 //! The flow is `midi` (bytes → messages) → `mapping` (messages → fired mappings) →
-//! `action` (mappings → plugin calls, MIDI out, host callbacks), wired by `engine`.
+//! `engine` (each mapping's action chain: MIDI out, mode changes and host callbacks
+//! on the dispatcher, delays on its timer, plugin calls on the plugins' workers).
 //! The `plugin` module is the sandboxed WebAssembly host and can be used on its own.
 
-mod action;
 pub mod config;
 pub mod engine;
 pub mod error;

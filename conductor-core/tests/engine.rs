@@ -44,7 +44,7 @@ impl Recorder {
                 on_action: Some(Arc::new(move |e: &HostActionEvent| {
                     actions.lock().unwrap().push(e.clone())
                 })),
-                on_midi_out: Some(Arc::new(move |b: &[u8]| {
+                on_midi_out: Some(Arc::new(move |b: &[u8], _t: u64| {
                     midi.lock().unwrap().push(b.to_vec())
                 })),
                 ..Default::default()
@@ -475,7 +475,7 @@ fn push_delivers_every_event_in_order_on_the_engine_thread() {
         })
     };
     producer.join().unwrap();
-    assert!(e.wait_idle(Duration::from_secs(30)));
+    assert!(e.wait_idle(Duration::from_secs(30)).unwrap());
     let notes: Vec<u64> = rec
         .actions
         .lock()
@@ -522,7 +522,7 @@ fn push_drops_and_counts_when_the_queue_is_full() {
     assert!(!e.push(&[0xF0; 40], 0), "too long for push");
     assert_eq!(e.dropped(), 13);
     drop(held);
-    assert!(e.wait_idle(Duration::from_secs(10)));
+    assert!(e.wait_idle(Duration::from_secs(10)).unwrap());
     assert_eq!(*seen.lock().unwrap(), 9);
 }
 

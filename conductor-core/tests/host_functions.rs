@@ -477,19 +477,28 @@ fn midi_send_reaches_the_engines_on_midi_out() {
          action = {{ WasmPlugin = {{ path = {:?} }} }}\n",
         plugin_wasm("sdk-midi-plugin").display().to_string()
     );
+    let times = Arc::new(Mutex::new(Vec::new()));
     let callbacks = EngineCallbacks {
-        on_midi_out: Some(midi_sink(&captured)),
+        on_midi_out: Some({
+            let (captured, times) = (captured.clone(), times.clone());
+            Arc::new(move |b: &[u8], t: u64| {
+                captured.lock().unwrap().push(b.to_vec());
+                times.lock().unwrap().push(t);
+            })
+        }),
         ..EngineCallbacks::default()
     };
     let engine = Engine::from_toml(&config, f.dir.path(), engine_options(&f, callbacks)).unwrap();
-    // Note 60 on channel 3 (0-based 2), velocity 99: echoed an octave up.
-    let fired = engine.process(&[0x92, 60, 99], 0).unwrap();
+    // Note 60 on channel 3 (0-based 2), velocity 99: echoed an octave up, stamped with
+    // the time of the event the plugin call served.
+    let fired = engine.process(&[0x92, 60, 99], 1_234).unwrap();
     assert!(
         fired[0].outcomes[0].result.is_ok(),
         "{:?}",
         fired[0].outcomes[0].result
     );
     assert_eq!(*captured.lock().unwrap(), vec![vec![0x92, 72, 99]]);
+    assert_eq!(*times.lock().unwrap(), vec![1_234]);
 }
 
 // ---------------------------------------------------------------------------------

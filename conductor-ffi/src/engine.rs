@@ -248,11 +248,13 @@ pub unsafe extern "C" fn conductor_engine_dropped(engine: *const conductor_engin
     })
 }
 
-/// Waits until every pushed event has been handled, or `timeout_ms` milliseconds pass.
-/// If `drained_out` is not `NULL` it receives whether the queue drained in time.
+/// Waits until every pushed event has been handled (including the delayed steps and
+/// plugin calls of the chains they started), or `timeout_ms` milliseconds pass. If
+/// `drained_out` is not `NULL` it receives whether the engine became idle in time.
 ///
-/// Thread safety: may be called from any thread. Do not call it from a callback of
-/// the same engine (it would wait for itself until the timeout).
+/// Thread safety: may be called from any thread except the engine's own: from one of
+/// its callbacks it fails at once with `CONDUCTOR_ERROR_INVALID_ARGUMENT` (it would
+/// wait for itself).
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_wait_idle(
     engine: *const conductor_engine_t,
@@ -263,7 +265,7 @@ pub unsafe extern "C" fn conductor_engine_wait_idle(
     guard("conductor_engine_wait_idle", error_out, || {
         // SAFETY: pointer contracts documented above.
         let engine = unsafe { handle(engine, "engine") }?;
-        let drained = engine.engine.wait_idle(Duration::from_millis(timeout_ms));
+        let drained = engine.engine.wait_idle(Duration::from_millis(timeout_ms))?;
         if !drained_out.is_null() {
             // SAFETY: the caller passes NULL or a writable bool.
             unsafe { *drained_out = drained };

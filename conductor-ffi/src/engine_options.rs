@@ -37,9 +37,15 @@ pub type conductor_action_callback_t =
 
 /// Receives MIDI bytes to send: one complete message per call, from a `SendMidi`
 /// action or a plugin with the Midi capability. `bytes` is borrowed for the duration
-/// of the call. Threading as for `conductor_action_callback_t`.
-pub type conductor_midi_out_callback_t =
-    Option<unsafe extern "C" fn(user_data: *mut c_void, bytes: *const u8, len: usize)>;
+/// of the call. `timestamp_us` is the time the message belongs to, on the clock of the
+/// timestamps passed to `conductor_engine_push` / `_process`: the triggering event's
+/// timestamp plus the delays its chain has passed (an application that schedules
+/// output, such as a JACK or CoreMIDI client, places the message at that time).
+/// Threading as for `conductor_action_callback_t`; plugin sends arrive on the
+/// plugin's worker thread.
+pub type conductor_midi_out_callback_t = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, bytes: *const u8, len: usize, timestamp_us: u64),
+>;
 
 /// Asked while an engine loads its plugins (in `conductor_engine_new_*` and reloads)
 /// when a plugin declares a capability that neither the config nor the options
@@ -340,9 +346,9 @@ pub unsafe extern "C" fn conductor_engine_options_set_midi_out_callback(
 ) -> conductor_status_t {
     let user_data = UserData(user_data);
     let callback = callback.map(|cb| {
-        Arc::new(move |bytes: &[u8]| {
+        Arc::new(move |bytes: &[u8], timestamp_us: u64| {
             // SAFETY: the application registered `cb` for these arguments.
-            unsafe { cb(user_data.ptr(), bytes.as_ptr(), bytes.len()) }
+            unsafe { cb(user_data.ptr(), bytes.as_ptr(), bytes.len(), timestamp_us) }
         }) as MidiOutCallback
     });
     // SAFETY: forwarded pointer contracts.

@@ -46,7 +46,7 @@ impl PythonCallbacks {
             let outputs = outputs.clone();
             let sink = sink.clone();
             let callback = self.on_midi_out;
-            Arc::new(move |bytes: &[u8]| {
+            Arc::new(move |bytes: &[u8], _timestamp_us: u64| {
                 if let Err(e) = outputs.send(bytes) {
                     log::host(sink.as_ref(), LogLevel::Error, &e.to_string());
                 }

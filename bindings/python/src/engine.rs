@@ -239,7 +239,7 @@ impl PyEngine {
     #[pyo3(signature = (timeout = 5.0))]
     fn wait_idle(&self, py: Python<'_>, timeout: f64) -> PyResult<bool> {
         let timeout = seconds("timeout", timeout)?;
-        let idle = py.detach(|| self.engine.wait_idle(timeout));
+        let idle = py.detach(|| self.engine.wait_idle(timeout)).into_py(py)?;
         self.errors.check()?;
         Ok(idle)
     }

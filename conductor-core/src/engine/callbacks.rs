@@ -54,11 +54,16 @@ pub struct ApprovalRequest {
 
 /// Receives host actions.
 pub type ActionCallback = Arc<dyn Fn(&HostActionEvent) + Send + Sync>;
-/// Receives MIDI bytes from `SendMidi` actions and plugins with the Midi capability.
-pub type MidiOutCallback = Arc<dyn Fn(&[u8]) + Send + Sync>;
+/// Receives MIDI bytes from `SendMidi` actions and plugins with the Midi capability,
+/// with the time they belong to, in microseconds on the clock of the input timestamps:
+/// the triggering event's timestamp plus the delays the chain has passed (for a
+/// plugin, the time of the event its call serves). Called on the dispatcher for
+/// `push`, on the caller's thread for `process`, on a plugin's worker for plugin sends.
+pub type MidiOutCallback = Arc<dyn Fn(&[u8], u64) + Send + Sync>;
 /// Asked whether to grant a capability; `true` grants it.
 pub type ApprovalCallback = Arc<dyn Fn(&ApprovalRequest) -> bool + Send + Sync>;
-/// Told about every mapping the engine thread fires (events that came through `push`).
+/// Told about every mapping the engine thread fires (events that came through `push`),
+/// once its chain has finished, with every step's outcome.
 pub type FiredCallback = Arc<dyn Fn(&Fired) + Send + Sync>;
 /// Answers a plugin's SystemControl or Audio request (`system::request`,
 /// `audio::request` in the plugin SDK): `Ok(value)` goes back to the plugin as JSON,

@@ -1,15 +1,38 @@
 //! [`Engine`]: MIDI in, mappings matched, actions run.
 //!
-//! Two ways in: [`Engine::process`] runs synchronously and returns what fired (for
-//! scripts and tests); [`Engine::push`] is wait-free and allocation-free, safe to call
-//! from an audio or MIDI callback, and the engine thread runs the actions in arrival
-//! order.
+//! Two ways in: [`Engine::process`] runs synchronously on the caller's thread and
+//! returns what fired (for scripts and tests); [`Engine::push`] is wait-free and
+//! allocation-free, safe to call from an audio or MIDI callback.
+//!
+//! # Execution model
+//!
+//! Pushed events go to the engine thread, a dispatcher that never waits for an
+//! action. It parses, matches and runs the instant steps of a mapping's chain
+//! (`SendMidi`, `ModeChange`, host actions) in arrival order. A `Delay` (or the pause
+//! of a `Repeat`) puts the rest of the chain on a timer; a plugin call goes to the
+//! worker thread that owns that plugin's instance (one per plugin, a bounded mailbox,
+//! calls in arrival order), and the chain continues when the call returns. A slow
+//! plugin or a long delay on one pad therefore never holds up another pad.
+//!
+//! No lock is held while plugins or callbacks run, so callbacks may call any engine
+//! method. Two calls cannot complete on the engine's own threads, and say so instead
+//! of deadlocking: [`Engine::wait_idle`] returns an error there, and
+//! [`Engine::shutdown`] is deferred (it returns at once and the threads stop when the
+//! callback returns). A plugin cannot be called synchronously (`process`) from a
+//! callback running inside a plugin call; that step fails with an error.
 
 mod callbacks;
+mod chain;
 mod context;
+mod dispatcher;
 mod outcome;
 mod plugins;
+mod program;
 mod queue;
+mod run;
+mod schedule;
+mod wakeup;
+mod worker;
 
 pub use callbacks::{
     ActionCallback, ApprovalCallback, ApprovalRequest, EngineCallbacks, FiredCallback,
@@ -18,24 +41,29 @@ pub use callbacks::{
 pub use context::TriggerContext;
 pub use outcome::{ActionOutcome, Fired};
 pub use queue::MAX_PUSH_BYTES;
+pub use worker::PLUGIN_MAILBOX_CAPACITY;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use crate::action::{self, ActionEnv, ActionTarget};
 use crate::config::Config;
-use crate::log::{self, LogLevel};
+use crate::log::{self, LogLevel, LogSink};
 use crate::mapping::{MappingId, MappingTable};
 use crate::midi::{MidiMessage, MidiParser};
 use crate::plugin::signing::SignaturePolicy;
 use crate::plugin::{Capability, HostConfig, Plugin, PluginHost};
 use crate::{Error, Result};
 use plugins::PluginSet;
+use program::Program;
 use queue::EventQueue;
+use run::{Pause, Run};
+use schedule::Schedule;
+use wakeup::Doorbell;
+use worker::{on_worker_thread, Returns};
 
 /// How an engine is built, beyond its config.
 #[derive(Clone, Default)]
@@ -70,40 +98,80 @@ impl std::fmt::Debug for EngineOptions {
     }
 }
 
-struct State {
-    config: Arc<Config>,
+/// The state routing needs, behind one short-held lock: the trigger index with its
+/// gesture state, the current program, the parser for `process`, and the delayed
+/// steps of chains `process` started (timed in event time).
+struct Router {
     table: MappingTable,
-    plugins: PluginSet,
-    mode: usize,
-    /// Parser for `process`; the engine thread has its own for `push`.
+    program: Arc<Program>,
     parser: MidiParser,
-    shut_down: bool,
+    timeline: Schedule<u64>,
 }
 
-impl ActionTarget for State {
-    fn plugin(&mut self, path: &Path) -> Option<&mut Plugin> {
-        self.plugins.get_mut(path)
-    }
-    fn mode(&self) -> usize {
-        self.mode
-    }
-    fn set_mode(&mut self, mode: usize) {
-        self.mode = mode;
-    }
-}
-
-struct Shared {
-    state: Mutex<State>,
+/// What the engine handle, the dispatcher and the plugin workers share.
+pub(crate) struct Shared {
+    router: Mutex<Router>,
     queue: EventQueue,
+    returns: Arc<Returns>,
+    mode: AtomicUsize,
+    /// Asks the dispatcher to exit once the queue is drained.
     stop: AtomicBool,
-    /// Set while the engine thread handles an event popped from the queue.
+    /// Set by the first `shutdown`; later calls that would run actions fail.
+    closed: AtomicBool,
+    /// Set while the dispatcher handles something.
     busy: AtomicBool,
+    /// Runs started by `push` that wait on a timer or a plugin worker.
+    in_flight: AtomicUsize,
+    dispatcher: OnceLock<ThreadId>,
+    reloading: Mutex<()>,
     host: PluginHost,
+    log: log::SharedLogSink,
     options: EngineOptions,
 }
 
-/// The engine. `Send + Sync`: `push` from any thread, everything else from any thread
-/// too (calls are serialised internally).
+impl Shared {
+    fn router(&self) -> MutexGuard<'_, Router> {
+        self.router.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn mode(&self) -> usize {
+        self.mode.load(Ordering::Acquire)
+    }
+
+    /// Applies `next` to the active mode atomically.
+    pub(crate) fn change_mode(&self, next: impl Fn(usize) -> usize) {
+        let _ = self
+            .mode
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |m| Some(next(m)));
+    }
+
+    pub(crate) fn log(&self) -> &dyn LogSink {
+        self.log.as_ref()
+    }
+
+    fn on_dispatcher(&self) -> bool {
+        self.dispatcher.get() == Some(&std::thread::current().id())
+    }
+
+    /// Whether the calling thread is one of the engine's own (dispatcher or plugin
+    /// worker): a callback, where waiting for the engine would wait for itself.
+    fn on_engine_thread(&self) -> bool {
+        self.on_dispatcher() || on_worker_thread()
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            Err(Error::InvalidArgument(
+                "the engine has been shut down".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The engine. `Send + Sync`: every method may be called from any thread, including
+/// from the engine's own callbacks (see the module docs for the two exceptions).
 pub struct Engine {
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -121,89 +189,122 @@ impl Engine {
     }
 
     /// Builds an engine from a loaded config: loads every plugin (reporting all
-    /// problems at once) and starts the engine thread that serves `push`.
+    /// problems at once), starts one worker thread per plugin and the engine thread
+    /// that serves `push`.
     pub fn new(config: Config, options: EngineOptions) -> Result<Engine> {
         let host = match &options.host {
             Some(h) => h.clone(),
             None => PluginHost::new(options.host_config.clone())?,
         };
+        let log = host.log_sink().clone();
         for w in &config.warnings {
-            log::host(host.log_sink().as_ref(), LogLevel::Warn, &w.to_string());
+            log::host(log.as_ref(), LogLevel::Warn, &w.to_string());
         }
-        let plugins = PluginSet::load(&host, &config, &options, &mut PluginSet::default())?;
+        let plugins = PluginSet::load(&host, &config, &options, &PluginSet::default())?;
         let capacity = options
             .queue_capacity
             .unwrap_or(config.engine.queue_capacity);
-        let state = State {
-            table: MappingTable::new(&config),
-            config: Arc::new(config),
-            plugins,
-            mode: 0,
-            parser: MidiParser::new(),
-            shut_down: false,
-        };
+        let table = MappingTable::new(&config);
+        let program = Arc::new(Program::new(Arc::new(config), &table, plugins));
         let shared = Arc::new(Shared {
-            state: Mutex::new(state),
+            router: Mutex::new(Router {
+                table,
+                program,
+                parser: MidiParser::new(),
+                timeline: Schedule::new(),
+            }),
             queue: EventQueue::new(capacity),
+            returns: Arc::new(Returns {
+                runs: Default::default(),
+                doorbell: Doorbell::new(),
+            }),
+            mode: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             busy: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            dispatcher: OnceLock::new(),
+            reloading: Mutex::new(()),
             host,
+            log,
             options,
         });
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
             .name("conductor-engine".into())
-            .spawn(move || engine_thread(worker))
+            .spawn(move || dispatcher::run(worker))
             .map_err(|e| Error::InvalidArgument(format!("cannot start the engine thread: {e}")))?;
-        shared.queue.set_consumer(thread.thread().clone());
+        let _ = shared.dispatcher.set(thread.thread().id());
+        shared
+            .returns
+            .doorbell
+            .set_consumer(thread.thread().clone());
         Ok(Engine {
             shared,
             thread: Mutex::new(Some(thread)),
         })
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.shared
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Parses `bytes` (one or more MIDI messages; running status carries over between
-    /// calls), runs every mapping they fire and returns what fired with each action's
-    /// outcome. Failing actions are reported in the outcomes and logged; they never
-    /// stop the engine.
+    /// calls) and runs every mapping they fire, on the calling thread, returning what
+    /// fired with each step's outcome. Plugin steps wait for the plugin's worker.
+    ///
+    /// Time follows `timestamp_us`, not the wall clock: first, steps that earlier
+    /// `process` calls delayed until `timestamp_us` or before run (reported with
+    /// [`Fired::resumed`] set), and held long presses fire. When a chain reaches a
+    /// `Delay`, its record so far is returned with [`Fired::pending`] set and the rest
+    /// runs in the `process` or [`Engine::tick`] call whose timestamp reaches it. So
+    /// replays are deterministic. Failing actions are reported in the outcomes and
+    /// logged; they never stop the engine.
     pub fn process(&self, bytes: &[u8], timestamp_us: u64) -> Result<Vec<Fired>> {
-        let mut state = self.state();
-        if state.shut_down {
-            return Err(shut_down_error());
-        }
-        let mut messages = Vec::new();
-        state.parser.feed(bytes, |m| messages.push(m));
+        self.shared.check_open()?;
         let mut fired = Vec::new();
+        self.advance_to(timestamp_us, &mut fired);
+        let mut messages = Vec::new();
+        self.shared
+            .router()
+            .parser
+            .feed(bytes, |m| messages.push(m));
         for msg in &messages {
-            handle_message(&self.shared, &mut state, msg, timestamp_us, &mut fired);
+            self.fire_sync(msg, timestamp_us, &mut fired);
         }
         Ok(fired)
     }
 
-    /// Runs the mappings one typed message fires.
+    /// Runs the mappings one typed message fires; see [`Engine::process`].
     pub fn process_message(&self, msg: &MidiMessage, timestamp_us: u64) -> Result<Vec<Fired>> {
-        let mut state = self.state();
-        if state.shut_down {
-            return Err(shut_down_error());
-        }
+        self.shared.check_open()?;
         let mut fired = Vec::new();
-        handle_message(&self.shared, &mut state, msg, timestamp_us, &mut fired);
+        self.advance_to(timestamp_us, &mut fired);
+        self.fire_sync(msg, timestamp_us, &mut fired);
         Ok(fired)
+    }
+
+    /// Advances `process` time to `now_us`: runs delayed steps that are due and fires
+    /// long presses held past their duration.
+    pub fn tick(&self, now_us: u64) -> Result<Vec<Fired>> {
+        self.shared.check_open()?;
+        let mut fired = Vec::new();
+        self.advance_to(now_us, &mut fired);
+        Ok(fired)
+    }
+
+    /// When the earliest step delayed by a `process` call is due (`None`: nothing
+    /// waits). A replay calls [`Engine::tick`] with it until it returns `None`.
+    pub fn next_due(&self) -> Option<u64> {
+        self.shared.router().timeline.next_due()
     }
 
     /// Queues one MIDI message (at most [`MAX_PUSH_BYTES`] bytes) for the engine
-    /// thread. Lock-free and allocation-free: safe in an audio callback. Returns
+    /// thread. Wait-free and allocation-free: safe in an audio callback. Returns
     /// `false` (and counts a drop) when the queue is full, the message is empty or too
     /// long; it never blocks.
     pub fn push(&self, bytes: &[u8], timestamp_us: u64) -> bool {
-        self.shared.queue.push(bytes, timestamp_us)
+        let queued = self.shared.queue.push(bytes, timestamp_us);
+        if queued {
+            self.shared.returns.doorbell.ring();
+        }
+        queued
     }
 
     /// How many pushed events were dropped because the queue was full or they were
@@ -212,79 +313,87 @@ impl Engine {
         self.shared.queue.dropped()
     }
 
-    /// Waits until every pushed event has been handled, or `timeout` passes. Returns
-    /// whether the queue drained.
-    pub fn wait_idle(&self, timeout: Duration) -> bool {
+    /// How many plugin calls were refused because the plugin's mailbox was full
+    /// ([`PLUGIN_MAILBOX_CAPACITY`] calls waiting) or the plugin had been unloaded.
+    /// Each refusal is also logged as an error naming the plugin and the mapping.
+    pub fn refused_plugin_calls(&self) -> u64 {
+        let program = self.shared.router().program.clone();
+        program.plugins.workers().map(|w| w.refused()).sum()
+    }
+
+    /// Waits until every pushed event has been handled, including the delayed steps
+    /// and plugin calls of the chains they started, or until `timeout` passes. Returns
+    /// whether the engine became idle.
+    ///
+    /// Fails on the engine's own threads (from a callback), where it would wait for
+    /// itself.
+    pub fn wait_idle(&self, timeout: Duration) -> Result<bool> {
+        if self.shared.on_engine_thread() {
+            return Err(Error::InvalidArgument(
+                "wait_idle cannot be called from a callback running on the engine's own \
+                 threads: the engine would wait for itself. Return from the callback \
+                 first, or wait on another thread"
+                    .into(),
+            ));
+        }
         let deadline = Instant::now() + timeout;
         loop {
-            // Queue first, then busy: the engine thread sets busy before popping.
-            if self.shared.queue.is_empty() && !self.shared.busy.load(Ordering::SeqCst) {
-                return true;
+            let s = &self.shared;
+            // Queue first, then busy: the dispatcher sets busy before popping. A run
+            // in flight is counted until the dispatcher has finished with it.
+            if s.queue.is_empty()
+                && !s.busy.load(Ordering::SeqCst)
+                && s.in_flight.load(Ordering::SeqCst) == 0
+            {
+                return Ok(true);
             }
-            if Instant::now() >= deadline {
-                return false;
+            if Instant::now() >= deadline || s.stop.load(Ordering::Acquire) {
+                return Ok(false);
             }
             std::thread::sleep(Duration::from_micros(200));
         }
     }
 
-    /// Advances gesture time (long presses fire when held past their duration).
-    pub fn tick(&self, now_us: u64) -> Result<Vec<Fired>> {
-        let mut state = self.state();
-        if state.shut_down {
-            return Err(shut_down_error());
-        }
-        let mut fired = Vec::new();
-        tick_state(&self.shared, &mut state, now_us, &mut fired);
-        Ok(fired)
-    }
-
     /// Index of the active mode.
     pub fn mode(&self) -> usize {
-        self.state().mode
+        self.shared.mode()
     }
 
     /// Name of the active mode.
     pub fn mode_name(&self) -> String {
-        let state = self.state();
-        state
-            .config
-            .modes
-            .get(state.mode)
-            .map(|m| m.name.clone())
-            .unwrap_or_default()
+        let program = self.shared.router().program.clone();
+        program.mode_name(self.shared.mode()).to_string()
     }
 
     /// Switches to the mode called `name`.
     pub fn set_mode(&self, name: &str) -> Result<()> {
-        let mut state = self.state();
-        let index = state.config.mode_index(name).ok_or_else(|| {
-            let names: Vec<&str> = state.config.modes.iter().map(|m| m.name.as_str()).collect();
+        let config = self.config();
+        let index = config.mode_index(name).ok_or_else(|| {
+            let names: Vec<&str> = config.modes.iter().map(|m| m.name.as_str()).collect();
             Error::InvalidArgument(format!(
                 "there is no mode called {name:?}; modes: {}",
                 names.join(", ")
             ))
         })?;
-        state.mode = index;
+        self.shared.mode.store(index, Ordering::Release);
         Ok(())
     }
 
     /// Switches to the mode at `index`.
     pub fn set_mode_index(&self, index: usize) -> Result<()> {
-        let mut state = self.state();
-        if index >= state.config.modes.len() {
+        let count = self.config().modes.len();
+        if index >= count {
             return Err(Error::InvalidArgument(format!(
-                "mode index {index} is out of range (there are {} modes)",
-                state.config.modes.len()
+                "mode index {index} is out of range (there are {count} modes)"
             )));
         }
-        state.mode = index;
+        self.shared.mode.store(index, Ordering::Release);
         Ok(())
     }
 
     /// The config in use.
     pub fn config(&self) -> Arc<Config> {
-        self.state().config.clone()
+        self.shared.router().program.config.clone()
     }
 
     /// The plugin host the engine runs plugins on.
@@ -292,53 +401,69 @@ impl Engine {
         &self.shared.host
     }
 
-    /// Calls `f` with each loaded plugin (for reports such as `conductor check`).
+    /// Calls `f` with each loaded plugin (for reports such as `conductor check`). Waits
+    /// for a plugin's running call to finish before showing it; a plugin whose own call
+    /// is running on this thread (a callback inside it) is skipped.
     pub fn for_each_plugin(&self, mut f: impl FnMut(&Plugin)) {
-        for p in self.state().plugins.iter() {
-            f(p);
+        let program = self.shared.router().program.clone();
+        for worker in program.plugins.workers() {
+            if let Some(plugin) = worker.lock() {
+                f(&plugin);
+            }
         }
     }
 
-    /// Swaps in a new config atomically. Plugins whose file and settings are unchanged
-    /// keep their instance; others are loaded fresh, and those no longer used are shut
-    /// down. If anything fails to load, the old config keeps running and the error says
-    /// why. The active mode is kept when the new config has a mode of the same name.
+    /// Swaps in a new config. Plugins whose file and settings are unchanged keep their
+    /// instance (and worker); others are loaded fresh, and those no longer used finish
+    /// their queued calls and are shut down in the background. If anything fails to
+    /// load, the old config keeps running and the error says why. The active mode is
+    /// kept when the new config has a mode of the same name. Chains already running
+    /// finish on the config they started with. Events keep flowing while plugins load.
     pub fn reload(&self, config: Config) -> Result<()> {
-        let mut state = self.state();
-        if state.shut_down {
-            return Err(shut_down_error());
-        }
+        self.shared.check_open()?;
+        let _reloading = self.shared.reloading.try_lock().map_err(|_| {
+            Error::InvalidArgument(
+                "a reload is already in progress (a callback cannot reload the engine \
+                 while it loads plugins); try again when it has finished"
+                    .into(),
+            )
+        })?;
         for w in &config.warnings {
-            log::host(
-                self.shared.host.log_sink().as_ref(),
-                LogLevel::Warn,
-                &w.to_string(),
-            );
+            log::host(self.shared.log(), LogLevel::Warn, &w.to_string());
         }
-        let mut previous = std::mem::take(&mut state.plugins);
-        let loaded = PluginSet::load(
+        let previous = self.shared.router().program.clone();
+        let plugins = PluginSet::load(
             &self.shared.host,
             &config,
             &self.shared.options,
-            &mut previous,
-        );
-        match loaded {
-            Ok(plugins) => {
-                previous.shutdown_all();
-                let mode_name = state.config.modes.get(state.mode).map(|m| m.name.clone());
-                state.mode = mode_name.and_then(|n| config.mode_index(&n)).unwrap_or(0);
-                state.table = MappingTable::new(&config);
-                state.config = Arc::new(config);
-                state.plugins = plugins;
-                Ok(())
-            }
-            Err(e) => {
-                // Unchanged plugins were moved out of `previous`; put back what is left
-                // and what was reused.
-                state.plugins = previous;
-                Err(e)
-            }
+            &previous.plugins,
+        )?;
+        let unused = previous.plugins.dropped_by(&plugins);
+        let table = MappingTable::new(&config);
+        let mode_name = previous.mode_name(self.shared.mode()).to_string();
+        let mode = config.mode_index(&mode_name).unwrap_or(0);
+        let program = Arc::new(Program::new(Arc::new(config), &table, plugins));
+        {
+            let mut router = self.shared.router();
+            router.table = table;
+            router.program = program;
+            self.shared.mode.store(mode, Ordering::Release);
         }
+        unused.iter().for_each(|w| w.stop());
+        if !unused.is_empty() {
+            let log = self.shared.log.clone();
+            // Joined off this thread: a removed plugin may still be finishing a call.
+            let _ = std::thread::Builder::new()
+                .name("conductor-unload".into())
+                .spawn(move || {
+                    for w in unused {
+                        if let Err(e) = w.join() {
+                            log::host(log.as_ref(), LogLevel::Error, &e.to_string());
+                        }
+                    }
+                });
+        }
+        Ok(())
     }
 
     /// Reloads from a file; see [`Engine::reload`].
@@ -346,28 +471,113 @@ impl Engine {
         self.reload(Config::from_file(path)?)
     }
 
-    /// Stops the engine thread (after it handles what is queued) and calls every
-    /// plugin's `shutdown()` once. Later calls do nothing; later `process` calls fail.
+    /// Stops the engine: the engine thread handles what is queued and exits, steps
+    /// still waiting on a delay are dropped, each plugin finishes its queued calls and
+    /// its `shutdown()` runs once. Returns the first `shutdown()` error. Later calls
+    /// do nothing; later `process` calls fail.
+    ///
+    /// From a callback on the engine's own threads, the shutdown is deferred: this
+    /// returns at once and the threads stop when the callback returns (the engine
+    /// cannot wait for itself).
     pub fn shutdown(&self) -> Result<()> {
+        let first = !self.shared.closed.swap(true, Ordering::AcqRel);
         self.shared.stop.store(true, Ordering::Release);
+        self.shared.returns.doorbell.ring();
+        let program = {
+            let mut router = self.shared.router();
+            router.timeline.clear();
+            router.program.clone()
+        };
+        if self.shared.on_engine_thread() {
+            program.plugins.stop_all();
+            return Ok(());
+        }
         if let Some(t) = self
             .thread
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
         {
-            t.thread().unpark();
             let _ = t.join();
         }
-        let mut state = self.state();
-        if state.shut_down {
-            return Ok(());
-        }
-        state.shut_down = true;
-        let errors = state.plugins.shutdown_all();
+        let errors = program.plugins.shutdown_all();
         match errors.into_iter().next() {
-            Some(e) => Err(e),
-            None => Ok(()),
+            Some(e) if first => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs the chains of every mapping `msg` fires, on this thread.
+    fn fire_sync(&self, msg: &MidiMessage, timestamp_us: u64, fired: &mut Vec<Fired>) {
+        let mut ids = Vec::new();
+        let program = {
+            let mut router = self.shared.router();
+            let mode = self.shared.mode();
+            router.table.route(msg, timestamp_us, mode, &mut ids);
+            router.program.clone()
+        };
+        for id in ids {
+            let run = Run::new(&self.shared, program.clone(), id, msg, timestamp_us, true);
+            self.drive_sync(run, fired);
+        }
+    }
+
+    /// Moves `process` time to `now_us`: delayed steps due by then, in time order,
+    /// then long presses held long enough.
+    fn advance_to(&self, now_us: u64, fired: &mut Vec<Fired>) {
+        loop {
+            let due = self.shared.router().timeline.pop_due(now_us);
+            match due {
+                Some(run) => self.drive_sync(*run, fired),
+                None => break,
+            }
+        }
+        let mut ids = Vec::new();
+        let program = {
+            let mut router = self.shared.router();
+            if !router.table.has_timed_gestures() {
+                return;
+            }
+            let mode = self.shared.mode();
+            router.table.tick(now_us, mode, &mut ids);
+            router.program.clone()
+        };
+        for id in ids {
+            let msg = long_press_message(&program, id);
+            let run = Run::new(&self.shared, program.clone(), id, &msg, now_us, true);
+            self.drive_sync(run, fired);
+        }
+    }
+
+    /// Runs `run` on this thread until it finishes or waits on a delay, which puts it
+    /// on the `process` timeline.
+    fn drive_sync(&self, mut run: Run, fired: &mut Vec<Fired>) {
+        loop {
+            match run.advance(&self.shared) {
+                Pause::Done => {
+                    fired.extend(run.take_report(false));
+                    return;
+                }
+                Pause::Delay(_) => {
+                    fired.extend(run.take_report(true));
+                    let due = run.timestamp_us + run.offset_us;
+                    self.shared.router().timeline.push(due, Box::new(run));
+                    return;
+                }
+                Pause::Plugin => {
+                    let call = run.plugin_call();
+                    let context = call
+                        .worker
+                        .accepts_context()
+                        .then(|| run.context(&self.shared).to_json());
+                    let (result, elapsed) = call.worker.call(
+                        call.params.clone(),
+                        context,
+                        run.timestamp_us + run.offset_us,
+                    );
+                    run.finish_plugin(&self.shared, result, elapsed);
+                }
+            }
         }
     }
 }
@@ -378,190 +588,14 @@ impl Drop for Engine {
     }
 }
 
-fn shut_down_error() -> Error {
-    Error::InvalidArgument("the engine has been shut down".into())
-}
-
-fn handle_message(
-    shared: &Shared,
-    state: &mut State,
-    msg: &MidiMessage,
-    timestamp_us: u64,
-    fired: &mut Vec<Fired>,
-) {
-    if state.table.has_timed_gestures() {
-        tick_state(shared, state, timestamp_us, fired);
-    }
-    let mut ids: Vec<MappingId> = Vec::new();
-    let mode = state.mode;
-    state.table.route(msg, timestamp_us, mode, &mut ids);
-    for id in ids {
-        fire(shared, state, id, msg, timestamp_us, fired);
-    }
-}
-
-fn tick_state(shared: &Shared, state: &mut State, now_us: u64, fired: &mut Vec<Fired>) {
-    let mut ids = Vec::new();
-    let mode = state.mode;
-    state.table.tick(now_us, mode, &mut ids);
-    for id in ids {
-        let entry = state.table.entry(id);
-        let (note, channel) = match &entry.mapping.trigger {
-            crate::config::Trigger::LongPress { note, channel, .. } => {
-                (*note, channel.unwrap_or(0))
-            }
-            _ => continue,
-        };
-        let msg = MidiMessage::NoteOn {
-            channel,
-            note,
+/// The message a long press fires with: a note-on of its note, velocity 0.
+fn long_press_message(program: &Program, id: MappingId) -> MidiMessage {
+    match &program.entry(id).mapping.trigger {
+        crate::config::Trigger::LongPress { note, channel, .. } => MidiMessage::NoteOn {
+            channel: channel.unwrap_or(0),
+            note: *note,
             velocity: 0,
-        };
-        fire(shared, state, id, &msg, now_us, fired);
-    }
-}
-
-fn fire(
-    shared: &Shared,
-    state: &mut State,
-    id: MappingId,
-    msg: &MidiMessage,
-    timestamp_us: u64,
-    fired: &mut Vec<Fired>,
-) {
-    let config = state.config.clone();
-    let entry = state.table.entry(id).clone();
-    let mode_name = config
-        .modes
-        .get(state.mode)
-        .map(|m| m.name.as_str())
-        .unwrap_or("");
-    let mut ctx = TriggerContext::new(
-        msg,
-        entry.mapping.trigger.kind(),
-        timestamp_us,
-        state.mode,
-        mode_name,
-        shared.options.port_name.as_deref(),
-    );
-    let context = ctx.clone();
-    let mut outcomes = Vec::new();
-    let sink = shared.host.log_sink().clone();
-    {
-        let mut env = ActionEnv {
-            config: &config,
-            callbacks: &shared.options.callbacks,
-            target: state,
-            log: sink.as_ref(),
-        };
-        action::run(&mut env, &entry.mapping.action, &mut ctx, &mut outcomes);
-    }
-    let record = Fired {
-        mapping: id,
-        mode: entry
-            .mode
-            .and_then(|m| config.modes.get(m))
-            .map(|m| m.name.clone()),
-        description: entry.mapping.description.clone(),
-        line: entry.mapping.line,
-        context,
-        outcomes,
-    };
-    report(sink.as_ref(), &record);
-    fired.push(record);
-}
-
-/// Logs what fired (debug) and every failure (error), naming mapping and plugin.
-fn report(sink: &dyn log::LogSink, fired: &Fired) {
-    let debug = sink.enabled(LogLevel::Debug);
-    for o in &fired.outcomes {
-        if o.result.is_ok() && !debug {
-            continue;
-        }
-        let who = o
-            .plugin
-            .as_deref()
-            .map(|p| format!(" (plugin {p})"))
-            .unwrap_or_default();
-        match &o.result {
-            Ok(()) => log::host(
-                sink,
-                LogLevel::Debug,
-                &format!(
-                    "{} fired {}{who} in {:.3} ms",
-                    fired.label(),
-                    o.action,
-                    o.elapsed.as_secs_f64() * 1000.0
-                ),
-            ),
-            Err(e) => log::host(
-                sink,
-                LogLevel::Error,
-                &format!("{}: {} action failed{who}: {e}", fired.label(), o.action),
-            ),
-        }
-    }
-}
-
-/// How long the engine thread keeps polling an empty queue before it parks.
-const SPIN_BEFORE_PARK: Duration = Duration::from_micros(50);
-
-/// The engine thread: drains the queue in arrival order, parks when idle, ticks
-/// gesture time while long presses are held.
-fn engine_thread(shared: Arc<Shared>) {
-    let mut parser = MidiParser::new();
-    let mut messages = Vec::with_capacity(8);
-    // Maps the caller's clock to ours for ticks between events.
-    let mut last_event: Option<(u64, Instant)> = None;
-    loop {
-        // Marked busy before popping, so "queue empty and not busy" means idle.
-        shared.busy.store(true, Ordering::SeqCst);
-        if let Some(event) = shared.queue.pop() {
-            messages.clear();
-            parser.feed(event.bytes(), |m| messages.push(m));
-            let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
-            if !state.shut_down {
-                let mut fired = Vec::new();
-                for msg in &messages {
-                    handle_message(&shared, &mut state, msg, event.timestamp_us, &mut fired);
-                }
-                drop(state);
-                if let Some(cb) = &shared.options.callbacks.on_fired {
-                    fired.iter().for_each(|f| cb(f));
-                }
-            }
-            last_event = Some((event.timestamp_us, Instant::now()));
-            shared.busy.store(false, Ordering::Release);
-            continue;
-        }
-        shared.busy.store(false, Ordering::Release);
-        if shared.stop.load(Ordering::Acquire) {
-            return;
-        }
-        // A steady stream should not pay a futex wake per event: spin briefly first.
-        let spin_until = Instant::now() + SPIN_BEFORE_PARK;
-        while shared.queue.is_empty() && Instant::now() < spin_until {
-            std::hint::spin_loop();
-        }
-        if !shared.queue.is_empty() {
-            continue;
-        }
-        shared.queue.set_sleeping(true);
-        if shared.queue.is_empty() && !shared.stop.load(Ordering::Acquire) {
-            std::thread::park_timeout(Duration::from_millis(10));
-        }
-        shared.queue.set_sleeping(false);
-        if let Some((t, at)) = last_event {
-            let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
-            if !state.shut_down && state.table.has_timed_gestures() {
-                let now = t + at.elapsed().as_micros() as u64;
-                let mut fired = Vec::new();
-                tick_state(&shared, &mut state, now, &mut fired);
-                drop(state);
-                if let Some(cb) = &shared.options.callbacks.on_fired {
-                    fired.iter().for_each(|f| cb(f));
-                }
-            }
-        }
+        },
+        _ => unreachable!("only long presses are timed"),
     }
 }

@@ -22,6 +22,11 @@ pub struct ActionOutcome {
 
 /// A mapping that fired, with the outcome of each action it ran (a sequence reports
 /// one outcome per step).
+///
+/// From [`Engine::process`](super::Engine::process), a chain that waits on a `Delay`
+/// is reported in parts: the steps run so far with `pending` set, then the steps run
+/// by a later `process` or `tick` call with `resumed` set. The `on_fired` callback
+/// gets one record per chain, when it has finished.
 #[derive(Debug)]
 pub struct Fired {
     /// The mapping's id in the engine's mapping table.
@@ -36,6 +41,10 @@ pub struct Fired {
     pub context: TriggerContext,
     /// One entry per action run.
     pub outcomes: Vec<ActionOutcome>,
+    /// The chain waits on a delay; its later steps are reported by a later call.
+    pub pending: bool,
+    /// These are later steps of a chain reported earlier with `pending` set.
+    pub resumed: bool,
 }
 
 impl Fired {

@@ -3,19 +3,21 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use super::callbacks::ApprovalRequest;
+use super::worker::PluginWorker;
 use super::EngineOptions;
 use crate::config::{Config, ResolvedPluginSettings};
-use crate::plugin::{
-    plugin_name, Grants, Limits, Plugin, PluginHost, PluginOptions, PluginServices,
-};
+use crate::plugin::{plugin_name, Grants, Limits, PluginHost, PluginOptions, PluginServices};
 use crate::{Error, Result};
 
+#[derive(Clone)]
 pub(crate) struct LoadedPlugin {
-    pub(crate) plugin: Plugin,
+    worker: Arc<PluginWorker>,
     sha256: [u8; 32],
     options_key: String,
 }
@@ -33,7 +35,7 @@ impl PluginSet {
         host: &PluginHost,
         config: &Config,
         options: &EngineOptions,
-        previous: &mut PluginSet,
+        previous: &PluginSet,
     ) -> Result<PluginSet> {
         let mut set = PluginSet::default();
         let mut errors = Vec::new();
@@ -58,20 +60,33 @@ impl PluginSet {
         }
     }
 
-    pub(crate) fn get_mut(&mut self, path: &Path) -> Option<&mut Plugin> {
-        self.plugins.get_mut(path).map(|p| &mut p.plugin)
+    /// The worker running the plugin at `path`.
+    pub(crate) fn worker(&self, path: &Path) -> Option<Arc<PluginWorker>> {
+        self.plugins.get(path).map(|p| p.worker.clone())
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Plugin> {
-        self.plugins.values().map(|p| &p.plugin)
+    pub(crate) fn workers(&self) -> impl Iterator<Item = &Arc<PluginWorker>> {
+        self.plugins.values().map(|p| &p.worker)
     }
 
-    /// Calls every plugin's `shutdown()` (once: later calls do nothing).
-    pub(crate) fn shutdown_all(&mut self) -> Vec<Error> {
-        self.plugins
-            .values_mut()
-            .filter_map(|p| p.plugin.shutdown().err())
+    /// The workers of `self` that `next` does not use.
+    pub(crate) fn dropped_by(&self, next: &PluginSet) -> Vec<Arc<PluginWorker>> {
+        self.workers()
+            .filter(|w| !next.workers().any(|n| Arc::ptr_eq(w, n)))
+            .cloned()
             .collect()
+    }
+
+    /// Tells every worker to finish its queued calls and call the plugin's
+    /// `shutdown()`, without waiting.
+    pub(crate) fn stop_all(&self) {
+        self.workers().for_each(|w| w.stop());
+    }
+
+    /// Stops every worker and waits for them; returns the `shutdown()` errors.
+    pub(crate) fn shutdown_all(&self) -> Vec<Error> {
+        self.stop_all();
+        self.workers().filter_map(|w| w.join().err()).collect()
     }
 }
 
@@ -80,7 +95,7 @@ fn load_one(
     config: &Config,
     options: &EngineOptions,
     path: &Path,
-    previous: &mut PluginSet,
+    previous: &PluginSet,
 ) -> Result<LoadedPlugin> {
     let name = plugin_name(path);
     let settings = config.plugin_settings_for(path);
@@ -106,14 +121,21 @@ fn load_one(
     })?;
     let sha256: [u8; 32] = Sha256::digest(&wasm).into();
     let options_key = format!("{settings:?}|{grants:?}|{:?}", options.signature_policy);
-    if let Some(old) = previous.plugins.remove(path) {
+    if let Some(old) = previous.plugins.get(path) {
         if old.sha256 == sha256 && old.options_key == options_key {
-            return Ok(old);
+            return Ok(old.clone());
         }
     }
     let signature_policy = options
         .signature_policy
         .unwrap_or(config.plugins.defaults.signature_policy);
+    // MIDI a plugin sends carries the time of the event its call serves.
+    let event_time = Arc::new(AtomicU64::new(0));
+    let midi_out = options.callbacks.on_midi_out.clone().map(|out| {
+        let event_time = event_time.clone();
+        Arc::new(move |bytes: &[u8]| out(bytes, event_time.load(Ordering::Relaxed)))
+            as crate::plugin::MidiSink
+    });
     let plugin_options = |grants: Grants| PluginOptions {
         limits: limits_of(&settings),
         grants,
@@ -121,7 +143,7 @@ fn load_one(
         name: Some(name.clone()),
         signature_policy,
         services: PluginServices {
-            midi_out: options.callbacks.on_midi_out.clone(),
+            midi_out: midi_out.clone(),
             host_request: options.callbacks.on_host_request.clone(),
             allowed_hosts: settings.allowed_hosts.clone(),
             ..PluginServices::default()
@@ -147,7 +169,7 @@ fn load_one(
         other => other?,
     };
     Ok(LoadedPlugin {
-        plugin,
+        worker: Arc::new(PluginWorker::start(plugin, event_time)?),
         sha256,
         options_key,
     })

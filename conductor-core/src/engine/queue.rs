@@ -1,7 +1,6 @@
 //! The real-time input queue: a bounded lock-free queue of fixed-size events.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread::Thread;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_queue::ArrayQueue;
 
@@ -25,8 +24,6 @@ impl RawEvent {
 pub(crate) struct EventQueue {
     queue: ArrayQueue<RawEvent>,
     dropped: AtomicU64,
-    consumer_sleeping: AtomicBool,
-    consumer: std::sync::OnceLock<Thread>,
 }
 
 impl EventQueue {
@@ -34,16 +31,11 @@ impl EventQueue {
         Self {
             queue: ArrayQueue::new(capacity.max(1)),
             dropped: AtomicU64::new(0),
-            consumer_sleeping: AtomicBool::new(false),
-            consumer: std::sync::OnceLock::new(),
         }
     }
 
-    pub(crate) fn set_consumer(&self, thread: Thread) {
-        let _ = self.consumer.set(thread);
-    }
-
-    /// Lock-free, allocation-free: copies the bytes into a slot or counts a drop.
+    /// Lock-free, allocation-free: copies the bytes into a slot or counts a drop. The
+    /// caller rings the consumer's doorbell after a successful push.
     pub(crate) fn push(&self, bytes: &[u8], timestamp_us: u64) -> bool {
         if bytes.is_empty() || bytes.len() > MAX_PUSH_BYTES {
             self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -59,12 +51,6 @@ impl EventQueue {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return false;
         }
-        // Wake the engine thread only if it is parked: no syscall on the busy path.
-        if self.consumer_sleeping.load(Ordering::Acquire) {
-            if let Some(t) = self.consumer.get() {
-                t.unpark();
-            }
-        }
         true
     }
 
@@ -78,11 +64,5 @@ impl EventQueue {
 
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
-    }
-
-    /// Called by the consumer before parking; a push that lands between the check and
-    /// the park unparks it (park/unpark tokens make that race harmless).
-    pub(crate) fn set_sleeping(&self, sleeping: bool) {
-        self.consumer_sleeping.store(sleeping, Ordering::Release);
     }
 }

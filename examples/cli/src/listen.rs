@@ -139,10 +139,11 @@ impl Output {
         })
     }
 
-    /// The engine's `on_midi_out` callback: sends the bytes, logging failures.
+    /// The engine's `on_midi_out` callback: sends the bytes at once (the dispatcher
+    /// calls it when their time comes), logging failures.
     pub fn callback(&self) -> MidiOutCallback {
         let this = self.clone();
-        Arc::new(move |bytes: &[u8]| {
+        Arc::new(move |bytes: &[u8], _timestamp_us: u64| {
             let mut connection = this
                 .connection
                 .lock()
@@ -164,7 +165,8 @@ pub fn run(engine: &Arc<Engine>, input: Input, stop: &Receiver<()>, log: &Log) -
     // An error here means the handler is gone; stop as if it had fired.
     let _ = stop.recv();
     drop(input);
-    engine.wait_idle(std::time::Duration::from_secs(5));
+    // This thread is not one of the engine's, so waiting cannot fail.
+    let _ = engine.wait_idle(std::time::Duration::from_secs(5));
     let dropped = engine.dropped();
     if dropped > 0 {
         log.warn(&format!(

@@ -23,12 +23,27 @@ pub struct ReplaySummary {
     pub interrupted: bool,
 }
 
+impl ReplaySummary {
+    /// Counts what `fired` reports: a mapping once (not again when its chain resumes
+    /// after a delay), and every failed step.
+    fn add(&mut self, fired: &[conductor_core::engine::Fired]) {
+        self.fired += fired.iter().filter(|f| !f.resumed).count();
+        self.failed += fired
+            .iter()
+            .flat_map(|f| &f.outcomes)
+            .filter(|o| o.result.is_err())
+            .count();
+    }
+}
+
 /// Reads `file` and runs its messages through `engine` in order, each with its time
 /// from the start of the file as the timestamp, waiting until that time unless `fast`.
 /// A message on `stop` (Ctrl-C) ends the replay early.
 ///
-/// After the last message, gesture time is advanced to the end of the file, so a long
-/// press held to the end still fires.
+/// Time follows the file: steps a `Delay` puts off run at their event time, between
+/// later messages (also with `fast`, so a replay is deterministic). After the last
+/// message, gesture time is advanced to the end of the file, so a long press held to
+/// the end still fires, and then every delayed step still waiting runs.
 pub fn run(
     engine: &Engine,
     file: &Path,
@@ -47,14 +62,24 @@ pub fn run(
     ));
     let mut summary = ReplaySummary::default();
     let start = Instant::now();
+    // Waits for time `t` (µs from the start) unless `fast`; `true` if Ctrl-C came first.
+    let reach = |t: u64| -> bool {
+        if fast {
+            stop.try_recv().is_ok()
+        } else {
+            wait_until(start + Duration::from_micros(t), stop)
+        }
+    };
     for event in smf.events() {
-        if !fast {
-            let due = start + Duration::from_micros(event.time_us);
-            if wait_until(due, stop) {
+        // Steps a `Delay` put off run at their own time, between the file's events.
+        while let Some(due) = engine.next_due().filter(|d| *d <= event.time_us) {
+            if reach(due) {
                 summary.interrupted = true;
                 return Ok(summary);
             }
-        } else if stop.try_recv().is_ok() {
+            summary.add(&engine.tick(due)?);
+        }
+        if reach(event.time_us) {
             summary.interrupted = true;
             return Ok(summary);
         }
@@ -64,14 +89,17 @@ pub fn run(
         ));
         let fired = engine.process_message(&event.message, event.time_us)?;
         summary.messages += 1;
-        summary.fired += fired.len();
-        summary.failed += fired
-            .iter()
-            .flat_map(|f| &f.outcomes)
-            .filter(|o| o.result.is_err())
-            .count();
+        summary.add(&fired);
     }
-    engine.tick(smf.duration_us())?;
+    summary.add(&engine.tick(smf.duration_us())?);
+    // Then what is still delayed, in time order, so every chain finishes.
+    while let Some(due) = engine.next_due() {
+        if reach(due) {
+            summary.interrupted = true;
+            return Ok(summary);
+        }
+        summary.add(&engine.tick(due)?);
+    }
     Ok(summary)
 }
 

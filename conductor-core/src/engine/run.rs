@@ -1,0 +1,296 @@
+//! [`Run`]: one fired mapping working through its chain. It runs its instant steps
+//! (`SendMidi`, `ModeChange`, host actions) where it is, and pauses at a `Delay` or a
+//! plugin call so that whoever drives it (the dispatcher or a `process` caller) can
+//! resume it later, possibly on another thread, without holding anything meanwhile.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::chain::{Op, PluginCall, MAX_REPEAT_DEPTH};
+use super::context::TriggerContext;
+use super::outcome::{ActionOutcome, Fired};
+use super::program::Program;
+use super::worker::CallResult;
+use super::{HostActionEvent, Shared};
+use crate::config::ModeTarget;
+use crate::log::{self, LogLevel};
+use crate::mapping::MappingId;
+use crate::midi::MidiMessage;
+use crate::Error;
+
+/// Why a run stopped advancing.
+pub(crate) enum Pause {
+    /// The chain is finished.
+    Done,
+    /// The next step comes after this long.
+    Delay(Duration),
+    /// The current step is this plugin call; resume with [`Run::finish_plugin`].
+    Plugin,
+}
+
+/// A mapping's chain in progress.
+pub(crate) struct Run {
+    program: Arc<Program>,
+    mapping: MappingId,
+    pc: u32,
+    loops: [(u32, u32); MAX_REPEAT_DEPTH],
+    depth: usize,
+    msg: MidiMessage,
+    trigger: &'static str,
+    /// The triggering event's time, on the caller's clock.
+    pub(crate) timestamp_us: u64,
+    /// Delays passed so far: a step's event time is `timestamp_us + offset_us`.
+    pub(crate) offset_us: u64,
+    /// Wall-clock time the chain has reached, once it has waited on the dispatcher's
+    /// timer (delays add up from here, so a chain keeps its timing).
+    pub(crate) wall: Option<Instant>,
+    /// What happened so far, kept only when someone will read it.
+    report: Option<Fired>,
+    /// The result of the plugin step, set by the worker that ran it.
+    pub(crate) plugin_result: Option<CallResult>,
+}
+
+impl Run {
+    /// A run of `mapping` fired by `msg` at `timestamp_us`; `report` asks for a
+    /// [`Fired`] record of its outcomes.
+    pub(crate) fn new(
+        shared: &Shared,
+        program: Arc<Program>,
+        mapping: MappingId,
+        msg: &MidiMessage,
+        timestamp_us: u64,
+        report: bool,
+    ) -> Run {
+        let trigger = program.entry(mapping).mapping.trigger.kind();
+        let mut run = Run {
+            program,
+            mapping,
+            pc: 0,
+            loops: [(0, 0); MAX_REPEAT_DEPTH],
+            depth: 0,
+            msg: msg.clone(),
+            trigger,
+            timestamp_us,
+            offset_us: 0,
+            wall: None,
+            report: None,
+            plugin_result: None,
+        };
+        if report {
+            let entry = run.program.entry(mapping);
+            run.report = Some(Fired {
+                mapping,
+                mode: entry
+                    .mode
+                    .and_then(|m| run.program.config.modes.get(m))
+                    .map(|m| m.name.clone()),
+                description: entry.mapping.description.clone(),
+                line: entry.mapping.line,
+                context: run.context(shared),
+                outcomes: Vec::new(),
+                pending: false,
+                resumed: false,
+            });
+        }
+        run
+    }
+
+    /// The trigger context as of now (the active mode may have changed since firing).
+    pub(crate) fn context(&self, shared: &Shared) -> TriggerContext {
+        let mode = shared.mode();
+        TriggerContext::new(
+            &self.msg,
+            self.trigger,
+            self.timestamp_us,
+            mode,
+            self.program.mode_name(mode),
+            shared.options.port_name.as_deref(),
+        )
+    }
+
+    /// The plugin call the run is paused at.
+    pub(crate) fn plugin_call(&self) -> &PluginCall {
+        match &self.program.chains[self.mapping as usize].ops[self.pc as usize] {
+            Op::Plugin(Some(call)) => call,
+            _ => unreachable!("a run pauses for a plugin only at a loaded plugin's step"),
+        }
+    }
+
+    /// Takes what has been recorded so far, for a report of a run that pauses
+    /// (`pending`) or resumes later (`resumed` on the next record).
+    pub(crate) fn take_report(&mut self, pending: bool) -> Option<Fired> {
+        let report = self.report.as_mut()?;
+        let next = Fired {
+            mapping: report.mapping,
+            mode: report.mode.clone(),
+            description: report.description.clone(),
+            line: report.line,
+            context: report.context.clone(),
+            outcomes: Vec::new(),
+            pending: false,
+            resumed: true,
+        };
+        let mut taken = std::mem::replace(report, next);
+        taken.pending = pending;
+        Some(taken)
+    }
+
+    /// Records the result a worker stored and moves past the plugin step.
+    pub(crate) fn resume_after_plugin(&mut self, shared: &Shared) {
+        let (result, elapsed) = self.plugin_result.take().unwrap_or_else(|| {
+            (
+                Err(Error::InvalidArgument("the plugin call was lost".into())),
+                Duration::ZERO,
+            )
+        });
+        self.finish_plugin(shared, result, elapsed);
+    }
+
+    /// Records the plugin call's result and moves past it.
+    pub(crate) fn finish_plugin(
+        &mut self,
+        shared: &Shared,
+        result: Result<(), Error>,
+        elapsed: Duration,
+    ) {
+        self.wall = None;
+        let name = self.plugin_call().worker.name().to_string();
+        self.record(shared, "WasmPlugin", Some(&name), result, elapsed);
+        self.pc += 1;
+    }
+
+    /// Runs steps until the chain ends or must wait.
+    pub(crate) fn advance(&mut self, shared: &Shared) -> Pause {
+        let program = self.program.clone();
+        let ops = &program.chains[self.mapping as usize].ops;
+        while let Some(op) = ops.get(self.pc as usize) {
+            match op {
+                Op::SendMidi(bytes) => {
+                    let started = Instant::now();
+                    match &shared.options.callbacks.on_midi_out {
+                        Some(out) => out(bytes, self.timestamp_us + self.offset_us),
+                        None => debug(shared, || {
+                            format!("SendMidi {bytes:02X?} dropped: no MIDI output is open")
+                        }),
+                    }
+                    self.record(shared, "SendMidi", None, Ok(()), started.elapsed());
+                }
+                Op::ModeChange(target) => {
+                    let count = program.config.modes.len().max(1);
+                    shared.change_mode(|current| match target {
+                        ModeTarget::Named { index, .. } => *index,
+                        ModeTarget::Next => (current + 1) % count,
+                        ModeTarget::Previous => (current + count - 1) % count,
+                    });
+                    self.record(shared, "ModeChange", None, Ok(()), Duration::ZERO);
+                }
+                Op::Host(action) => {
+                    let started = Instant::now();
+                    let event = HostActionEvent {
+                        name: action.name.clone(),
+                        data: action.data.clone(),
+                        context: self.context(shared),
+                    };
+                    match &shared.options.callbacks.on_action {
+                        Some(cb) => cb(&event),
+                        None => debug(shared, || {
+                            format!("host action {} (no handler registered)", event.to_json())
+                        }),
+                    }
+                    self.record(shared, &action.name, None, Ok(()), started.elapsed());
+                }
+                Op::Delay(d) => {
+                    self.pc += 1;
+                    self.offset_us += d.as_micros() as u64;
+                    self.record(shared, "Delay", None, Ok(()), Duration::ZERO);
+                    return Pause::Delay(*d);
+                }
+                Op::Plugin(Some(_)) => return Pause::Plugin,
+                Op::Plugin(None) => {
+                    let path = program.chains[self.mapping as usize]
+                        .missing_plugin
+                        .clone()
+                        .unwrap_or_default();
+                    let error = Error::plugin_load(
+                        &path,
+                        "it is not loaded (the engine was built from another config)",
+                    );
+                    self.record(shared, "WasmPlugin", None, Err(error), Duration::ZERO);
+                }
+                Op::RepeatBegin { count, .. } => {
+                    self.loops[self.depth] = (self.pc, *count);
+                    self.depth += 1;
+                }
+                Op::RepeatEnd { begin, delay } => {
+                    let top = &mut self.loops[self.depth - 1];
+                    top.1 -= 1;
+                    if top.1 > 0 {
+                        self.pc = begin + 1;
+                        if !delay.is_zero() {
+                            self.offset_us += delay.as_micros() as u64;
+                            return Pause::Delay(*delay);
+                        }
+                        continue;
+                    }
+                    self.depth -= 1;
+                }
+            }
+            self.pc += 1;
+        }
+        Pause::Done
+    }
+
+    /// Notes one step's outcome: in the report when there is one, in the log when it
+    /// failed (naming mapping and plugin) or when debug lines are wanted.
+    fn record(
+        &mut self,
+        shared: &Shared,
+        action: &str,
+        plugin: Option<&str>,
+        result: Result<(), Error>,
+        elapsed: Duration,
+    ) {
+        let sink = shared.log();
+        let level = if result.is_ok() {
+            LogLevel::Debug
+        } else {
+            LogLevel::Error
+        };
+        if sink.enabled(level) {
+            let label = self.label();
+            let who = plugin.map(|p| format!(" (plugin {p})")).unwrap_or_default();
+            let line = match &result {
+                Ok(()) => format!(
+                    "{label} fired {action}{who} in {:.3} ms",
+                    elapsed.as_secs_f64() * 1000.0
+                ),
+                Err(e) => format!("{label}: {action} action failed{who}: {e}"),
+            };
+            log::host(sink, level, &line);
+        }
+        if let Some(report) = &mut self.report {
+            report.outcomes.push(ActionOutcome {
+                action: action.to_string(),
+                plugin: plugin.map(str::to_string),
+                result,
+                elapsed,
+            });
+        }
+    }
+
+    fn label(&self) -> String {
+        let mapping = &self.program.entry(self.mapping).mapping;
+        match (&mapping.description, mapping.line) {
+            (Some(d), _) => d.clone(),
+            (None, Some(l)) => format!("mapping at line {l}"),
+            (None, None) => format!("{} mapping", self.trigger),
+        }
+    }
+}
+
+fn debug(shared: &Shared, line: impl FnOnce() -> String) {
+    let sink = shared.log();
+    if sink.enabled(LogLevel::Debug) {
+        log::host(sink, LogLevel::Debug, &line());
+    }
+}
