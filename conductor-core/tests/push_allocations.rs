@@ -78,3 +78,101 @@ fn push_never_allocates_whether_accepted_or_dropped() {
     assert!(accepted > 0);
     assert!(engine.dropped() >= 2);
 }
+
+/// Counts the allocations the engine thread makes between two marker messages: the
+/// MIDI-out callback (which runs on that thread) switches counting on at the first
+/// marker and off at the second.
+#[test]
+fn firing_send_midi_and_mode_change_allocates_nothing_on_the_engine_thread() {
+    struct Quiet;
+    impl conductor_core::log::LogSink for Quiet {
+        fn log(&self, _: &conductor_core::log::LogRecord<'_>) {}
+        fn enabled(&self, _: conductor_core::log::LogLevel) -> bool {
+            false
+        }
+    }
+    const START: u8 = 120;
+    const STOP: u8 = 121;
+    let sends = std::sync::Arc::new(AtomicUsize::new(0));
+    let on_midi_out = {
+        let sends = sends.clone();
+        std::sync::Arc::new(move |bytes: &[u8], _: u64| {
+            match bytes[1] {
+                START => COUNTING.with(|c| c.set(true)),
+                STOP => COUNTING.with(|c| c.set(false)),
+                _ => {}
+            }
+            sends.fetch_add(1, Ordering::Relaxed);
+        })
+    };
+    // Two modes with the same pads: 60 sends, 61 switches to the next mode, 62 sends
+    // a SysEx; a global mapping sends too.
+    let mut toml = String::new();
+    for mode in ["A", "B"] {
+        toml.push_str(&format!(
+            "[[modes]]\nname = \"{mode}\"\n\
+             [[modes.mappings]]\ntrigger = {{ Note = {{ note = 60 }} }}\naction = {{ SendMidi = {{ bytes = [0x90, 60, 1] }} }}\n\
+             [[modes.mappings]]\ntrigger = {{ Note = {{ note = 61 }} }}\naction = {{ ModeChange = {{ mode = \"next\" }} }}\n\
+             [[modes.mappings]]\ntrigger = {{ Note = {{ note = 62 }} }}\naction = {{ SendMidi = {{ bytes = [0xF0, 1, 2, 3, 0xF7] }} }}\n"
+        ));
+    }
+    toml.push_str(&format!(
+        "[[global_mappings]]\ntrigger = {{ CC = {{ cc = 1 }} }}\naction = {{ SendMidi = {{ bytes = [0xB0, 1, 2] }} }}\n\
+         [[global_mappings]]\ntrigger = {{ Note = {{ note = {START} }} }}\naction = {{ SendMidi = {{ bytes = [0x90, {START}, 1] }} }}\n\
+         [[global_mappings]]\ntrigger = {{ Note = {{ note = {STOP} }} }}\naction = {{ SendMidi = {{ bytes = [0x90, {STOP}, 1] }} }}\n"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let engine = conductor_core::Engine::from_toml(
+        &toml,
+        dir.path(),
+        conductor_core::EngineOptions {
+            queue_capacity: Some(4096),
+            host_config: conductor_core::plugin::HostConfig {
+                log_sink: std::sync::Arc::new(Quiet),
+                ..Default::default()
+            },
+            callbacks: conductor_core::engine::EngineCallbacks {
+                on_midi_out: Some(on_midi_out),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let burst = |t: u64| {
+        for (i, msg) in [
+            [0x90, 60, 100],
+            [0x90, 61, 100],
+            [0x90, 62, 100],
+            [0xB0, 1, 5],
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert!(engine.push(msg, t + i as u64));
+        }
+    };
+    // Warm up: the first events may size reusable buffers.
+    for t in 0..50 {
+        burst(t * 10);
+    }
+    assert!(engine
+        .wait_idle(std::time::Duration::from_secs(10))
+        .unwrap());
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let sent_before = sends.load(Ordering::Relaxed);
+    assert!(engine.push(&[0x90, START, 1], 1_000));
+    for t in 0..500 {
+        burst(2_000 + t * 10);
+    }
+    assert!(engine.push(&[0x90, STOP, 1], 100_000));
+    assert!(engine
+        .wait_idle(std::time::Duration::from_secs(10))
+        .unwrap());
+    // Every burst fired: two SendMidi in one mode, one in the other, plus the CC.
+    let sent = sends.load(Ordering::Relaxed) - sent_before;
+    assert_eq!(sent, 2 + 500 * 3, "sends");
+    assert_eq!(engine.dropped(), 0);
+    let n = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(n, 0, "the engine thread allocated {n} times while firing");
+}
