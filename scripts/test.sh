@@ -5,6 +5,7 @@
 #   2. Real MIDI through a JACK server (dummy driver): core ports and the CLI.
 #   3. Python: the wheel, pytest and mypy --strict, inside a virtualenv.
 #   4. The benchmark harness in smoke mode, so it cannot rot.
+#   5. Model checks (loom) of the engine's lock-free wake-up protocol.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,7 @@ cargo test --release --workspace --features conductor-core/jack,conductor-cli/ja
 
 echo "== Python tests" >&2
 scripts/test-python.sh
+
+echo "== Model checks (loom)" >&2
+# A crate of its own with its own target/: `--cfg loom` must not rebuild wasmtime.
+(cd conductor-core/loom && RUSTFLAGS="--cfg loom" cargo test --release)
