@@ -282,3 +282,42 @@ fn plugin_system_and_audio_requests_are_json_lines_on_stdout() {
     assert_eq!(lines[1]["request"], "Audio");
     assert_eq!(lines[1]["data"]["cue"], "click");
 }
+
+#[test]
+fn a_replay_runs_delayed_steps_at_their_time_fast_or_not() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "config.toml",
+        &config_with(&[
+            (
+                60,
+                r#"{ Sequence = [{ Host = { name = "a" } }, { Delay = { ms = 500 } }, { Host = { name = "b" } }] }"#,
+            ),
+            (61, r#"{ Host = { name = "c" } }"#),
+        ]),
+    );
+    // Pad 61 comes while pad 60's chain waits; the file ends before the delay does.
+    write_mid(
+        &sandbox.join("delay.mid"),
+        &[
+            (0, note_on(60, 90)),
+            (200_000, note_on(61, 90)),
+            (300_000, note_off(60)),
+        ],
+    );
+    let order = |fast: bool| {
+        let mut args = vec!["--config", "config.toml", "--replay", "delay.mid"];
+        if fast {
+            args.push("--fast");
+        }
+        let run = Run::of(sandbox.conductor().args(args));
+        run.success();
+        run.stderr_has(&["replay done: 3 messages, 2 mappings fired, 0 actions failed"]);
+        json_lines(&run)
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(true), ["a", "c", "b"]);
+    assert_eq!(order(false), ["a", "c", "b"]);
+}
