@@ -55,10 +55,16 @@ impl Fired {
 
     /// A short label: the description, else "mapping at line N", else the trigger.
     pub fn label(&self) -> String {
-        match (&self.description, self.line) {
-            (Some(d), _) => d.clone(),
-            (None, Some(l)) => format!("mapping at line {l}"),
-            (None, None) => format!("{} mapping", self.context.trigger),
-        }
+        label(self.description.as_deref(), self.line, self.context.trigger)
+    }
+}
+
+/// How logs and reports name a mapping: its description, else "mapping at line N",
+/// else its trigger kind.
+pub(crate) fn label(description: Option<&str>, line: Option<usize>, trigger: &str) -> String {
+    match (description, line) {
+        (Some(d), _) => d.to_string(),
+        (None, Some(l)) => format!("mapping at line {l}"),
+        (None, None) => format!("{trigger} mapping"),
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::chain::{Op, PluginCall, MAX_REPEAT_DEPTH};
 use super::context::TriggerContext;
-use super::outcome::{ActionOutcome, Fired};
+use super::outcome::{label, ActionOutcome, Fired};
 use super::program::Program;
 use super::worker::CallResult;
 use super::{HostActionEvent, Shared};
@@ -280,11 +280,7 @@ impl Run {
 
     fn label(&self) -> String {
         let mapping = &self.program.entry(self.mapping).mapping;
-        match (&mapping.description, mapping.line) {
-            (Some(d), _) => d.clone(),
-            (None, Some(l)) => format!("mapping at line {l}"),
-            (None, None) => format!("{} mapping", self.trigger),
-        }
+        label(mapping.description.as_deref(), mapping.line, self.trigger)
     }
 }
 
