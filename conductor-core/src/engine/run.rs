@@ -116,9 +116,13 @@ impl Run {
         }
     }
 
-    /// Takes what has been recorded so far, for a report of a run that pauses
-    /// (`pending`) or resumes later (`resumed` on the next record).
+    /// Takes what has been recorded so far: the whole record when the chain is done,
+    /// or, when it pauses (`pending`), the part so far, and the next record is marked
+    /// `resumed`.
     pub(crate) fn take_report(&mut self, pending: bool) -> Option<Fired> {
+        if !pending {
+            return self.report.take();
+        }
         let report = self.report.as_mut()?;
         let next = Fired {
             mapping: report.mapping,
@@ -131,7 +135,7 @@ impl Run {
             resumed: true,
         };
         let mut taken = std::mem::replace(report, next);
-        taken.pending = pending;
+        taken.pending = true;
         Some(taken)
     }
 
