@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
-use conductor_core::log::LogRecord;
+use conductor_core::log::{LogLevel, LogRecord, LogSink};
 use conductor_core::plugin::{HostConfig, PluginHost};
 
 use crate::interleave::Plan;
@@ -164,5 +164,28 @@ pub fn quiet_host_config(cache_dir: Option<PathBuf>, out: &Path) -> HostConfig {
         data_root: Some(out.join("scratch/plugin-data")),
         log_sink: Arc::new(|_: &LogRecord<'_>| {}),
         trust_store: None,
+    }
+}
+
+/// A log sink that wants nothing: unlike a closure sink (which drops lines after the
+/// engine has formatted them), it tells the engine, through [`LogSink::enabled`], not
+/// to format its per-step debug lines at all. Used where the engine's own throughput
+/// or latency is measured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SilentSink;
+
+impl LogSink for SilentSink {
+    fn log(&self, _: &LogRecord<'_>) {}
+
+    fn enabled(&self, _: LogLevel) -> bool {
+        false
+    }
+}
+
+/// Host settings with [`SilentSink`].
+pub fn silent_host_config(cache_dir: Option<PathBuf>, out: &Path) -> HostConfig {
+    HostConfig {
+        log_sink: Arc::new(SilentSink),
+        ..quiet_host_config(cache_dir, out)
     }
 }

@@ -31,7 +31,7 @@ struct Args {
     #[arg(long, value_name = "PATH")]
     cli: Option<PathBuf>,
     /// Run only these comparisons (comma-separated): plugin-rust, plugin-python,
-    /// plugin-c, engine-process, push, load, midi.
+    /// plugin-c, engine-process, push, push-throughput, beside-slow, load, midi.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     only: Vec<String>,
 }
@@ -84,6 +84,8 @@ fn main() -> anyhow::Result<()> {
             "plugin-c" => compare::plugin_c::run(&h),
             "engine-process" => compare::engine_process::run(&h),
             "push" => compare::push::run(&h),
+            "push-throughput" => compare::push_throughput::run(&h),
+            "beside-slow" => compare::beside_slow::run(&h),
             "load" => compare::load::run(&h),
             "midi" => compare::midi_path::run(&h),
             _ => unreachable!("checked against ALL"),

@@ -19,6 +19,7 @@ fn smoke_run_measures_every_comparison_and_writes_raw_results() {
     // Builds the example plugins if they are not built yet.
     support::plugin_wasm("noop-plugin");
     support::plugin_wasm("json-params-plugin");
+    support::plugin_wasm("sleep-plugin");
     let out = support::temp_dir();
     let output = Command::new(env!("CARGO_BIN_EXE_conductor-bench"))
         .arg("--smoke")
@@ -36,7 +37,8 @@ fn smoke_run_measures_every_comparison_and_writes_raw_results() {
     println!("{stdout}");
 
     for heading in [
-        "### 1a.", "### 1b.", "### 2.", "### 3.", "### 4a.", "### 4b.", "### 5.", "### 6.",
+        "### 1a.", "### 1b.", "### 2.", "### 3.", "### 4a.", "### 4b.", "### 4c.", "### 4d.",
+        "### 5.", "### 6.",
     ] {
         assert!(
             stdout.contains(heading),
@@ -93,6 +95,40 @@ fn smoke_run_measures_every_comparison_and_writes_raw_results() {
         .facts
         .iter()
         .any(|(k, _)| k.starts_with("allocations in ")));
+    // The C throughput program runs wherever libconductor is built; every contender
+    // either ran once or says why not.
+    let throughput = section("push-throughput");
+    assert_eq!(
+        throughput.series.len() + throughput.skipped.len(),
+        if throughput.skipped.iter().any(|k| k.contender == "all") {
+            1
+        } else {
+            5
+        },
+        "{:?}",
+        throughput.skipped
+    );
+    for s in &throughput.series {
+        assert_eq!(s.samples.len(), 1, "{}: one smoke round", s.name);
+        let (_, fact) = throughput
+            .facts
+            .iter()
+            .find(|(k, _)| *k == s.name)
+            .unwrap_or_else(|| panic!("no fact for {}", s.name));
+        assert!(fact.contains("; none lost"), "{}: {fact}", s.name);
+    }
+    // The latency beside slow actions is measured in process: it always runs.
+    let beside = section("beside-slow");
+    assert!(beside.skipped.is_empty(), "{:?}", beside.skipped);
+    assert_eq!(beside.series.len(), 3);
+    for s in &beside.series {
+        assert_eq!(
+            s.samples.len(),
+            20,
+            "{}: every pad-61 message came out",
+            s.name
+        );
+    }
     let loads: Vec<_> = run
         .sections
         .iter()

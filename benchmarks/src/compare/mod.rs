@@ -15,6 +15,7 @@ macro_rules! or_skip {
     };
 }
 
+pub mod beside_slow;
 pub mod engine_process;
 pub mod load;
 pub mod midi_path;
@@ -22,6 +23,7 @@ pub mod plugin_c;
 pub mod plugin_python;
 pub mod plugin_rust;
 pub mod push;
+pub mod push_throughput;
 
 /// Every comparison's id, in the order a full run performs them.
 pub const ALL: &[&str] = &[
@@ -30,6 +32,8 @@ pub const ALL: &[&str] = &[
     "plugin-c",
     "engine-process",
     "push",
+    "push-throughput",
+    "beside-slow",
     "load",
     "midi",
 ];

@@ -36,6 +36,13 @@ pub fn run(h: &Harness) -> Vec<Section> {
 /// Compiles the C worker if it is missing or older than its source or the library, and
 /// returns its path. Errors say what is missing.
 pub fn c_program(h: &Harness) -> anyhow::Result<PathBuf> {
+    compile_c(h, "bench_worker.c", "conductor-bench-c")
+}
+
+/// Compiles `benchmarks/c/<source>` against `include/conductor.h` and
+/// `target/release/libconductor.so` into `<out>/bin/<exe>`, unless that is newer than
+/// all three, and returns its path. Errors say what is missing.
+pub fn compile_c(h: &Harness, source: &str, exe: &str) -> anyhow::Result<PathBuf> {
     let lib = h.release_artifact("libconductor.so");
     if !lib.is_file() {
         bail!(
@@ -43,11 +50,17 @@ pub fn c_program(h: &Harness) -> anyhow::Result<PathBuf> {
             lib.display()
         );
     }
-    let source = h.root.join("benchmarks/c/bench_worker.c");
-    let exe = h.out.join("bin/conductor-bench-c");
+    let source = h.root.join("benchmarks/c").join(source);
+    let header = h.root.join("include/conductor.h");
+    let exe = h.out.join("bin").join(exe);
     let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let fresh = match (modified(&exe), modified(&source), modified(&lib)) {
-        (Some(e), Some(s), Some(l)) => e >= s && e >= l,
+    let fresh = match (
+        modified(&exe),
+        modified(&source),
+        modified(&lib),
+        modified(&header),
+    ) {
+        (Some(e), Some(s), Some(l), Some(i)) => e >= s && e >= l && e >= i,
         _ => false,
     };
     if fresh {
