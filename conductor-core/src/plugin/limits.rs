@@ -45,10 +45,22 @@ impl Default for Limits {
     }
 }
 
-/// wasmtime's [`StoreLimits`] plus a record of whether a growth was refused, so a trap
-/// that follows can be reported as "memory limit" rather than a bare crash.
+/// Bytes a table element is charged against the memory limit: what one funcref or
+/// externref slot costs the host (a pointer, plus room for lazy-init bookkeeping).
+pub(crate) const TABLE_ELEMENT_BYTES: usize = 16;
+
+/// The store limiter: linear memory and tables share one byte budget (the plugin's
+/// memory limit), so `table.grow` cannot take the host's memory where `memory.grow`
+/// cannot. It also records whether a growth was refused, so a trap that follows can be
+/// reported as "memory limit" rather than a bare crash.
 pub(crate) struct MemoryLimiter {
     inner: StoreLimits,
+    /// The plugin's memory limit in bytes.
+    limit: usize,
+    /// Bytes of linear memory granted so far (memories never shrink).
+    memory_bytes: usize,
+    /// Table elements granted so far, over every table of the store.
+    table_elements: usize,
     pub(crate) refused_growth: bool,
 }
 
@@ -58,11 +70,28 @@ impl MemoryLimiter {
         Self {
             inner: StoreLimitsBuilder::new()
                 .memory_size(bytes)
+                .table_elements(bytes / TABLE_ELEMENT_BYTES)
                 .instances(1)
                 .memories(1)
                 .build(),
+            limit: bytes,
+            memory_bytes: 0,
+            table_elements: 0,
             refused_growth: false,
         }
+    }
+
+    /// Bytes charged so far: linear memory plus table elements.
+    fn charged(&self) -> usize {
+        self.memory_bytes
+            .saturating_add(self.table_elements.saturating_mul(TABLE_ELEMENT_BYTES))
+    }
+
+    /// Whether `extra` more bytes fit in the budget.
+    fn fits(&self, extra: usize) -> bool {
+        self.charged()
+            .checked_add(extra)
+            .is_some_and(|total| total <= self.limit)
     }
 }
 
@@ -73,8 +102,15 @@ impl ResourceLimiter for MemoryLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = self.inner.memory_growing(current, desired, maximum)?;
-        if !allowed {
+        if maximum.is_some_and(|max| desired > max) {
+            // Beyond the module's own maximum: wasmtime refuses it; not our limit.
+            return Ok(false);
+        }
+        let extra = desired.saturating_sub(current);
+        let allowed = self.inner.memory_growing(current, desired, maximum)? && self.fits(extra);
+        if allowed {
+            self.memory_bytes = self.memory_bytes.saturating_add(extra);
+        } else {
             self.refused_growth = true;
         }
         Ok(allowed)
@@ -86,7 +122,19 @@ impl ResourceLimiter for MemoryLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        self.inner.table_growing(current, desired, maximum)
+        if maximum.is_some_and(|max| desired > max) {
+            // Beyond the module's own maximum: wasmtime refuses it; not our limit.
+            return Ok(false);
+        }
+        let extra = desired.saturating_sub(current);
+        let allowed = self.inner.table_growing(current, desired, maximum)?
+            && self.fits(extra.saturating_mul(TABLE_ELEMENT_BYTES));
+        if allowed {
+            self.table_elements = self.table_elements.saturating_add(extra);
+        } else {
+            self.refused_growth = true;
+        }
+        Ok(allowed)
     }
 
     fn instances(&self) -> usize {
@@ -99,5 +147,26 @@ impl ResourceLimiter for MemoryLimiter {
 
     fn tables(&self) -> usize {
         self.inner.tables()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_and_memory_share_one_budget() {
+        let mut limiter = MemoryLimiter::new(1024 * 1024);
+        assert!(limiter.memory_growing(0, 512 * 1024, None).unwrap());
+        // 512 KiB left: 32 Ki elements of 16 bytes fit, one more does not.
+        assert!(!limiter.table_growing(0, 32 * 1024 + 1, None).unwrap());
+        assert!(limiter.refused_growth);
+        assert!(limiter.table_growing(0, 32 * 1024, None).unwrap());
+        assert!(!limiter
+            .memory_growing(512 * 1024, 512 * 1024 + 1, None)
+            .unwrap());
+        assert!(!limiter
+            .table_growing(32 * 1024, 32 * 1024 + 1, None)
+            .unwrap());
     }
 }
