@@ -106,3 +106,111 @@ fn table_growth_is_charged_against_the_memory_limit() {
     // The guest saw table.grow fail early, and the host names the limit.
     assert_eq!(err.kind(), ErrorKind::MemoryLimit, "{err}");
 }
+
+// ---- blocking WASI calls are bounded by the call's deadline ----
+
+/// A module whose `$sleep(ns, flags)` makes one `poll_oneoff` with one monotonic clock
+/// subscription (userdata 7), and whose `$sleep2(ns_a, ns_b)` polls two relative
+/// clocks (userdata 1 and 2). `exports` adds the exported functions.
+fn sleeper(exports: &str) -> String {
+    format!(
+        r#"
+(module
+  (import "wasi_snapshot_preview1" "poll_oneoff"
+    (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $clock (param $at i32) (param $userdata i64) (param $ns i64) (param $flags i32)
+    (i64.store (local.get $at) (local.get $userdata))
+    (i32.store8 offset=8 (local.get $at) (i32.const 0))
+    (i32.store offset=16 (local.get $at) (i32.const 1))
+    (i64.store offset=24 (local.get $at) (local.get $ns))
+    (i64.store offset=32 (local.get $at) (i64.const 0))
+    (i32.store16 offset=40 (local.get $at) (local.get $flags)))
+  (func $sleep (param $ns i64) (param $flags i32) (result i32)
+    (call $clock (i32.const 0) (i64.const 7) (local.get $ns) (local.get $flags))
+    (call $poll (i32.const 0) (i32.const 256) (i32.const 1) (i32.const 512)))
+  (func $sleep2 (param $a i64) (param $b i64) (result i32)
+    (call $clock (i32.const 0) (i64.const 1) (local.get $a) (i32.const 0))
+    (call $clock (i32.const 48) (i64.const 2) (local.get $b) (i32.const 0))
+    (call $poll (i32.const 0) (i32.const 256) (i32.const 2) (i32.const 512)))
+  {exports})
+"#
+    )
+}
+
+fn one_second() -> PluginOptions {
+    with_limits(Limits {
+        timeout: Duration::from_millis(1000),
+        ..Limits::default()
+    })
+}
+
+/// Runs `f`, asserts it failed with a timeout well before the sleep would have ended.
+fn assert_cut_short<T: std::fmt::Debug>(what: &str, f: impl FnOnce() -> Result<T, Error>) {
+    let started = Instant::now();
+    let err = f().expect_err(what);
+    let took = started.elapsed();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{what}: {err}");
+    assert!(took < Duration::from_secs(5), "{what} took {took:?}");
+}
+
+#[test]
+fn a_long_wasi_sleep_in_execute_is_cut_at_the_deadline() {
+    let f = fixture();
+    // 15 s relative, 1e18 ns relative, 1e18 ns absolute (CLOCK_MONOTONIC, ABSTIME).
+    for (ns, flags) in [
+        (15_000_000_000u64, 0),
+        (1_000_000_000_000_000_000, 0),
+        (1_000_000_000_000_000_000, 1),
+    ] {
+        let wat = sleeper(&format!(
+            r#"(func (export "execute") (param i32 i32) (result i32)
+                 (drop (call $sleep (i64.const {ns}) (i32.const {flags})))
+                 (i32.const 0))"#
+        ));
+        let mut plugin = load_wat(&f, "sleeper", &wat, one_second()).unwrap();
+        assert_cut_short(&format!("sleep {ns} ns, flags {flags}"), || {
+            plugin.execute(b"{}")
+        });
+    }
+}
+
+#[test]
+fn a_long_wasi_sleep_in_init_or_shutdown_is_cut_at_the_deadline() {
+    let f = fixture();
+    let forever = r#"(drop (call $sleep (i64.const 1000000000000000000) (i32.const 0)))"#;
+    let wat = sleeper(&format!(
+        r#"(func (export "init") {forever})
+           (func (export "execute") (param i32 i32) (result i32) (i32.const 0))"#
+    ));
+    assert_cut_short("init", || load_wat(&f, "sleepy_init", &wat, one_second()));
+
+    let wat = sleeper(&format!(
+        r#"(func (export "shutdown") {forever})
+           (func (export "execute") (param i32 i32) (result i32) (i32.const 0))"#
+    ));
+    let mut plugin = load_wat(&f, "sleepy_shutdown", &wat, one_second()).unwrap();
+    plugin.execute(b"{}").unwrap();
+    assert_cut_short("shutdown", || plugin.shutdown());
+}
+
+#[test]
+fn short_wasi_sleeps_still_fire_the_earliest_clock() {
+    let f = fixture();
+    // Returns 0 when a 10 ms sleep reports one event with userdata 7, and when a poll
+    // of a 10 ms and a never-firing clock reports only the first (userdata 1).
+    let wat = sleeper(
+        r#"(func (export "execute") (param i32 i32) (result i32)
+             (if (call $sleep (i64.const 10000000) (i32.const 0)) (then (return (i32.const 1))))
+             (if (i32.ne (i32.load (i32.const 512)) (i32.const 1)) (then (return (i32.const 2))))
+             (if (i64.ne (i64.load (i32.const 256)) (i64.const 7)) (then (return (i32.const 3))))
+             (if (call $sleep2 (i64.const 10000000) (i64.const 1000000000000000000))
+               (then (return (i32.const 4))))
+             (if (i32.ne (i32.load (i32.const 512)) (i32.const 1)) (then (return (i32.const 5))))
+             (if (i64.ne (i64.load (i32.const 256)) (i64.const 1)) (then (return (i32.const 6))))
+             (i32.const 0))"#,
+    );
+    let mut plugin = load_wat(&f, "napper", &wat, one_second()).unwrap();
+    plugin.execute(b"{}").unwrap();
+    plugin.execute(b"{}").unwrap();
+}

@@ -10,7 +10,7 @@ use wasmtime_wasi::I32Exit;
 
 use super::guest_abi::{decode_capabilities, CapabilitiesError, ScratchRegion};
 use super::host::{PluginHost, PluginOptions, EPOCH_TICK};
-use super::host_functions::{capability_imports, CallState, PluginEnv};
+use super::host_functions::{capability_imports, CallState, PluginEnv, WASI_INNER_MODULE};
 use super::limits::MemoryLimiter;
 use super::output::{PluginOutput, Stream};
 use super::sandbox::{plugin_data_dir, wasi_context};
@@ -376,6 +376,13 @@ impl Plugin {
             },
         );
         store.limiter(|s| &mut s.limiter);
+        store.data_mut().host.wasi_poll = self
+            .host
+            .inner
+            .linker
+            .get(&mut store, WASI_INNER_MODULE, "poll_oneoff")
+            .ok()
+            .and_then(|e| e.into_func());
         self.arm(&mut store);
         let instance: Instance = self
             .host

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
+use super::host_functions::SandboxClock;
 use super::output::PluginOutput;
 use crate::{Error, Result};
 
@@ -58,6 +59,7 @@ pub(crate) fn wasi_context(
     builder
         .stdout(stdout)
         .stderr(stderr)
+        .monotonic_clock(SandboxClock::new())
         .allow_blocking_current_thread(true);
     if let Some(dir) = data_dir {
         builder

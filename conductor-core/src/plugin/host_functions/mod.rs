@@ -12,12 +12,15 @@ mod http;
 mod log;
 mod midi;
 mod process;
+mod wasi_poll;
+
+pub(crate) use wasi_poll::{SandboxClock, INNER_MODULE as WASI_INNER_MODULE};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use wasmtime::{Caller, Extern, Linker, Memory, Module};
+use wasmtime::{Caller, Extern, Func, Linker, Memory, Module};
 
 use super::host::EPOCH_TICK;
 use super::instance::StoreState;
@@ -153,6 +156,9 @@ pub(crate) struct CallState {
     started_tick: u64,
     /// That call's wall-clock budget; host calls never wait past it.
     timeout: Duration,
+    /// wasmtime-wasi's own `poll_oneoff` in this store, for the polls the bounded one
+    /// hands over (see `wasi_poll`).
+    pub(crate) wasi_poll: Option<Func>,
 }
 
 impl CallState {
@@ -162,6 +168,7 @@ impl CallState {
             result: Vec::new(),
             started_tick: 0,
             timeout: Duration::ZERO,
+            wasi_poll: None,
         }
     }
 
@@ -190,7 +197,8 @@ impl CallState {
     }
 }
 
-/// Registers every host function on `linker` under [`HOST_MODULE`].
+/// Registers every host function on `linker` under [`HOST_MODULE`], and replaces WASI's
+/// `poll_oneoff` (already on `linker`) with one bounded by the call's deadline.
 pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
     buffer::add_to_linker(linker)?;
     log::add_to_linker(linker)?;
@@ -198,6 +206,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result
     midi::add_to_linker(linker)?;
     process::add_to_linker(linker)?;
     host_request::add_to_linker(linker)?;
+    wasi_poll::add_to_linker(linker)?;
     Ok(())
 }
 
