@@ -139,7 +139,13 @@ impl PluginHost {
             .map_err(|e| Error::InvalidArgument(format!("cannot link the host functions: {e}")))?;
         let cache = ModuleCache::new(&engine, config.cache_dir.clone());
         let epoch_ticks = Arc::new(AtomicU64::new(0));
-        let ticker = EpochTicker::start(engine.clone(), epoch_ticks.clone());
+        // Without the ticker no wall-clock limit would hold: fail rather than run
+        // plugins unbounded.
+        let ticker = EpochTicker::start(engine.clone(), epoch_ticks.clone()).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "cannot start the epoch thread that enforces plugin time limits: {e}"
+            ))
+        })?;
         Ok(Self {
             inner: Arc::new(HostInner {
                 engine,
@@ -313,20 +319,37 @@ struct EpochTicker {
 }
 
 impl EpochTicker {
-    fn start(engine: Engine, ticks: Arc<AtomicU64>) -> Self {
+    fn start(engine: Engine, ticks: Arc<AtomicU64>) -> std::io::Result<Self> {
+        Self::start_with(engine, ticks, |builder, body| builder.spawn(body))
+    }
+
+    /// [`EpochTicker::start`] with the thread spawned by `spawn`; its failure is the
+    /// caller's error.
+    fn start_with(
+        engine: Engine,
+        ticks: Arc<AtomicU64>,
+        spawn: impl FnOnce(
+            std::thread::Builder,
+            Box<dyn FnOnce() + Send + 'static>,
+        ) -> std::io::Result<JoinHandle<()>>,
+    ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("conductor-epoch".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    engine.increment_epoch();
-                    ticks.fetch_add(1, Ordering::Relaxed);
-                }
-            })
-            .ok();
-        Self { stop, thread }
+        let body = Box::new(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+                ticks.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let thread = spawn(
+            std::thread::Builder::new().name("conductor-epoch".into()),
+            body,
+        )?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
     }
 }
 
@@ -336,5 +359,25 @@ impl Drop for EpochTicker {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticker_that_cannot_start_is_an_error() {
+        let engine = Engine::default();
+        let failed = EpochTicker::start_with(engine.clone(), Arc::default(), |_, _| {
+            Err(std::io::Error::other("no threads left"))
+        });
+        assert!(failed.is_err());
+        let ticks = Arc::new(AtomicU64::new(0));
+        let ticker = EpochTicker::start(engine, ticks.clone()).unwrap();
+        while ticks.load(Ordering::Relaxed) == 0 {
+            std::thread::yield_now();
+        }
+        drop(ticker);
     }
 }
