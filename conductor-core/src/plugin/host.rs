@@ -13,11 +13,12 @@ use wasmtime::{Config, Engine, Linker, Module};
 use super::instance::{Plugin, StoreState};
 use super::module_cache::{default_cache_dir, ModuleCache, ModuleSource};
 use super::module_check::{check_exports, check_imports, describe_non_wasm};
+use super::probe::sealed_capabilities;
 use super::sandbox::default_data_root;
 use super::services::PluginServices;
-use super::signing::{SignaturePolicy, TrustStore};
+use super::signing::{check_bytes, CheckedBytes, SignaturePolicy, TrustStore};
 use super::{CapabilitySet, Grants, Limits};
-use crate::log::{default_sink, SharedLogSink};
+use crate::log::{self, default_sink, LogLevel, SharedLogSink};
 use crate::{Error, Result};
 
 /// How often the epoch clock ticks; wall-clock deadlines are rounded up to it.
@@ -205,8 +206,52 @@ impl PluginHost {
         path: Option<PathBuf>,
         options: PluginOptions,
     ) -> Result<Plugin> {
+        if let Some(what) = describe_non_wasm(wasm) {
+            return Err(Error::plugin_load(&name, what));
+        }
+        // The signature is judged on these exact bytes before any of them is compiled
+        // or run: a refused plugin costs a hash, not a compile.
+        let signature = self.check_signature_bytes(&name, path.as_deref(), wasm, &options)?;
         let (module, sha256, _) = self.compile(&name, wasm)?;
-        Plugin::load(self.clone(), name, path, wasm, module, sha256, options)
+        let declared = sealed_capabilities(self, &name, &module)?;
+        signature.check_capabilities(declared)?;
+        if let Some(warning) = signature.status.warning(options.signature_policy) {
+            log::host(
+                self.log_sink().as_ref(),
+                LogLevel::Warn,
+                &format!("plugin {name}: {warning}"),
+            );
+        }
+        Plugin::load(
+            self.clone(),
+            name,
+            path,
+            module,
+            sha256,
+            declared,
+            signature.status,
+            options,
+        )
+    }
+
+    /// The signature check that needs only the bytes (see [`check_bytes`]).
+    fn check_signature_bytes(
+        &self,
+        name: &str,
+        path: Option<&Path>,
+        wasm: &[u8],
+        options: &PluginOptions,
+    ) -> Result<CheckedBytes> {
+        match path {
+            Some(path) => check_bytes(path, wasm, options.signature_policy, || self.trust_store()),
+            None if options.signature_policy == SignaturePolicy::Require => Err(Error::Signature {
+                plugin: name.to_string(),
+                reason: "it was loaded from memory, so it has no signature, and the \
+                             signature policy is `require`"
+                    .into(),
+            }),
+            None => Ok(CheckedBytes::unsigned()),
+        }
     }
 
     /// Compiles (or fetches from the cache) and checks a module.
@@ -256,13 +301,22 @@ impl PluginHost {
     }
 
     /// Reads a plugin's declared capabilities, exports and imports without calling
-    /// `init` and without any grant.
+    /// `init` and without any grant. The file is read once; `capabilities()` runs in a
+    /// sealed instance (no WASI, no host functions, every import a trap).
     pub fn inspect(&self, path: impl AsRef<Path>) -> Result<PluginInfo> {
         let path = path.as_ref();
         let name = plugin_name(path);
         let wasm = read_wasm(path, &name)?;
-        let (module, sha256, _) = self.compile(&name, &wasm)?;
-        let capabilities = Plugin::declared_capabilities(self, &name, &module)?;
+        self.inspect_bytes(name, &wasm)
+    }
+
+    /// [`PluginHost::inspect`] on bytes already read; `name` appears in errors.
+    pub fn inspect_bytes(&self, name: String, wasm: &[u8]) -> Result<PluginInfo> {
+        if let Some(what) = describe_non_wasm(wasm) {
+            return Err(Error::plugin_load(&name, what));
+        }
+        let (module, sha256, _) = self.compile(&name, wasm)?;
+        let capabilities = sealed_capabilities(self, &name, &module)?;
         Ok(PluginInfo {
             name,
             size: wasm.len() as u64,
@@ -278,6 +332,18 @@ impl PluginHost {
 }
 
 impl PluginInfo {
+    /// What is known of a plugin without compiling it: name, size and hash.
+    pub(crate) fn uninspected(name: String, wasm: &[u8]) -> Self {
+        PluginInfo {
+            name,
+            size: wasm.len() as u64,
+            sha256: Sha256::digest(wasm).into(),
+            capabilities: CapabilitySet::EMPTY,
+            exports: Vec::new(),
+            imports: Vec::new(),
+        }
+    }
+
     /// The capabilities its imports of host functions need (`conductor.process_run`
     /// needs Subprocess). A plugin whose grants do not allow one of them is refused at
     /// load, even when it does not declare it.

@@ -6,10 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::host::plugin_name;
-use super::instance::Plugin;
-use super::signing::{
-    check_plugin, signature_path, verify_bytes, SignaturePolicy, SignatureStatus,
-};
+use super::signing::{check_bytes, signature_path, SignaturePolicy, SignatureStatus};
 use super::{CapabilitySet, PluginHost};
 use crate::{Error, Result};
 
@@ -90,16 +87,15 @@ pub fn install_plugin(
         fs::write(&staged_sig, sig).map_err(|e| Error::io(&staged_sig, e))?;
     }
 
-    // A tampered file may not even compile: check the signature's own fields, size and
-    // hash first, so the error says what is wrong.
-    if sig_bytes.is_some() {
-        verify_bytes(&staged, &bytes).map_err(|e| name_source(e, wasm))?;
-    }
-    let (module, _, _) = host.compile(&name, &bytes)?;
-    let capabilities = Plugin::declared_capabilities(host, &name, &module)?;
-    let trust = host.trust_store()?;
-    let signature = check_plugin(&staged, &bytes, capabilities, policy, &trust)
+    // The signature is judged on the staged bytes before they are compiled or run; the
+    // capabilities come from a sealed instance.
+    let checked = check_bytes(&staged, &bytes, policy, || host.trust_store())
         .map_err(|e| name_source(e, wasm))?;
+    let capabilities = host.inspect_bytes(name, &bytes)?.capabilities;
+    checked
+        .check_capabilities(capabilities)
+        .map_err(|e| name_source(e, wasm))?;
+    let signature = checked.status;
 
     let path = dest_dir.join(file_name);
     let installed_sig = signature_path(&path);

@@ -4,18 +4,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Instance, Memory, Module, Store, TypedFunc, Val};
+use wasmtime::{Instance, Memory, Module, Store, TypedFunc};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::I32Exit;
 
-use super::guest_abi::{decode_capabilities, CapabilitiesError, ScratchRegion};
+use super::guest_abi::ScratchRegion;
 use super::host::{PluginHost, PluginOptions, EPOCH_TICK};
 use super::host_functions::{capability_imports, CallState, PluginEnv, WASI_INNER_MODULE};
 use super::limits::MemoryLimiter;
 use super::output::{PluginOutput, Stream};
 use super::sandbox::{plugin_data_dir, wasi_context};
-use super::services::PluginServices;
-use super::signing::{check_plugin, SignaturePolicy, SignatureStatus};
+use super::signing::SignatureStatus;
 use super::{Capability, CapabilitySet, Grants, Limits};
 use crate::log::{self, LogLevel};
 use crate::{Error, Result};
@@ -72,20 +71,29 @@ enum Call<'a> {
 }
 
 impl Plugin {
+    /// Instantiates a module whose signature and capabilities (`declared`, read in the
+    /// sealed probe) were checked by the host, checks the grants and runs `init`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn load(
         host: PluginHost,
         name: String,
         path: Option<PathBuf>,
-        wasm: &[u8],
         module: Module,
         sha256: [u8; 32],
+        declared: CapabilitySet,
+        signature: SignatureStatus,
         options: PluginOptions,
     ) -> Result<Plugin> {
-        // Before any guest code runs: a host function the grants do not allow.
+        // Before any guest code runs: a host function the grants do not allow, or a
+        // declared capability they do not allow.
         if let Some((function, cap)) =
             capability_imports(&module).find(|(_, c)| !options.grants.allows(*c))
         {
             return Err(import_denied(&name, &function, cap));
+        }
+        let missing = options.grants.missing(declared);
+        if !missing.is_empty() {
+            return Err(capability_denied(&name, missing));
         }
         let sink = host.log_sink().clone();
         let budget = options.limits.output_bytes_per_call;
@@ -125,59 +133,20 @@ impl Plugin {
             path,
             module,
             sha256,
-            declared: CapabilitySet::EMPTY,
+            declared,
             limits: options.limits,
             grants: options.grants,
             data_dir,
-            signature: SignatureStatus::Unsigned,
+            signature,
             live: None,
             // Until `init` has run there is nothing to shut down.
             shut_down: true,
         };
         let mut live = plugin.instantiate()?;
-        plugin.declared = plugin.read_capabilities(&mut live)?;
-        plugin.signature = plugin.check_signature(wasm, options.signature_policy)?;
-        let missing = plugin.grants.missing(plugin.declared);
-        if !missing.is_empty() {
-            return Err(capability_denied(&plugin.name, missing));
-        }
         plugin.init(&mut live)?;
         plugin.shut_down = false;
         plugin.live = Some(live);
         Ok(plugin)
-    }
-
-    /// Reads `capabilities()` from a throwaway instance with no grants.
-    pub(crate) fn declared_capabilities(
-        host: &PluginHost,
-        name: &str,
-        module: &Module,
-    ) -> Result<CapabilitySet> {
-        let probe = Plugin {
-            stdout: PluginOutput::new(name, Stream::Stdout, host.log_sink().clone(), 4096),
-            stderr: PluginOutput::new(name, Stream::Stderr, host.log_sink().clone(), 4096),
-            env: PluginEnv::new(
-                name.to_string(),
-                host.log_sink().clone(),
-                Grants::none(),
-                PluginServices::default(),
-                host.inner.epoch_ticks.clone(),
-            ),
-            host: host.clone(),
-            name: name.to_string(),
-            path: None,
-            module: module.clone(),
-            sha256: [0; 32],
-            declared: CapabilitySet::EMPTY,
-            limits: Limits::default(),
-            grants: Grants::none(),
-            data_dir: None,
-            signature: SignatureStatus::Unsigned,
-            live: None,
-            shut_down: true,
-        };
-        let mut live = probe.instantiate()?;
-        probe.read_capabilities(&mut live)
     }
 
     /// The plugin's name (file stem unless given).
@@ -416,71 +385,6 @@ impl Plugin {
             shutdown,
             scratch: ScratchRegion::default(),
         })
-    }
-
-    fn read_capabilities(&self, live: &mut Live) -> Result<CapabilitySet> {
-        let instance_func = self.find_func(live, "capabilities");
-        let Some(func) = instance_func else {
-            return Ok(CapabilitySet::EMPTY);
-        };
-        let mut results = [Val::I32(0)];
-        if func.ty(&live.store).results().next().map(|t| t.is_i64()) == Some(true) {
-            results = [Val::I64(0)];
-        }
-        self.guarded(&mut live.store, "capabilities", |store| {
-            func.call(store, &[], &mut results)
-        })?;
-        let Some(memory) = live.memory else {
-            return Err(Error::plugin_load(
-                &self.name,
-                "its `capabilities` export returned a pointer, but it exports no `memory`",
-            ));
-        };
-        decode_capabilities(&live.store, &memory, &results[0]).map_err(|e| {
-            let detail = match e {
-                CapabilitiesError::Undecodable => {
-                    "returned something that is not a JSON array of capability names".to_string()
-                }
-                CapabilitiesError::Unknown(n) => format!("declares the unknown capability \"{n}\""),
-                CapabilitiesError::BadSignature(s) => s,
-            };
-            Error::plugin_load(
-                &self.name,
-                format!(
-                    "its `capabilities` export {detail}; it must return a JSON array such as \
-                     [\"Network\", \"Filesystem\"] (valid names: {})",
-                    Capability::valid_names()
-                ),
-            )
-        })
-    }
-
-    /// Runs the signature check for the file this plugin came from, logging the
-    /// policy's warning for unsigned plugins or untrusted keys.
-    fn check_signature(&self, wasm: &[u8], policy: SignaturePolicy) -> Result<SignatureStatus> {
-        let status = match &self.path {
-            Some(path) => {
-                let trust = self.host.trust_store()?;
-                check_plugin(path, wasm, self.declared, policy, &trust)?
-            }
-            None if policy == SignaturePolicy::Require => {
-                return Err(Error::Signature {
-                    plugin: self.name.clone(),
-                    reason: "it was loaded from memory, so it has no signature, and the \
-                             signature policy is `require`"
-                        .into(),
-                })
-            }
-            None => SignatureStatus::Unsigned,
-        };
-        if let Some(warning) = status.warning(policy) {
-            log::host(
-                self.host.log_sink().as_ref(),
-                LogLevel::Warn,
-                &format!("plugin {}: {warning}", self.name),
-            );
-        }
-        Ok(status)
     }
 
     fn init(&self, live: &mut Live) -> Result<()> {

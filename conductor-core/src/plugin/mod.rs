@@ -14,6 +14,7 @@ mod limits;
 mod module_cache;
 mod module_check;
 mod output;
+mod probe;
 mod report;
 mod sandbox;
 mod scaffold;

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::signing::{check_plugin, SignaturePolicy, SignatureStatus};
+use super::host::plugin_name;
+use super::signing::{check_bytes, SignaturePolicy, SignatureStatus};
 use super::{PluginHost, PluginInfo};
 use crate::{Error, Result};
 
@@ -29,7 +30,8 @@ use crate::{Error, Result};
 pub struct PluginReport {
     /// The file described.
     pub path: PathBuf,
-    /// What the module is and declares.
+    /// What the module is and declares. When the signature is invalid the module is
+    /// neither compiled nor run, so only the name, size and SHA-256 are filled in.
     pub info: PluginInfo,
     /// `Ok` with [`SignatureStatus::Unsigned`] when there is no `.sig` file, `Ok` with
     /// [`SignatureStatus::Signed`] (trusted or not, against the host's trust store) when
@@ -47,8 +49,27 @@ impl PluginReport {
     /// bad signature is reported in [`PluginReport::signature`] instead.
     pub fn new(host: &PluginHost, path: impl AsRef<Path>) -> Result<PluginReport> {
         let path = path.as_ref();
-        let info = host.inspect(path)?;
-        let signature = signature_of(host, path, &info);
+        let name = plugin_name(path);
+        // One read: the bytes whose signature is checked are the bytes described.
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        // Under `Allow`, unsigned plugins and untrusted keys are reported in the status
+        // rather than refused; only a present but invalid signature is an error.
+        let checked = check_bytes(path, &bytes, SignaturePolicy::Allow, || host.trust_store());
+        let checked = match checked {
+            Ok(checked) => checked,
+            Err(problem) => {
+                // Refused on its bytes: nothing of it is compiled or run.
+                return Ok(PluginReport {
+                    path: path.to_path_buf(),
+                    info: PluginInfo::uninspected(name, &bytes),
+                    signature: Err(problem),
+                });
+            }
+        };
+        let info = host.inspect_bytes(name, &bytes)?;
+        let signature = checked
+            .check_capabilities(info.capabilities)
+            .map(|()| checked.status);
         Ok(PluginReport {
             path: path.to_path_buf(),
             info,
@@ -72,20 +93,6 @@ impl PluginReport {
             Ok(_) => policy != SignaturePolicy::Require,
         }
     }
-}
-
-fn signature_of(host: &PluginHost, path: &Path, info: &PluginInfo) -> Result<SignatureStatus> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let trust = host.trust_store()?;
-    // Under `Allow`, unsigned plugins and untrusted keys are reported in the status
-    // rather than refused; only a present but invalid signature is an error.
-    check_plugin(
-        path,
-        &bytes,
-        info.capabilities,
-        SignaturePolicy::Allow,
-        &trust,
-    )
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use conductor_core::plugin::{
 use crate::session::Session;
 
 /// Prints what `file` is, declares and who signed it, without running its code (only
-/// its `capabilities()` export). Fails when the file is not a usable plugin or its
-/// signature is present but invalid.
+/// its `capabilities()` export, in a sealed instance). Fails when the file is not a
+/// usable plugin or its signature is present but invalid (then nothing is compiled).
 pub fn info(session: &Session, file: &Path) -> Result<()> {
     let host = PluginHost::new(session.host_config())?;
     let report = PluginReport::new(&host, file)?;
@@ -24,6 +24,11 @@ pub fn info(session: &Session, file: &Path) -> Result<()> {
     writeln!(out, "file:         {}", report.path.display())?;
     writeln!(out, "size:         {} bytes", info.size)?;
     writeln!(out, "sha256:       {}", report.sha256_hex())?;
+    if let Err(problem) = &report.signature {
+        // Refused on its bytes: it was neither compiled nor run, so there is no more to say.
+        writeln!(out, "signature:    INVALID")?;
+        return Err(anyhow!("{problem}"));
+    }
     writeln!(out, "exports:      {}", list(&info.exports))?;
     writeln!(out, "imports:      {}", list(&info.imports))?;
     writeln!(out, "capabilities: {}", info.capabilities)?;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
 use conductor_core::plugin::signing::{self, PublicKey, SignatureStatus, TrustStore};
-use conductor_core::plugin::{HostConfig, PluginHost};
+use conductor_core::plugin::{plugin_name, HostConfig, PluginHost};
 
 /// Signs Conductor plugins and manages the keys you trust.
 #[derive(Debug, Parser)]
@@ -120,12 +120,26 @@ pub fn run(cli: SignCli) -> Result<()> {
             name,
             email,
         } => {
+            // One read: the bytes whose capabilities are read are the bytes signed.
+            let private_key = signing::PrivateKey::load(&key)?;
+            let bytes = std::fs::read(&plugin)
+                .with_context(|| format!("cannot read {}", plugin.display()))?;
             let host = inspect_host(&trust_path)?;
             let declared = host
-                .inspect(&plugin)
+                .inspect_bytes(plugin_name(&plugin), &bytes)
                 .with_context(|| format!("cannot read the capabilities of {}", plugin.display()))?
                 .capabilities;
-            let sig = signing::sign(&plugin, &key, &name, &email, declared)?;
+            let sig = signing::sign_bytes(
+                &bytes,
+                &private_key,
+                &name,
+                &email,
+                declared,
+                std::time::SystemTime::now(),
+            )?;
+            let sig_path = signing::signature_path(&plugin);
+            std::fs::write(&sig_path, sig.to_json())
+                .with_context(|| format!("cannot write {}", sig_path.display()))?;
             writeln!(out, "signed {}", plugin.display())?;
             writeln!(
                 out,
@@ -196,9 +210,12 @@ fn inspect_host(trust_path: &Path) -> Result<PluginHost> {
 /// the capabilities the plugin declares now are the signed ones — and says whether the
 /// signer is trusted.
 fn verify(plugin: &Path, trust_path: &Path) -> Result<SignatureStatus> {
-    let verified = signing::verify(plugin)?;
+    // One read; the signature is checked on these bytes before they are compiled, and
+    // the capabilities are read from them in a sealed instance.
+    let bytes = std::fs::read(plugin).with_context(|| format!("cannot read {}", plugin.display()))?;
+    let verified = signing::verify_bytes(plugin, &bytes)?;
     let host = inspect_host(trust_path)?;
-    let declared = host.inspect(plugin)?.capabilities;
+    let declared = host.inspect_bytes(plugin_name(plugin), &bytes)?.capabilities;
     verified.check_capabilities(declared)?;
     let sig = verified.signature();
     let trust = TrustStore::load(trust_path)?;

@@ -43,6 +43,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 pub use keys::{generate_key, public_key_path, GeneratedKey, PrivateKey, PublicKey};
+pub(crate) use policy::{check_bytes, CheckedBytes};
 pub use policy::{check_plugin, SignaturePolicy, SignatureStatus};
 pub use sign::{sign, sign_bytes};
 pub use signature::{PluginSignature, ALGORITHM, FORMAT_VERSION, PAYLOAD_HEADER};

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use super::{plugin_label, PluginSignature, PublicKey, TrustStore};
+use super::{plugin_label, PluginSignature, PublicKey, TrustStore, VerifiedSignature};
 use crate::plugin::CapabilitySet;
 use crate::{Error, Result};
 
@@ -143,11 +143,12 @@ impl fmt::Display for SignatureStatus {
 /// The check the host runs before loading the plugin at `wasm_path`.
 ///
 /// `wasm_bytes` are the bytes it is about to compile (the `.sig` is read from beside
-/// `wasm_path`), and `declared` the capabilities the plugin declares. A signature that is
-/// present but malformed, does not match the wasm, or was made for other capabilities is
-/// an [`Error::Signature`] under every policy. Under [`SignaturePolicy::Require`],
-/// unsigned plugins and keys missing from `trust` are refused too, and the error says how
-/// to sign or trust.
+/// `wasm_path`), and `declared` the capabilities the plugin asks for (what it declares
+/// plus what its imports of host functions need). A signature that is present but
+/// malformed, does not match the wasm, or was made for other capabilities is an
+/// [`Error::Signature`] under every policy. Under [`SignaturePolicy::Require`],
+/// unsigned plugins and keys missing from `trust` are refused too, and the error says
+/// how to sign or trust.
 pub fn check_plugin(
     wasm_path: &Path,
     wasm_bytes: &[u8],
@@ -155,6 +156,47 @@ pub fn check_plugin(
     policy: SignaturePolicy,
     trust: &TrustStore,
 ) -> Result<SignatureStatus> {
+    let checked = check_bytes(wasm_path, wasm_bytes, policy, || Ok(trust.clone()))?;
+    checked.check_capabilities(declared)?;
+    Ok(checked.status)
+}
+
+/// What [`check_bytes`] found: everything but the capabilities, which need the module.
+#[derive(Debug)]
+pub(crate) struct CheckedBytes {
+    /// The status the plugin loads with when its capabilities match.
+    pub(crate) status: SignatureStatus,
+    verified: Option<VerifiedSignature>,
+}
+
+impl CheckedBytes {
+    /// Nothing to check: a plugin loaded from memory.
+    pub(crate) fn unsigned() -> Self {
+        Self {
+            status: SignatureStatus::Unsigned,
+            verified: None,
+        }
+    }
+
+    /// Checks that `capabilities` are the signed ones (nothing to check when unsigned).
+    pub(crate) fn check_capabilities(&self, capabilities: CapabilitySet) -> Result<()> {
+        match &self.verified {
+            Some(v) => v.check_capabilities(capabilities),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The part of [`check_plugin`] that needs only the wasm's bytes, run before the module
+/// is compiled or instantiated: the `.sig` parses, its signature matches its fields,
+/// the bytes are the signed ones, and under `require` the plugin is signed by a
+/// trusted key. `trust` is loaded only when a signature is there to be judged.
+pub(crate) fn check_bytes(
+    wasm_path: &Path,
+    wasm_bytes: &[u8],
+    policy: SignaturePolicy,
+    trust: impl FnOnce() -> Result<TrustStore>,
+) -> Result<CheckedBytes> {
     let refuse = |reason: String| Error::Signature {
         plugin: plugin_label(wasm_path),
         reason,
@@ -168,11 +210,14 @@ pub fn check_plugin(
                 wasm_path.display()
             )));
         }
-        return Ok(SignatureStatus::Unsigned);
+        return Ok(CheckedBytes {
+            status: SignatureStatus::Unsigned,
+            verified: None,
+        });
     };
     let verified = signature.verify(wasm_path, wasm_bytes)?;
-    verified.check_capabilities(declared)?;
     let signature = verified.signature();
+    let trust = trust()?;
     let trusted = trust.is_trusted(&signature.public_key);
     if policy == SignaturePolicy::Require && !trusted {
         return Err(refuse(format!(
@@ -184,11 +229,14 @@ pub fn check_plugin(
             trust_hint(&signature.public_key, &signature.developer_name)
         )));
     }
-    Ok(SignatureStatus::Signed {
-        developer_name: signature.developer_name.clone(),
-        developer_email: signature.developer_email.clone(),
-        public_key: signature.public_key,
-        trusted,
+    Ok(CheckedBytes {
+        status: SignatureStatus::Signed {
+            developer_name: signature.developer_name.clone(),
+            developer_email: signature.developer_email.clone(),
+            public_key: signature.public_key,
+            trusted,
+        },
+        verified: Some(verified),
     })
 }
 
