@@ -214,3 +214,129 @@ fn short_wasi_sleeps_still_fire_the_earliest_clock() {
     plugin.execute(b"{}").unwrap();
     plugin.execute(b"{}").unwrap();
 }
+
+// ---- one output budget per call; capped requests; host work inside the deadline ----
+
+/// Fills 1 MiB at 64 KiB with lines of 63 `x`, then sends 48 KiB of it to stdout
+/// (`fd_write`) and the whole 1 MiB through `conductor.log`.
+const OUTPUT_FLOOD_WAT: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "conductor" "log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 20)
+  (func (export "execute") (param i32 i32) (result i32)
+    (local $i i32)
+    (memory.fill (i32.const 65536) (i32.const 0x78) (i32.const 1048576))
+    (loop $nl
+      (i32.store8 (i32.add (i32.const 65599) (local.get $i)) (i32.const 10))
+      (local.set $i (i32.add (local.get $i) (i32.const 64)))
+      (br_if $nl (i32.lt_u (local.get $i) (i32.const 1048576))))
+    (i32.store (i32.const 0) (i32.const 65536))
+    (i32.store (i32.const 4) (i32.const 49152))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $log (i32.const 1) (i32.const 65536) (i32.const 1048576)))
+    (i32.const 0)))
+"#;
+
+#[test]
+fn stdout_and_conductor_log_share_one_output_budget_per_call() {
+    let f = fixture();
+    let mut plugin = load_wat(&f, "flood", OUTPUT_FLOOD_WAT, PluginOptions::default()).unwrap();
+    for _ in 0..2 {
+        plugin.execute(b"{}").unwrap();
+        let lines = f.log.plugin_lines("flood");
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        assert!(bytes <= 64 * 1024 + 200, "forwarded {bytes} bytes");
+        let markers = lines
+            .iter()
+            .filter(|l| l.contains("output truncated"))
+            .count();
+        assert_eq!(markers, 1, "{:?}", &lines[lines.len() - 3..]);
+        f.log.0.lock().unwrap().clear();
+    }
+}
+
+/// `audio_request` with a JSON array of `$n` bytes (`[0,0,...,0]`) built at 64 KiB.
+const BIG_REQUEST_WAT: &str = r#"
+(module
+  (import "conductor" "audio_request" (func $audio (param i32 i32) (result i32)))
+  (memory (export "memory") 40)
+  (func (export "execute") (param i32 i32) (result i32)
+    (local $i i32)
+    (local $n i32)
+    (local.set $n (i32.const 2097152))
+    (i32.store8 (i32.const 65536) (i32.const 0x5b))
+    (local.set $i (i32.const 1))
+    (loop $fill
+      (i32.store16 (i32.add (i32.const 65536) (local.get $i)) (i32.const 0x2c30))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br_if $fill (i32.lt_u (local.get $i) (i32.sub (local.get $n) (i32.const 2)))))
+    (i32.store8 (i32.add (i32.const 65536) (i32.sub (local.get $n) (i32.const 1))) (i32.const 0x5d))
+    (i32.store8 (i32.add (i32.const 65536) (i32.sub (local.get $n) (i32.const 2))) (i32.const 0x30))
+    (call $audio (i32.const 65536) (local.get $n))))
+"#;
+
+fn counting_handler(calls: &Arc<Mutex<usize>>, delay: Duration) -> PluginOptions {
+    let calls = calls.clone();
+    PluginOptions {
+        services: conductor_core::plugin::PluginServices {
+            host_request: Some(Arc::new(move |_request| {
+                *calls.lock().unwrap() += 1;
+                std::thread::sleep(delay);
+                Ok(serde_json::Value::Null)
+            })),
+            ..Default::default()
+        },
+        limits: Limits {
+            timeout: Duration::from_millis(1000),
+            ..Limits::default()
+        },
+        ..PluginOptions::default()
+    }
+}
+
+#[test]
+fn an_oversized_host_request_is_refused_before_it_is_parsed() {
+    let f = fixture();
+    let calls = Arc::new(Mutex::new(0));
+    let mut plugin = load_wat(
+        &f,
+        "big_request",
+        BIG_REQUEST_WAT,
+        counting_handler(&calls, Duration::ZERO),
+    )
+    .unwrap();
+    let err = plugin.execute(b"{}").unwrap_err();
+    // The plugin returns the host's code: -6, too large.
+    assert!(
+        matches!(err, Error::PluginReturned { code: -6, .. }),
+        "{err}"
+    );
+    assert_eq!(*calls.lock().unwrap(), 0);
+}
+
+#[test]
+fn host_work_past_the_deadline_ends_the_call_as_a_timeout() {
+    let f = fixture();
+    let calls = Arc::new(Mutex::new(0));
+    let wat = r#"
+(module
+  (import "conductor" "audio_request" (func $audio (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "{}")
+  (func (export "execute") (param i32 i32) (result i32)
+    (drop (call $audio (i32.const 16) (i32.const 2)))
+    (i32.const 0)))
+"#;
+    let mut plugin = load_wat(
+        &f,
+        "slow_host",
+        wat,
+        counting_handler(&calls, Duration::from_millis(1500)),
+    )
+    .unwrap();
+    let err = plugin.execute(b"{}").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(*calls.lock().unwrap(), 1);
+}

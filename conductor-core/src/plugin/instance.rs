@@ -12,7 +12,7 @@ use super::guest_abi::ScratchRegion;
 use super::host::{PluginHost, PluginOptions, EPOCH_TICK};
 use super::host_functions::{capability_imports, CallState, PluginEnv, WASI_INNER_MODULE};
 use super::limits::MemoryLimiter;
-use super::output::{PluginOutput, Stream};
+use super::output::{OutputBudget, PluginOutput, Stream};
 use super::sandbox::{plugin_data_dir, wasi_context};
 use super::signing::SignatureStatus;
 use super::{Capability, CapabilitySet, Grants, Limits};
@@ -96,7 +96,8 @@ impl Plugin {
             return Err(capability_denied(&name, missing));
         }
         let sink = host.log_sink().clone();
-        let budget = options.limits.output_bytes_per_call;
+        // One budget for stdout, stderr and `conductor.log`.
+        let budget = OutputBudget::new(options.limits.output_bytes_per_call);
         let data_dir = if options.grants.allows(Capability::Filesystem) {
             Some(match options.data_dir {
                 Some(dir) => {
@@ -125,7 +126,7 @@ impl Plugin {
             host.inner.epoch_ticks.clone(),
         );
         let mut plugin = Plugin {
-            stdout: PluginOutput::new(&name, Stream::Stdout, sink.clone(), budget),
+            stdout: PluginOutput::new(&name, Stream::Stdout, sink.clone(), budget.clone()),
             stderr: PluginOutput::new(&name, Stream::Stderr, sink, budget),
             env,
             host,
@@ -341,7 +342,7 @@ impl Plugin {
             StoreState {
                 wasi,
                 limiter: MemoryLimiter::new(self.limits.memory_bytes),
-                host: CallState::new(self.env.clone()),
+                host: CallState::new(self.env.clone(), self.stderr.clone()),
             },
         );
         store.limiter(|s| &mut s.limiter);

@@ -10,7 +10,7 @@ pub const DEFAULT_FUEL: u64 = 100_000_000;
 pub const DEFAULT_MEMORY_BYTES: u64 = 128 * 1024 * 1024;
 /// Default wall-clock deadline per call.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default cap on stdout + stderr bytes forwarded per call, per stream.
+/// Default cap on the bytes forwarded per call from stdout, stderr and `conductor.log`.
 pub const DEFAULT_OUTPUT_BYTES_PER_CALL: usize = 64 * 1024;
 
 /// Resource limits for one plugin. Every call (including `init`, `capabilities` and
@@ -29,8 +29,8 @@ pub struct Limits {
     pub memory_bytes: u64,
     /// Wall-clock deadline per call.
     pub timeout: Duration,
-    /// Bytes of stdout and of stderr forwarded per call; the rest is dropped with a
-    /// marker line.
+    /// Bytes forwarded per call from stdout, stderr and `conductor.log` together; the
+    /// rest is dropped with a marker line.
     pub output_bytes_per_call: usize,
 }
 

@@ -1,4 +1,5 @@
-//! Plugin stdout/stderr: forwarded line by line to the log sink, bounded per call.
+//! Plugin stdout/stderr (and `conductor.log`): forwarded line by line to the log sink,
+//! within one output budget per call.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,31 +20,76 @@ pub(crate) enum Stream {
 /// The marker written once per call when a plugin exceeds its output budget.
 pub(crate) const TRUNCATION_MARKER: &str = "[output truncated: per-call limit reached]";
 
+/// The bytes a plugin may send to the log per call, shared by every output path:
+/// stdout, stderr and `conductor.log`. Clones share one count.
+#[derive(Clone)]
+pub(crate) struct OutputBudget(Arc<Mutex<BudgetState>>);
+
+struct BudgetState {
+    limit: usize,
+    used: usize,
+    /// Whether the marker was written this call.
+    marked: bool,
+}
+
+impl OutputBudget {
+    pub(crate) fn new(limit: usize) -> Self {
+        Self(Arc::new(Mutex::new(BudgetState {
+            limit,
+            used: 0,
+            marked: false,
+        })))
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut BudgetState) -> R) -> R {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Bytes still allowed this call.
+    pub(crate) fn room(&self) -> usize {
+        self.with(|b| b.limit.saturating_sub(b.used))
+    }
+
+    /// Takes up to `want` bytes. Returns how many were granted and, when that is fewer,
+    /// whether the caller is the first this call to be cut (and so writes the marker).
+    fn take(&self, want: usize) -> (usize, bool) {
+        self.with(|b| {
+            let granted = want.min(b.limit.saturating_sub(b.used));
+            b.used += granted;
+            let first_cut = granted < want && !std::mem::replace(&mut b.marked, true);
+            (granted, first_cut)
+        })
+    }
+
+    fn reset(&self) {
+        self.with(|b| {
+            b.used = 0;
+            b.marked = false;
+        });
+    }
+}
+
+impl From<usize> for OutputBudget {
+    fn from(limit: usize) -> Self {
+        Self::new(limit)
+    }
+}
+
 struct State {
     plugin: String,
     stream: Stream,
     sink: SharedLogSink,
     /// Bytes of a line not yet terminated by `\n`.
     partial: Vec<u8>,
-    /// Bytes accepted during the current call.
-    used: usize,
-    /// Bytes allowed per call.
-    budget: usize,
-    truncated: bool,
+    /// The per-call budget, shared with the plugin's other output paths.
+    budget: OutputBudget,
 }
 
 impl State {
-    fn accept(&mut self, mut bytes: &[u8]) {
-        if self.truncated {
-            return;
-        }
-        let room = self.budget.saturating_sub(self.used);
-        if bytes.len() > room {
-            bytes = &bytes[..room];
-            self.truncated = true;
-        }
-        self.used += bytes.len();
-        for chunk in bytes.split_inclusive(|b| *b == b'\n') {
+    fn accept(&mut self, bytes: &[u8]) {
+        let (granted, first_cut) = self.budget.take(bytes.len());
+        let cut = granted < bytes.len();
+        for chunk in bytes[..granted].split_inclusive(|b| *b == b'\n') {
             if chunk.ends_with(b"\n") {
                 self.partial.extend_from_slice(&chunk[..chunk.len() - 1]);
                 self.emit_partial();
@@ -51,27 +97,45 @@ impl State {
                 self.partial.extend_from_slice(chunk);
             }
         }
-        if self.truncated {
-            self.emit_partial();
-            self.emit(TRUNCATION_MARKER);
+        if cut {
+            if !self.partial.is_empty() {
+                self.emit_partial();
+            }
+            if first_cut {
+                self.emit(LogLevel::Info, TRUNCATION_MARKER);
+            }
+        }
+    }
+
+    /// Lines a plugin logs through `conductor.log`, at `level`, within the budget.
+    fn log(&mut self, level: LogLevel, bytes: &[u8]) {
+        let (granted, first_cut) = self.budget.take(bytes.len());
+        let text = String::from_utf8_lossy(&bytes[..granted]);
+        if !text.is_empty() {
+            for line in text.trim_end_matches('\n').split('\n') {
+                self.emit(level, line.trim_end_matches('\r'));
+            }
+        }
+        if first_cut {
+            self.emit(LogLevel::Info, TRUNCATION_MARKER);
         }
     }
 
     fn emit_partial(&mut self) {
         let line = std::mem::take(&mut self.partial);
         let text = String::from_utf8_lossy(&line);
-        self.emit(text.trim_end_matches('\r'));
+        self.emit(LogLevel::Info, text.trim_end_matches('\r'));
         self.partial = line;
         self.partial.clear();
     }
 
-    fn emit(&self, message: &str) {
+    fn emit(&self, level: LogLevel, message: &str) {
         let source = match self.stream {
             Stream::Stdout => LogSource::PluginStdout(&self.plugin),
             Stream::Stderr => LogSource::PluginStderr(&self.plugin),
         };
         self.sink.log(&LogRecord {
-            level: LogLevel::Info,
+            level,
             source,
             message,
         });
@@ -84,15 +148,19 @@ impl State {
 pub(crate) struct PluginOutput(Arc<Mutex<State>>);
 
 impl PluginOutput {
-    pub(crate) fn new(plugin: &str, stream: Stream, sink: SharedLogSink, budget: usize) -> Self {
+    /// A stream whose bytes count against `budget` (a number: a budget of its own).
+    pub(crate) fn new(
+        plugin: &str,
+        stream: Stream,
+        sink: SharedLogSink,
+        budget: impl Into<OutputBudget>,
+    ) -> Self {
         Self(Arc::new(Mutex::new(State {
             plugin: plugin.to_string(),
             stream,
             sink,
             partial: Vec::new(),
-            used: 0,
-            budget,
-            truncated: false,
+            budget: budget.into(),
         })))
     }
 
@@ -107,13 +175,23 @@ impl PluginOutput {
             if !s.partial.is_empty() {
                 s.emit_partial();
             }
-            s.used = 0;
-            s.truncated = false;
+            s.budget.reset();
         });
     }
 
     pub(crate) fn write(&self, bytes: &[u8]) {
         self.with(|s| s.accept(bytes));
+    }
+
+    /// Bytes this stream may still forward this call.
+    pub(crate) fn room(&self) -> usize {
+        self.with(|s| s.budget.room())
+    }
+
+    /// Forwards text a plugin logs through `conductor.log` at `level`, one record per
+    /// line, counted against the call's output budget.
+    pub(crate) fn log(&self, level: LogLevel, bytes: &[u8]) {
+        self.with(|s| s.log(level, bytes));
     }
 }
 

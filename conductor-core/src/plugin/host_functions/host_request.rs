@@ -4,7 +4,7 @@
 
 use wasmtime::Linker;
 
-use super::{finish, read_guest, require, Failure, HostCaller, HostErrorCode};
+use super::{finish, read_capped, require, Failure, HostCaller, HostErrorCode, MAX_REQUEST_BYTES};
 use crate::plugin::instance::StoreState;
 use crate::plugin::module_check::HOST_MODULE;
 use crate::plugin::services::HostRequest;
@@ -48,7 +48,7 @@ fn request(
     len: i32,
 ) -> Result<(i32, Vec<u8>), Failure> {
     require(caller, function, capability)?;
-    let bytes = read_guest(caller, "the request", ptr, len)?;
+    let bytes = read_capped(caller, "the request", ptr, len, MAX_REQUEST_BYTES)?;
     let data: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         Failure::new(
             HostErrorCode::Invalid,

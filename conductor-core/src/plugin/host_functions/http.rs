@@ -12,7 +12,10 @@ use ureq::http::{self, Method, Request, Response};
 use url::Url;
 use wasmtime::Linker;
 
-use super::{finish, framed, read_guest, require, Failure, HostCaller, HostErrorCode, PluginEnv};
+use super::{
+    finish, framed, read_capped, require, Failure, HostCaller, HostErrorCode, PluginEnv,
+    MAX_HEAD_BYTES,
+};
 use crate::plugin::instance::StoreState;
 use crate::plugin::module_check::HOST_MODULE;
 use crate::plugin::Capability;
@@ -74,7 +77,7 @@ fn http_request(
     head_len: i32,
     body_ptr: i32,
     body_len: i32,
-) -> i32 {
+) -> wasmtime::Result<i32> {
     let outcome = request(&mut caller, head_ptr, head_len, body_ptr, body_len);
     finish(&mut caller, "http_request", outcome)
 }
@@ -87,8 +90,15 @@ fn request(
     body_len: i32,
 ) -> Result<(i32, Vec<u8>), Failure> {
     require(caller, "http_request", Capability::Network)?;
-    let head = read_guest(caller, "the request head", head_ptr, head_len)?;
-    let body = read_guest(caller, "the request body", body_ptr, body_len)?;
+    let head = read_capped(
+        caller,
+        "the request head",
+        head_ptr,
+        head_len,
+        MAX_HEAD_BYTES,
+    )?;
+    let cap = caller.data().host.env.services.max_response_bytes;
+    let body = read_capped(caller, "the request body", body_ptr, body_len, cap)?;
     let head: RequestHead = serde_json::from_slice(&head).map_err(|e| {
         invalid(format!(
             "http_request needs a JSON head like {{\"method\": \"GET\", \"url\": \"https://...\"}}: {e}"

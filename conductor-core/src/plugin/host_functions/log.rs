@@ -4,8 +4,8 @@
 
 use wasmtime::Linker;
 
-use super::{read_guest, HostCaller, HostErrorCode};
-use crate::log::{LogLevel, LogRecord, LogSource};
+use super::{guest_range, memory, HostCaller, HostErrorCode};
+use crate::log::LogLevel;
 use crate::plugin::instance::StoreState;
 use crate::plugin::module_check::HOST_MODULE;
 
@@ -26,24 +26,30 @@ fn level(n: i32) -> Option<LogLevel> {
 }
 
 /// Writes the UTF-8 text at `ptr..ptr+len` (invalid UTF-8 is replaced) to the log
-/// sink as a [`LogSource::PluginStderr`] record with the given level, one record per
-/// line. Returns 0, [`HostErrorCode::Invalid`] for an unknown level or
-/// [`HostErrorCode::Memory`] for a range outside guest memory.
+/// sink as [`LogSource::PluginStderr`](crate::log::LogSource::PluginStderr) records
+/// with the given level, one record per line. The bytes count against the call's
+/// output budget, shared with stdout and stderr: beyond it they are not even read, and
+/// one truncation marker is logged. Returns 0, [`HostErrorCode::Invalid`] for an
+/// unknown level or [`HostErrorCode::Memory`] for a range outside guest memory.
 fn log(mut caller: HostCaller<'_>, level_number: i32, ptr: i32, len: i32) -> i32 {
     let Some(level) = level(level_number) else {
         return HostErrorCode::Invalid.code();
     };
-    let Ok(bytes) = read_guest(&mut caller, "the log message", ptr, len) else {
+    if len == 0 {
+        return 0;
+    }
+    let Ok(memory) = memory(&mut caller) else {
         return HostErrorCode::Memory.code();
     };
-    let text = String::from_utf8_lossy(&bytes);
-    let env = &caller.data().host.env;
-    for line in text.trim_end_matches('\n').split('\n') {
-        env.log_sink.log(&LogRecord {
-            level,
-            source: LogSource::PluginStderr(&env.name),
-            message: line.trim_end_matches('\r'),
-        });
-    }
+    let (data, state) = memory.data_and_store_mut(&mut caller);
+    let Some(range) = guest_range(data.len(), ptr, len) else {
+        return HostErrorCode::Memory.code();
+    };
+    let output = &state.host.output;
+    let kept = range.len().min(output.room());
+    // Within the budget only, so a huge call costs no more than the budget; one byte
+    // past it tells the output it was cut.
+    let end = range.start + (kept + 1).min(range.len());
+    output.log(level, &data[range.start..end]);
     0
 }

@@ -3,7 +3,7 @@
 
 use wasmtime::Linker;
 
-use super::{finish, read_guest, require, Failure, HostCaller, HostErrorCode};
+use super::{finish, read_capped, require, Failure, HostCaller, HostErrorCode, MAX_REQUEST_BYTES};
 use crate::midi::parse_message;
 use crate::plugin::instance::StoreState;
 use crate::plugin::module_check::HOST_MODULE;
@@ -18,14 +18,14 @@ pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result
 /// its status byte (`[0x90, 60, 100]`, a whole SysEx `F0 .. F7`). Returns 0, or
 /// [`HostErrorCode::Invalid`] for anything else and [`HostErrorCode::Unavailable`]
 /// when no MIDI output is open.
-fn midi_send(mut caller: HostCaller<'_>, ptr: i32, len: i32) -> i32 {
+fn midi_send(mut caller: HostCaller<'_>, ptr: i32, len: i32) -> wasmtime::Result<i32> {
     let outcome = send(&mut caller, ptr, len);
     finish(&mut caller, "midi_send", outcome)
 }
 
 fn send(caller: &mut HostCaller<'_>, ptr: i32, len: i32) -> Result<(i32, Vec<u8>), Failure> {
     require(caller, "midi_send", Capability::Midi)?;
-    let bytes = read_guest(caller, "the MIDI message", ptr, len)?;
+    let bytes = read_capped(caller, "the MIDI message", ptr, len, MAX_REQUEST_BYTES)?;
     parse_message(&bytes).map_err(|e| {
         Failure::new(
             HostErrorCode::Invalid,

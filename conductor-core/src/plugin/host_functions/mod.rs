@@ -25,6 +25,7 @@ use wasmtime::{Caller, Extern, Func, Linker, Memory, Module};
 use super::host::EPOCH_TICK;
 use super::instance::StoreState;
 use super::module_check::HOST_MODULE;
+use super::output::PluginOutput;
 use super::services::PluginServices;
 use super::{Capability, Grants};
 use crate::log::{LogLevel, SharedLogSink};
@@ -83,8 +84,9 @@ pub enum HostErrorCode {
     /// The request could not be carried out: DNS, connection, TLS, a command that
     /// cannot be started.
     Io = -5,
-    /// The HTTP response body is larger than the cap; the result buffer holds the
-    /// response with the body cut at the cap.
+    /// The HTTP response body is larger than the cap (the result buffer holds the
+    /// response with the body cut at the cap), or the request is larger than its cap
+    /// (nothing of it was read).
     TooLarge = -6,
     /// Nobody receives it: no MIDI output is open, no handler for host requests.
     Unavailable = -7,
@@ -150,6 +152,8 @@ impl PluginEnv {
 /// Per-instance state of the host functions, kept in the wasmtime store.
 pub(crate) struct CallState {
     pub(crate) env: Arc<PluginEnv>,
+    /// Where `log` writes: the plugin's stderr, within the call's output budget.
+    output: PluginOutput,
     /// The last result handed out through `result_len` / `result_read`.
     result: Vec<u8>,
     /// The epoch tick at which the guest call in progress started.
@@ -162,9 +166,10 @@ pub(crate) struct CallState {
 }
 
 impl CallState {
-    pub(crate) fn new(env: Arc<PluginEnv>) -> Self {
+    pub(crate) fn new(env: Arc<PluginEnv>, output: PluginOutput) -> Self {
         Self {
             env,
+            output,
             result: Vec::new(),
             started_tick: 0,
             timeout: Duration::ZERO,
@@ -247,6 +252,30 @@ fn memory(caller: &mut HostCaller<'_>) -> Result<Memory, Failure> {
     }
 }
 
+/// Largest JSON head (`http_request`, `process_run`) the host reads: 64 KiB.
+pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Largest request the host reads for `system_request`, `audio_request` and
+/// `midi_send`: 1 MiB. (HTTP bodies and command input are capped at
+/// `max_response_bytes`.)
+pub(crate) const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// [`read_guest`], refusing more than `cap` bytes before copying or parsing any of them.
+fn read_capped(
+    caller: &mut HostCaller<'_>,
+    what: &str,
+    ptr: i32,
+    len: i32,
+    cap: usize,
+) -> Result<Vec<u8>, Failure> {
+    if usize::try_from(len).is_ok_and(|len| len > cap) {
+        return Err(Failure::new(
+            HostErrorCode::TooLarge,
+            format!("{what} is {len} bytes; the limit is {cap}"),
+        ));
+    }
+    read_guest(caller, what, ptr, len)
+}
+
 /// Copies `len` bytes at `ptr` out of guest memory, refusing ranges outside it.
 fn read_guest(
     caller: &mut HostCaller<'_>,
@@ -290,13 +319,28 @@ fn require(caller: &HostCaller<'_>, function: &str, cap: Capability) -> Result<(
 
 /// Ends a host call: on success stores `result` and returns `value`; on failure
 /// stores the message, logs it at debug level and returns the code.
+///
+/// Host-side work counts against the guest call's deadline: when it is spent by the
+/// time the work is done, the call ends here as a timeout instead of going back to
+/// the guest.
 fn finish(
     caller: &mut HostCaller<'_>,
     function: &str,
     outcome: Result<(i32, Vec<u8>), Failure>,
-) -> i32 {
+) -> wasmtime::Result<i32> {
     let state = &mut caller.data_mut().host;
-    match outcome {
+    if state.remaining().is_zero() {
+        crate::log::host(
+            state.env.log_sink.as_ref(),
+            LogLevel::Debug,
+            &format!(
+                "plugin {}: {HOST_MODULE}.{function} ended after the call's deadline",
+                state.env.name
+            ),
+        );
+        return Err(wasmtime::Trap::Interrupt.into());
+    }
+    Ok(match outcome {
         Ok((value, result)) => {
             state.set_result(&result);
             value
@@ -321,7 +365,7 @@ fn finish(
             );
             failure.code.code()
         }
-    }
+    })
 }
 
 /// A result made of a JSON head line and raw bytes after it: `head \n payload`.

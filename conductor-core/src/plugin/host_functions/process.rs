@@ -13,7 +13,9 @@ use serde_json::json;
 use wait_timeout::ChildExt;
 use wasmtime::Linker;
 
-use super::{finish, framed, read_guest, require, Failure, HostCaller, HostErrorCode};
+use super::{
+    finish, framed, read_capped, require, Failure, HostCaller, HostErrorCode, MAX_HEAD_BYTES,
+};
 use crate::plugin::instance::StoreState;
 use crate::plugin::module_check::HOST_MODULE;
 use crate::plugin::Capability;
@@ -41,7 +43,7 @@ fn process_run(
     head_len: i32,
     stdin_ptr: i32,
     stdin_len: i32,
-) -> i32 {
+) -> wasmtime::Result<i32> {
     let outcome = run(&mut caller, head_ptr, head_len, stdin_ptr, stdin_len);
     finish(&mut caller, "process_run", outcome)
 }
@@ -54,8 +56,9 @@ fn run(
     stdin_len: i32,
 ) -> Result<(i32, Vec<u8>), Failure> {
     require(caller, "process_run", Capability::Subprocess)?;
-    let head = read_guest(caller, "the command", head_ptr, head_len)?;
-    let stdin = read_guest(caller, "the command's input", stdin_ptr, stdin_len)?;
+    let head = read_capped(caller, "the command", head_ptr, head_len, MAX_HEAD_BYTES)?;
+    let cap = caller.data().host.env.services.max_response_bytes;
+    let stdin = read_capped(caller, "the command's input", stdin_ptr, stdin_len, cap)?;
     let head: RunHead = serde_json::from_slice(&head).map_err(|e| {
         Failure::new(
             HostErrorCode::Invalid,
