@@ -109,7 +109,7 @@ fn poll_oneoff(
         let mut sub = [0u8; SUBSCRIPTION_SIZE];
         let at = subs + i * SUBSCRIPTION_SIZE;
         sub.copy_from_slice(&data[at..at + SUBSCRIPTION_SIZE]);
-        if !deadline(&sub, start).flatten().is_some_and(|at| at <= now) {
+        if deadline(&sub, start).flatten().is_none_or(|at| at > now) {
             continue;
         }
         let mut event = [0u8; EVENT_SIZE];
