@@ -340,3 +340,22 @@ fn host_work_past_the_deadline_ends_the_call_as_a_timeout() {
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert_eq!(*calls.lock().unwrap(), 1);
 }
+
+// ---- the params pointer is never 0 ----
+
+#[test]
+fn a_module_with_no_initial_memory_gets_a_non_zero_params_pointer() {
+    let f = fixture();
+    // Returns 1 when the params pointer is 0, 2 when the params are not there.
+    let wat = r#"
+(module
+  (memory (export "memory") 0)
+  (func (export "execute") (param $ptr i32) (param $len i32) (result i32)
+    (if (i32.eqz (local.get $ptr)) (then (return (i32.const 1))))
+    (if (i32.ne (i32.load8_u (local.get $ptr)) (i32.const 0x7b)) (then (return (i32.const 2))))
+    (i32.const 0)))
+"#;
+    let mut plugin = load_wat(&f, "no_pages", wat, PluginOptions::default()).unwrap();
+    plugin.execute(b"{}").unwrap();
+    plugin.execute(br#"{"again": true}"#).unwrap();
+}

@@ -128,9 +128,12 @@ impl ScratchRegion {
     ) -> Option<u32> {
         let len = (len as u64).max(1);
         if self.capacity < len {
+            // A memory of 0 pages would put the region at address 0, and the ABI
+            // promises guests a non-zero pointer: skip the first page then.
+            let skip = u64::from(memory.size(&store) == 0);
             let pages = len.div_ceil(PAGE);
-            let previous = memory.grow(&mut store, pages).ok()?;
-            let ptr = previous.checked_mul(PAGE)?;
+            let previous = memory.grow(&mut store, pages + skip).ok()?;
+            let ptr = previous.checked_add(skip)?.checked_mul(PAGE)?;
             self.ptr = u32::try_from(ptr).ok()?;
             self.capacity = pages * PAGE;
         }
