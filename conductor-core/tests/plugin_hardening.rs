@@ -359,3 +359,45 @@ fn a_module_with_no_initial_memory_gets_a_non_zero_params_pointer() {
     plugin.execute(b"{}").unwrap();
     plugin.execute(br#"{"again": true}"#).unwrap();
 }
+
+// ---- terminal escape sequences in plugin output ----
+
+#[test]
+fn escape_sequences_in_plugin_output_are_neutralised() {
+    let f = fixture();
+    // The same hostile line through stdout and conductor.log: a title change, a
+    // screen clear, a carriage return over a forged host line, a C1 CSI, a bidi
+    // override.
+    let line = "\x1b]0;pwned\x07\x1b[2J\r[host] forged\u{9b}31m\u{202e}gnp.exe\n";
+    let escaped: String = line.bytes().map(|b| format!("\\{b:02x}")).collect();
+    let wat = format!(
+        r#"
+(module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "conductor" "log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 1024) "{escaped}")
+  (func (export "execute") (param i32 i32) (result i32)
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.const {len}))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $log (i32.const 2) (i32.const 1024) (i32.const {len})))
+    (i32.const 0)))
+"#,
+        len = line.len()
+    );
+    let mut plugin = load_wat(&f, "ansi", &wat, PluginOptions::default()).unwrap();
+    plugin.execute(b"{}").unwrap();
+    let lines = f.log.plugin_lines("ansi");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for l in &lines {
+        assert!(
+            !l.chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{l:?}"
+        );
+        assert!(l.contains("[host] forged"), "{l:?}");
+    }
+}

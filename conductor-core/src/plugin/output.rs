@@ -1,6 +1,7 @@
 //! Plugin stdout/stderr (and `conductor.log`): forwarded line by line to the log sink,
 //! within one output budget per call.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -130,6 +131,7 @@ impl State {
     }
 
     fn emit(&self, level: LogLevel, message: &str) {
+        let message = &*sanitize(message);
         let source = match self.stream {
             Stream::Stdout => LogSource::PluginStdout(&self.plugin),
             Stream::Stderr => LogSource::PluginStderr(&self.plugin),
@@ -140,6 +142,29 @@ impl State {
             message,
         });
     }
+}
+
+/// A plugin's line with every control character (C0 but tab, DEL, C1) and bidi
+/// override shown as a `\u{..}` escape, so a plugin cannot drive the terminal the log
+/// lands on (escape sequences, a changed title, a carriage return over a host line) or
+/// reorder what is shown.
+fn sanitize(line: &str) -> Cow<'_, str> {
+    fn hostile(c: char) -> bool {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !line.chars().any(hostile) {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    for c in line.chars() {
+        if hostile(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// One of a plugin's output streams. Clones share state; the host holds one clone to
@@ -249,5 +274,19 @@ impl tokio::io::AsyncWrite for PluginOutput {
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(sanitize("plain\ttext é"), "plain\ttext é");
+        assert_eq!(
+            sanitize("\x1b]0;pwned\x07x\rY\u{9b}\u{202e}"),
+            "\\u{1b}]0;pwned\\u{7}x\\u{d}Y\\u{9b}\\u{202e}"
+        );
     }
 }
