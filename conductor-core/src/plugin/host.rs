@@ -92,8 +92,12 @@ pub struct PluginInfo {
     pub size: u64,
     /// SHA-256 of the wasm.
     pub sha256: [u8; 32],
-    /// Capabilities the plugin declares through `capabilities()`.
+    /// The capabilities the plugin asks for: [`PluginInfo::declared`] plus what its
+    /// imports of host functions need ([`PluginInfo::import_capabilities`]). This is
+    /// what a signature covers and what its grants must allow.
     pub capabilities: CapabilitySet,
+    /// Capabilities the plugin declares through `capabilities()`.
+    pub declared: CapabilitySet,
     /// Names of the ABI functions it exports.
     pub exports: Vec<String>,
     /// Its imports as `module.name`.
@@ -213,8 +217,11 @@ impl PluginHost {
         // or run: a refused plugin costs a hash, not a compile.
         let signature = self.check_signature_bytes(&name, path.as_deref(), wasm, &options)?;
         let (module, sha256, _) = self.compile(&name, wasm)?;
+        // What it asks for is what it declares plus what its imports need: a plugin
+        // cannot leave a capability out of its signature by not declaring it.
         let declared = sealed_capabilities(self, &name, &module)?;
-        signature.check_capabilities(declared)?;
+        let effective = declared.union(import_capabilities(&module));
+        signature.check_capabilities(effective)?;
         if let Some(warning) = signature.status.warning(options.signature_policy) {
             log::host(
                 self.log_sink().as_ref(),
@@ -228,7 +235,7 @@ impl PluginHost {
             path,
             module,
             sha256,
-            declared,
+            effective,
             signature.status,
             options,
         )
@@ -316,12 +323,13 @@ impl PluginHost {
             return Err(Error::plugin_load(&name, what));
         }
         let (module, sha256, _) = self.compile(&name, wasm)?;
-        let capabilities = sealed_capabilities(self, &name, &module)?;
+        let declared = sealed_capabilities(self, &name, &module)?;
         Ok(PluginInfo {
             name,
             size: wasm.len() as u64,
             sha256,
-            capabilities,
+            capabilities: declared.union(import_capabilities(&module)),
+            declared,
             exports: module.exports().map(|e| e.name().to_string()).collect(),
             imports: module
                 .imports()
@@ -339,6 +347,7 @@ impl PluginInfo {
             size: wasm.len() as u64,
             sha256: Sha256::digest(wasm).into(),
             capabilities: CapabilitySet::EMPTY,
+            declared: CapabilitySet::EMPTY,
             exports: Vec::new(),
             imports: Vec::new(),
         }
@@ -357,6 +366,13 @@ impl PluginInfo {
             .filter_map(super::host_functions::capability_of)
             .collect()
     }
+}
+
+/// What the module's imports of host functions need.
+fn import_capabilities(module: &Module) -> CapabilitySet {
+    super::host_functions::capability_imports(module)
+        .map(|(_, cap)| cap)
+        .collect()
 }
 
 /// The name a plugin is known by: its file stem.

@@ -165,7 +165,9 @@ impl Plugin {
         self.sha256
     }
 
-    /// What the plugin declared through `capabilities()`.
+    /// What the plugin asks for: what it declares through `capabilities()` plus what
+    /// its imports of host functions need (`conductor.process_run` needs Subprocess).
+    /// This is the set its signature covers.
     pub fn capabilities(&self) -> CapabilitySet {
         self.declared
     }

@@ -14,7 +14,8 @@ use crate::session::Session;
 
 /// Loads the config at `path` and every plugin it uses (running their `init` and
 /// `shutdown` as a real run would), then prints a report on stdout: the modes and
-/// mappings, and for each plugin its declared capabilities, grants and signature status.
+/// mappings, and for each plugin the capabilities it asks for (declared plus what its
+/// imports need), grants and signature status.
 ///
 /// Config warnings and signature warnings go to stderr as they are found. Any error —
 /// in the config (with its line), in a plugin (named) or at shutdown — is returned.
@@ -94,7 +95,7 @@ fn describe(plugin: &Plugin) -> String {
     );
     if !unused.is_empty() {
         text.push_str(&format!(
-            "    also granted: {} (not declared, so unused)\n",
+            "    also granted: {} (not asked for, so unused)\n",
             unused.join(", ")
         ));
     }

@@ -32,6 +32,17 @@ pub fn info(session: &Session, file: &Path) -> Result<()> {
     writeln!(out, "exports:      {}", list(&info.exports))?;
     writeln!(out, "imports:      {}", list(&info.imports))?;
     writeln!(out, "capabilities: {}", info.capabilities)?;
+    let undeclared: CapabilitySet = info
+        .capabilities
+        .iter()
+        .filter(|c| !info.declared.contains(*c))
+        .collect();
+    if !undeclared.is_empty() {
+        writeln!(
+            out,
+            "              {undeclared} not declared by capabilities(), but its imports need it"
+        )?;
+    }
     if let Some(note) = approval_note(&info.name, info.capabilities) {
         writeln!(out, "              {note}")?;
     }

@@ -45,7 +45,8 @@ pub enum SignCommand {
         force: bool,
     },
     /// Sign a plugin: writes PLUGIN.wasm.sig beside it, covering the wasm, your name and
-    /// email, the time and the capabilities the plugin declares.
+    /// email, the time and the capabilities the plugin asks for (declared plus what its
+    /// imports of host functions need).
     Sign {
         /// The plugin to sign.
         #[arg(value_name = "PLUGIN.wasm")]
@@ -207,7 +208,7 @@ fn inspect_host(trust_path: &Path) -> Result<PluginHost> {
 }
 
 /// Verifies the signature of `plugin` — its fields, the wasm's size and hash, and that
-/// the capabilities the plugin declares now are the signed ones — and says whether the
+/// the capabilities the plugin asks for now (declared plus imports) are the signed ones — and says whether the
 /// signer is trusted.
 fn verify(plugin: &Path, trust_path: &Path) -> Result<SignatureStatus> {
     // One read; the signature is checked on these bytes before they are compiled, and

@@ -352,3 +352,38 @@ fn plugin_install_copies_the_verified_plugin_and_signature_into_home() {
         dest.display()
     );
 }
+
+#[test]
+fn capabilities_needed_by_imports_are_shown_and_signed() {
+    // Imports `conductor.process_run` but declares nothing.
+    let sandbox = Sandbox::new();
+    support::wat_file(
+        sandbox.path(),
+        "quiet.wasm",
+        r#"(module
+             (import "conductor" "process_run" (func (param i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             (func (export "execute") (param i32 i32) (result i32) (i32.const 0)))"#,
+    );
+    Run::of(sandbox.conductor().args(["plugin", "info", "quiet.wasm"]))
+        .success()
+        .stdout_has(&[
+            "capabilities: Subprocess\n",
+            "Subprocess not declared by capabilities(), but its imports need it",
+            "needs approval: Subprocess",
+        ]);
+    let key = sandbox.home().join(".conductor/my-key");
+    Run::of(sandbox.conductor_sign().arg("generate-key").arg(&key)).success();
+    Run::of(
+        sandbox
+            .conductor_sign()
+            .args(["sign", "quiet.wasm"])
+            .arg(&key)
+            .args(["--name", "Your Name", "--email", "you@example.com"]),
+    )
+    .success()
+    .stdout_has(&["capabilities: Subprocess"]);
+    let sig = fs::read_to_string(sandbox.join("quiet.wasm.sig")).unwrap();
+    assert!(sig.contains("\"Subprocess\""), "{sig}");
+    Run::of(sandbox.conductor_sign().args(["verify", "quiet.wasm"])).success();
+}

@@ -14,7 +14,9 @@ use crate::{Error, Result};
 /// Signs the plugin at `wasm` with the private key file at `key` and writes the
 /// signature to `<wasm>.sig` (replacing an older one).
 ///
-/// `capabilities` are the ones the plugin declares through its `capabilities()` export;
+/// `capabilities` are the ones the plugin asks for: what its `capabilities()` export
+/// declares plus what its imports of host functions need
+/// ([`PluginInfo::capabilities`](crate::plugin::PluginInfo::capabilities));
 /// they are signed, so a host can tell when a plugin asks for more than its developer
 /// signed for. The signing time is now, in UTC.
 pub fn sign(

@@ -31,8 +31,10 @@ impl VerifiedSignature {
         self.signature.public_key
     }
 
-    /// Checks that the capabilities the plugin declares now (from its `capabilities()`
-    /// export) are exactly the ones its developer signed.
+    /// Checks that the capabilities the plugin asks for now (what its `capabilities()`
+    /// export declares plus what its imports of host functions need;
+    /// [`PluginInfo::capabilities`](crate::plugin::PluginInfo::capabilities)) are
+    /// exactly the ones its developer signed.
     ///
     /// The error lists what was added and what was removed.
     pub fn check_capabilities(&self, declared: CapabilitySet) -> Result<()> {
@@ -52,7 +54,7 @@ impl VerifiedSignature {
         Err(Error::Signature {
             plugin: self.plugin.clone(),
             reason: format!(
-                "the capabilities the plugin declares ({declared}) differ from the ones its \
+                "the capabilities the plugin asks for ({declared}) differ from the ones its \
                  developer signed ({signed}): {}; do not use it until its developer signs \
                  this version",
                 change.join(" and ")
