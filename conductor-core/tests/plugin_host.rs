@@ -151,8 +151,12 @@ fn file_logger_writes_into_its_sandbox_folder_when_granted() {
     plugin
         .execute(br#"{"message": "pad 1 pressed", "level": "info"}"#)
         .unwrap();
-    let log_file = f.data_root.join("file_logger_plugin").join("plugin.log");
-    assert_eq!(plugin.data_dir(), Some(log_file.parent().unwrap()));
+    // Its own folder under the data root: `<name>-<hash of its path>`.
+    let data_dir = plugin.data_dir().unwrap();
+    assert_eq!(data_dir.parent(), Some(f.data_root.as_path()));
+    let folder = data_dir.file_name().unwrap().to_str().unwrap();
+    assert!(folder.starts_with("file_logger_plugin-"), "{folder}");
+    let log_file = data_dir.join("plugin.log");
     let text = std::fs::read_to_string(&log_file).unwrap();
     assert!(text.contains("info: pad 1 pressed"), "{text}");
     assert!(text.starts_with("[20"), "timestamped line: {text}");

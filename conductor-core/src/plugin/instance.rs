@@ -112,7 +112,7 @@ impl Plugin {
                              CONDUCTOR_PLUGIN_DATA_DIR or the host's data root",
                         )
                     })?;
-                    plugin_data_dir(&root, &name)?
+                    plugin_data_dir(&root, &name, path.as_deref())?
                 }
             })
         } else {
