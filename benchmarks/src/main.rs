@@ -95,6 +95,15 @@ fn main() -> anyhow::Result<()> {
             run.sections.push(s);
         }
     }
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        run.machine.push((
+            "load average at end (1/5/15 min)".into(),
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
     run.machine.push((
         "harness wall time".into(),
         format!("{:.0} s", clock.elapsed().as_secs_f64()),

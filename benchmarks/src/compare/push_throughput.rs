@@ -179,7 +179,11 @@ fn section(h: &Harness) -> Section {
 
     let mut runs: Vec<Vec<ThroughputRun>> = vec![Vec::new(); CONTENDERS.len()];
     let mut failed: Vec<Option<String>> = vec![None; CONTENDERS.len()];
+    let mut loads = Vec::new();
     for _ in 0..rounds {
+        if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+            loads.push(load.split_whitespace().next().unwrap_or("?").to_string());
+        }
         for (i, c) in CONTENDERS.iter().enumerate() {
             if failed[i].is_some() {
                 continue;
@@ -206,6 +210,10 @@ fn section(h: &Harness) -> Section {
     section.fact(
         "events per run",
         format!("{events} (after a warm-up run of {})", events / 10 + 1),
+    );
+    section.fact(
+        "1-minute load average at the start of each round",
+        loads.join(", "),
     );
     if let Ok(parsed) = conductor_core::config::Config::from_toml_str(CONFIG, &dir) {
         section.fact("queue capacity", parsed.engine.queue_capacity.to_string());
