@@ -1,8 +1,10 @@
 //! The engine's callbacks, backed by Python callables.
 //!
-//! Each one takes the GIL (it may run on the engine thread), converts its arguments,
-//! calls the Python function and reports any exception through [`CallbackErrors`]
-//! instead of letting it reach the engine.
+//! Each one takes the GIL (it runs on one of the engine's threads, or on the thread
+//! calling `process`), converts its arguments, calls the Python function and reports
+//! any exception through [`CallbackErrors`] instead of letting it reach the engine. No
+//! engine lock is held while they run, so a callback may call back into the engine;
+//! every engine method that can wait releases the GIL while it does (see `engine.rs`).
 
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use conductor_core::engine::{ApprovalRequest, EngineCallbacks, Fired, HostAction
 use conductor_core::log::{self, LogLevel, SharedLogSink};
 use conductor_core::plugin::{HostRequest, HostRequestHandler, MidiSink};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyBytes;
 
 use crate::convert::{json_value, to_py_via_json};
@@ -22,7 +25,7 @@ use crate::reporting::CallbackErrors;
 pub struct PythonCallbacks {
     /// `on_action(action: HostAction)`.
     pub on_action: Option<Py<PyAny>>,
-    /// `on_midi_out(data: bytes)`.
+    /// `on_midi_out(data: bytes)` or `on_midi_out(data: bytes, timestamp_us: int)`.
     pub on_midi_out: Option<Py<PyAny>>,
     /// `approve(plugin: str, capability: str) -> bool`.
     pub approve: Option<Py<PyAny>>,
@@ -35,8 +38,11 @@ pub struct PythonCallbacks {
 impl PythonCallbacks {
     /// The core callbacks that call these functions. MIDI out goes to the engine's
     /// open output ports as well as to `on_midi_out`; send failures are logged to `sink`.
+    /// Whether `on_midi_out` gets the timestamp is decided here, once (see
+    /// [`takes_timestamp`]).
     pub fn into_engine_callbacks(
         self,
+        py: Python<'_>,
         errors: &Arc<CallbackErrors>,
         outputs: &Arc<MidiConnections>,
         sink: &SharedLogSink,
@@ -45,14 +51,19 @@ impl PythonCallbacks {
             let errors = errors.clone();
             let outputs = outputs.clone();
             let sink = sink.clone();
-            let callback = self.on_midi_out;
-            Arc::new(move |bytes: &[u8], _timestamp_us: u64| {
+            let callback = self.on_midi_out.map(|cb| (takes_timestamp(py, &cb), cb));
+            Arc::new(move |bytes: &[u8], timestamp_us: u64| {
                 if let Err(e) = outputs.send(bytes) {
                     log::host(sink.as_ref(), LogLevel::Error, &e.to_string());
                 }
-                if let Some(cb) = &callback {
+                if let Some((with_time, cb)) = &callback {
                     call(&errors, "on_midi_out", |py| {
-                        cb.call1(py, (PyBytes::new(py, bytes),)).map(drop)
+                        let data = PyBytes::new(py, bytes);
+                        if *with_time {
+                            cb.call1(py, (data, timestamp_us)).map(drop)
+                        } else {
+                            cb.call1(py, (data,)).map(drop)
+                        }
                     });
                 }
             }) as _
@@ -91,6 +102,19 @@ impl PythonCallbacks {
             }),
         }
     }
+}
+
+/// Whether `on_midi_out` is called with the timestamp: when `callback` accepts two
+/// positional arguments (`inspect.signature(callback).bind(data, timestamp_us)`
+/// succeeds). A callable whose signature cannot be read (some builtins) gets the
+/// bytes alone, as before timestamps existed.
+fn takes_timestamp(py: Python<'_>, callback: &Py<PyAny>) -> bool {
+    static SIGNATURE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    SIGNATURE
+        .import(py, "inspect", "signature")
+        .and_then(|signature| signature.call1((callback,)))
+        .and_then(|signature| signature.call_method1("bind", (PyBytes::new(py, b""), 0u64)))
+        .is_ok()
 }
 
 /// A plugin's `system_request` / `audio_request` answered by

@@ -23,6 +23,10 @@ use crate::ports::{selector, MidiConnections};
 use crate::reporting::CallbackErrors;
 
 /// The engine. Build it with `Engine.from_file` or `Engine.from_toml`.
+///
+/// Every method that can wait (for a plugin, the engine thread, a reload, a shutdown)
+/// releases the GIL while it does: callbacks run on the engine's threads and take the
+/// GIL, and may call back into the engine.
 #[pyclass(frozen, module = "conductor._conductor", name = "Engine")]
 pub struct PyEngine {
     engine: Arc<Engine>,
@@ -75,7 +79,9 @@ impl Settings {
             host: None,
             grants: capabilities(&self.grants)?,
             plugin_grants,
-            callbacks: self.callbacks.into_engine_callbacks(&errors, &ports, &sink),
+            callbacks: self
+                .callbacks
+                .into_engine_callbacks(py, &errors, &ports, &sink),
             queue_capacity: self.queue_capacity,
             port_name: self.port_name,
             signature_policy: self
@@ -202,7 +208,9 @@ impl PyEngine {
         settings.build(py, |options| Engine::from_toml(&text, &base_dir, options))
     }
 
-    /// Runs the mappings `message` fires and returns what fired, with outcomes.
+    /// Runs the mappings `message` fires and returns what fired, with outcomes. Time
+    /// follows `timestamp_us`: a chain reaching a delay is returned `pending`, and the
+    /// rest runs in the `process` or `tick` call whose timestamp reaches it.
     #[pyo3(signature = (message, timestamp_us = None))]
     fn process(
         &self,
@@ -225,7 +233,8 @@ impl PyEngine {
         Ok(self.engine.push(&bytes, self.timestamp(timestamp_us)))
     }
 
-    /// Advances gesture time (long presses fire when held past their duration).
+    /// Advances event time to `timestamp_us`: runs the steps earlier `process` calls
+    /// delayed until then, and fires long presses held past their duration.
     #[pyo3(signature = (timestamp_us = None))]
     fn tick(&self, py: Python<'_>, timestamp_us: Option<u64>) -> PyResult<Vec<Py<PyFired>>> {
         let ts = self.timestamp(timestamp_us);
@@ -235,13 +244,21 @@ impl PyEngine {
         Ok(fired)
     }
 
-    /// Waits until every pushed message has been handled, or `timeout` seconds pass.
+    /// Waits until every pushed message has been handled, with the delayed steps and
+    /// plugin calls of the chains they started, or `timeout` seconds pass. Raises
+    /// `ValueError` on the engine's own threads (from a callback).
     #[pyo3(signature = (timeout = 5.0))]
     fn wait_idle(&self, py: Python<'_>, timeout: f64) -> PyResult<bool> {
         let timeout = seconds("timeout", timeout)?;
         let idle = py.detach(|| self.engine.wait_idle(timeout)).into_py(py)?;
         self.errors.check()?;
         Ok(idle)
+    }
+
+    /// When the earliest step delayed by a `process` call is due, in microseconds on
+    /// the timestamps' clock; None when nothing waits.
+    fn next_due(&self, py: Python<'_>) -> Option<u64> {
+        py.detach(|| self.engine.next_due())
     }
 
     /// The active mode's name; assign a name (or an index) to switch modes.
@@ -384,6 +401,13 @@ impl PyEngine {
         self.engine.dropped()
     }
 
+    /// How many plugin calls were refused (the plugin's mailbox was full, or it had
+    /// been unloaded by a reload); each refusal is also logged.
+    #[getter]
+    fn refused_plugin_calls(&self, py: Python<'_>) -> u64 {
+        py.detach(|| self.engine.refused_plugin_calls())
+    }
+
     /// Whether `close()` has been called.
     #[getter]
     fn closed(&self) -> bool {
@@ -391,7 +415,8 @@ impl PyEngine {
     }
 
     /// Stops the engine thread (after it handles what is queued) and shuts every plugin
-    /// down. Later calls do nothing.
+    /// down. Later calls do nothing. From a callback it returns at once and the engine
+    /// stops when the callback returns.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.closed.store(true, Ordering::Release);
         let result = py.detach(|| self.shutdown());
@@ -430,8 +455,9 @@ impl PyEngine {
         given.unwrap_or_else(|| self.started.elapsed().as_micros() as u64)
     }
 
-    /// Closes the ports, then shuts the engine down. Call with the GIL released: the
-    /// engine thread may be waiting for it to deliver a callback.
+    /// Closes the ports, then shuts the engine down (deferred on the engine's own
+    /// threads). Call with the GIL released: the engine thread may be waiting for it to
+    /// deliver a callback.
     fn shutdown(&self) -> conductor_core::Result<()> {
         self.ports.close_all();
         self.engine.shutdown()

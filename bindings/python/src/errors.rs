@@ -5,7 +5,9 @@
 //! `code`, `plugin`...) and its message is the core's `Display` text, which names the
 //! problem and the fix. Two kinds follow Python's conventions instead: a file that
 //! cannot be read raises `OSError` (so `FileNotFoundError` where it applies) and an
-//! invalid argument raises `ValueError`.
+//! invalid argument or call (a closed engine, `wait_idle` from a callback) raises
+//! `ValueError`, whose message is the core's reason without its "invalid argument: "
+//! prefix (the class already says so).
 
 use conductor_core::{Error, ErrorKind};
 use pyo3::exceptions::{PyException, PyOSError, PyValueError};
@@ -99,7 +101,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// Converts a core error into the matching Python exception, with its fields set as
 /// attributes.
 pub fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
-    let message = error.to_string();
+    let message = match error {
+        Error::InvalidArgument(reason) => reason.clone(),
+        _ => error.to_string(),
+    };
     let err = match error.kind() {
         ErrorKind::Io => {
             if let Error::Io { path, source } = error {

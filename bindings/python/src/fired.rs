@@ -77,7 +77,9 @@ impl PyOutcome {
     }
 }
 
-/// A mapping that fired, with the outcome of each action it ran.
+/// A mapping that fired, with the outcome of each action it ran. From
+/// `Engine.process`, a chain that waits on a delay is reported in parts (`pending`,
+/// then `resumed`).
 #[pyclass(frozen, module = "conductor._conductor", name = "Fired")]
 pub struct PyFired {
     label: String,
@@ -89,6 +91,8 @@ pub struct PyFired {
     context_dict: PyOnceLock<Py<PyAny>>,
     outcomes: Py<PyList>,
     ok: bool,
+    pending: bool,
+    resumed: bool,
 }
 
 #[pymethods]
@@ -137,12 +141,33 @@ impl PyFired {
         self.ok
     }
 
+    /// The chain waits on a delay: its later steps are reported by the `process` or
+    /// `tick` call whose timestamp reaches them.
+    #[getter]
+    fn pending(&self) -> bool {
+        self.pending
+    }
+
+    /// These are the later steps of a chain reported earlier with `pending` set.
+    #[getter]
+    fn resumed(&self) -> bool {
+        self.resumed
+    }
+
     fn __repr__(&self, py: Python<'_>) -> String {
+        let mut parts = Vec::new();
+        if self.pending {
+            parts.push(", pending=True");
+        }
+        if self.resumed {
+            parts.push(", resumed=True");
+        }
         format!(
-            "Fired(label={}, mode={}, outcomes={})",
+            "Fired(label={}, mode={}, outcomes={}{})",
             repr(py, &self.label),
             repr(py, &self.mode),
             repr(py, &self.outcomes),
+            parts.concat(),
         )
     }
 }
@@ -164,6 +189,8 @@ impl PyFired {
             context_dict: PyOnceLock::new(),
             outcomes: PyList::new(py, outcomes)?.unbind(),
             ok: fired.ok(),
+            pending: fired.pending,
+            resumed: fired.resumed,
         })
     }
 

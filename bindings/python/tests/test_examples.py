@@ -53,6 +53,43 @@ def test_replay_midi_file_reports_what_fired(tmp_path: Path) -> None:
     assert "done; mode is now 'Default'" in result.stdout
 
 
+def test_replay_midi_file_runs_delayed_steps_at_their_time_in_the_song(tmp_path: Path) -> None:
+    config = tmp_path / "delays.toml"
+    config.write_text(
+        """
+[[modes]]
+name = "Default"
+[[modes.mappings]]
+description = "first"
+trigger = { Note = { note = 60 } }
+action = { Sequence = { actions = [ { Host = { name = "a" } }, { Delay = { ms = 200 } }, { Host = { name = "b" } } ] } }
+[[modes.mappings]]
+description = "second"
+trigger = { Note = { note = 62 } }
+action = { Sequence = { actions = [ { Delay = { ms = 300 } }, { Host = { name = "c" } } ] } }
+"""
+    )
+    song = mido.MidiFile()  # 480 ticks a beat at 120 bpm: 480 ticks = 0.5 s
+    track = mido.MidiTrack()
+    song.tracks.append(track)
+    track.append(mido.Message("note_on", note=60, velocity=90, time=0))
+    track.append(mido.Message("note_on", note=62, velocity=90, time=480))
+    song.save(tmp_path / "song.mid")
+    result = run("replay_midi_file.py", str(config), str(tmp_path / "song.mid"))
+    assert result.returncode == 0, result.stderr
+    assert [line.strip() for line in result.stdout.splitlines() if "s  " in line] == [
+        "0.000s  first (mode Default)",
+        "0.200s  first (after a delay) (mode Default)",
+        "0.500s  second (mode Default)",
+        "0.800s  second (after a delay) (mode Default)",
+    ]
+    assert [line.strip() for line in result.stdout.splitlines() if "host action" in line] == [
+        "host action a: {}",
+        "host action b: {}",
+        "host action c: {}",
+    ]
+
+
 def test_live_midi_lists_ports_or_explains_why_it_cannot() -> None:
     result = run("live_midi.py", "--list")
     assert result.returncode == 0 or "MIDI" in result.stderr

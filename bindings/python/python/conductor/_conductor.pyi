@@ -34,6 +34,15 @@ class _HasBytes(Protocol):
 MidiMessage = Union[bytes, bytearray, Sequence[int], _HasBytes]
 """A MIDI message: bytes, a list of ints 0-255, or a ``mido.Message``."""
 
+MidiOutHandler = Union[Callable[[bytes], object], Callable[[bytes, int], object]]
+"""``Engine``'s ``on_midi_out``: ``(data)`` or ``(data, timestamp_us)``. Which one is
+decided once, when the engine is built: a callable that accepts two positional
+arguments (``inspect.signature(f).bind(data, 0)`` succeeds, so also ``f(data, *args)``
+or ``f(data, timestamp_us=0)``) gets the timestamp; any other gets the bytes alone.
+``timestamp_us`` is the time the message belongs to, in microseconds on the clock of
+the input timestamps: the triggering event's ``timestamp_us`` plus the delays its chain
+has passed (for MIDI a plugin sends, the time of the event its call serves)."""
+
 HostRequestHandler = Callable[[str, str, Any], Any]
 """``(plugin, capability, data) -> answer``: answers a plugin's ``system_request``
 (capability ``"SystemControl"``) or ``audio_request`` (``"Audio"``). ``data`` is the JSON
@@ -243,15 +252,25 @@ class Outcome:
     def ok(self) -> bool:
         """Whether the action succeeded."""
     @property
-    def error(self) -> ConductorError | None:
-        """The exception describing the failure (not raised), or None."""
+    def error(self) -> Exception | None:
+        """The exception describing the failure (not raised), or None: a
+        ``ConductorError`` subclass for a failing plugin (``PluginError``...), a
+        ``ValueError`` for a step the engine refused (the plugin's mailbox was full, it
+        was unloaded, or it was called synchronously from inside a plugin call)."""
     @property
     def elapsed(self) -> float:
         """How long the action took, in seconds."""
 
 @final
 class Fired:
-    """A mapping that fired, with the outcome of each action it ran."""
+    """A mapping that fired, with the outcome of each action it ran.
+
+    From :meth:`Engine.process` and :meth:`Engine.tick`, a chain that reaches a
+    ``Delay`` (or the pause of a ``Repeat``) is reported in parts: the steps run so far
+    with ``pending`` set, then the later steps, by the ``process`` or ``tick`` call whose
+    timestamp reaches them, with ``resumed`` set. ``on_fired`` gets one record per
+    chain, when it has finished (neither flag set).
+    """
 
     @property
     def label(self) -> str:
@@ -275,7 +294,14 @@ class Fired:
         """One ``Outcome`` per action run (a sequence reports one per step)."""
     @property
     def ok(self) -> bool:
-        """Whether every action succeeded."""
+        """Whether every action (in this record) succeeded."""
+    @property
+    def pending(self) -> bool:
+        """The chain waits on a delay; its later steps come in a later record (see
+        :meth:`Engine.next_due`)."""
+    @property
+    def resumed(self) -> bool:
+        """These are the later steps of a chain reported earlier with ``pending`` set."""
 
 @final
 class HostAction:
@@ -298,11 +324,32 @@ class HostAction:
 class Engine:
     """MIDI in, mappings matched, actions run.
 
-    Build one with :meth:`from_file` or :meth:`from_toml`. ``process()`` runs
-    synchronously and returns what fired; ``push()`` queues for the engine thread and
-    never blocks. Callbacks may run on the engine thread; an exception in one is logged
-    on the ``conductor`` logger and raised again by the next ``process()``, ``tick()``,
-    ``wait_idle()``, ``reload()`` or ``close()``; the engine carries on.
+    Build one with :meth:`from_file` or :meth:`from_toml`. Two ways in:
+
+    * ``process()`` runs on the calling thread and returns what fired. Time follows the
+      timestamps you give, not the wall clock: a chain that reaches a ``Delay`` is
+      returned with ``Fired.pending`` set, and its later steps run in the ``process()``
+      or ``tick()`` call whose timestamp reaches them (``next_due()`` says when), so a
+      replay gives the same result however fast it runs.
+    * ``push()`` queues for the engine thread and never blocks. The engine thread never
+      waits for an action: ``SendMidi``, ``ModeChange`` and host actions run on it, a
+      ``Delay`` waits on its timer, and each plugin runs on a worker thread of its own
+      (calls in arrival order), so a slow plugin or a long delay on one pad never holds
+      up another pad. ``on_fired`` reports each chain when it has finished.
+
+    Callbacks run on the engine thread (``on_action``, ``on_midi_out`` for
+    ``SendMidi``, ``on_fired`` for pushed messages), on a plugin's worker thread (MIDI a
+    plugin sends, ``on_host_request``, plugin output) or on the thread calling
+    ``process()``/``tick()`` (``on_action`` and ``on_midi_out`` of the chains it runs).
+    They take the GIL, and no engine lock is held while they run, so a callback may call
+    any method of the engine: ``process()``, ``push()``, ``mode``, ``reload()``... Two
+    exceptions: ``wait_idle()`` raises ``ValueError`` there (the engine would wait for
+    itself), and ``close()`` returns at once and the engine stops when the callback
+    returns. Every method that can wait releases the GIL meanwhile.
+
+    An exception in a callback is logged on the ``conductor`` logger and raised again by
+    the next ``process()``, ``tick()``, ``wait_idle()``, ``reload()`` or ``close()``;
+    the engine carries on.
     """
 
     @staticmethod
@@ -310,7 +357,7 @@ class Engine:
         path: StrPath,
         *,
         on_action: Callable[[HostAction], object] | None = None,
-        on_midi_out: Callable[[bytes], object] | None = None,
+        on_midi_out: MidiOutHandler | None = None,
         on_log: Callable[[str, str | None, str], object] | None = None,
         approve: Callable[[str, str], bool] | None = None,
         on_fired: Callable[[Fired], object] | None = None,
@@ -327,12 +374,15 @@ class Engine:
         """Loads the config file at ``path`` and every plugin it uses.
 
         :param on_action: host actions (``Keystroke``...); without it they are logged.
-        :param on_midi_out: MIDI bytes from ``SendMidi`` actions.
+        :param on_midi_out: MIDI from ``SendMidi`` actions and from plugins with the Midi
+            capability: ``on_midi_out(data)``, or ``on_midi_out(data, timestamp_us)`` to
+            get the time each message belongs to (see ``MidiOutHandler``).
         :param on_log: ``(level, plugin or None, message)`` for every log line, instead
             of ``logging``.
         :param approve: ``(plugin, capability) -> bool``, asked for capabilities nothing
             granted; without it they refuse the load.
-        :param on_fired: mappings fired by messages that came through ``push()``.
+        :param on_fired: mappings fired by messages that came through ``push()``, one
+            ``Fired`` per chain once it has finished (after its delays and plugin calls).
         :param on_host_request: answers plugins' ``system_request`` / ``audio_request``.
         :param grants: capabilities granted to every plugin (default: none).
         :param plugin_grants: capabilities granted per plugin name (default: none).
@@ -349,7 +399,7 @@ class Engine:
         base_dir: StrPath = ...,
         *,
         on_action: Callable[[HostAction], object] | None = None,
-        on_midi_out: Callable[[bytes], object] | None = None,
+        on_midi_out: MidiOutHandler | None = None,
         on_log: Callable[[str, str | None, str], object] | None = None,
         approve: Callable[[str, str], bool] | None = None,
         on_fired: Callable[[Fired], object] | None = None,
@@ -369,11 +419,18 @@ class Engine:
 
     def process(self, message: MidiMessage, timestamp_us: int | None = None) -> list[Fired]:
         """Runs the mappings ``message`` fires (one or more MIDI messages; running
-        status carries over) and returns what fired with each action's outcome.
-        Failing actions are reported in the outcomes, not raised.
+        status carries over) on this thread and returns what fired with each action's
+        outcome. Failing actions are reported in the outcomes, not raised. Plugin steps
+        wait for the plugin's worker (with the GIL released).
+
+        First, steps that earlier calls delayed until ``timestamp_us`` or before run
+        (their records come first, with ``resumed`` set) and held long presses fire.
+        A chain reaching a ``Delay`` is returned with ``pending`` set; its later steps
+        run in the ``process()`` or ``tick()`` call whose timestamp reaches them.
 
         :param timestamp_us: the event time in microseconds on your clock (gestures
-            such as double taps use it); default: time since the engine was built.
+            and delays use it); default: time since the engine was built.
+        :raises ValueError: the engine has been closed.
         """
 
     def push(self, message: MidiMessage, timestamp_us: int | None = None) -> bool:
@@ -381,11 +438,24 @@ class Engine:
         counts a drop) when the queue is full or the message is empty or too long."""
 
     def tick(self, timestamp_us: int | None = None) -> list[Fired]:
-        """Advances gesture time: long presses fire when held past their duration."""
+        """Advances event time to ``timestamp_us`` (default: time since the engine was
+        built): runs the steps earlier ``process()`` calls delayed until then (records
+        with ``resumed`` set) and fires long presses held past their duration."""
+
+    def next_due(self) -> int | None:
+        """When the earliest step delayed by a ``process()`` call is due, in microseconds
+        on the timestamps' clock; None when nothing waits. A replay drains them with
+        ``while (due := engine.next_due()) is not None: engine.tick(due)``."""
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
-        """Waits until every pushed message has been handled, or ``timeout`` seconds
-        pass; returns whether the queue drained."""
+        """Waits until every pushed message has been handled, including the delays and
+        plugin calls of the chains they started, or until ``timeout`` seconds pass;
+        returns whether the engine became idle. The GIL is released meanwhile.
+
+        :raises ValueError: called from a callback running on the engine's own threads,
+            where the engine would wait for itself; return from the callback first, or
+            wait on another thread.
+        """
 
     @property
     def mode(self) -> str:
@@ -436,6 +506,11 @@ class Engine:
     def dropped(self) -> int:
         """How many pushed messages were dropped (queue full or malformed)."""
     @property
+    def refused_plugin_calls(self) -> int:
+        """How many plugin calls were refused because the plugin's mailbox was full (too
+        many calls waiting for a slow plugin) or the plugin had been unloaded by a
+        reload. Each refusal is also logged as an error naming the plugin and mapping."""
+    @property
     def closed(self) -> bool:
         """Whether ``close()`` has been called."""
 
@@ -444,12 +519,19 @@ class Engine:
     ) -> None:
         """Swaps in a new config atomically: from ``path``, from ``toml`` text, or (with
         neither) by reading the current config file again. Unchanged plugins keep their
-        instance. On failure the old config keeps running and the error is raised."""
+        instance; chains already running finish on the config they started with. On
+        failure the old config keeps running and the error is raised."""
 
     def close(self) -> None:
-        """Closes the MIDI ports, handles what is queued, stops the engine thread and
-        shuts every plugin down.
-        Later calls do nothing; later ``process()`` calls raise ``ValueError``."""
+        """Closes the MIDI ports, handles what is queued, drops steps still waiting on a
+        delay, stops the engine thread and shuts every plugin down (each finishes its
+        queued calls first). Later calls do nothing; later ``process()`` calls raise
+        ``ValueError``.
+
+        From a callback the engine's threads cannot wait for themselves: ``close()``
+        returns at once (``closed`` is True, ``process()`` raises) and the threads stop
+        when the callback returns.
+        """
 
     def __enter__(self) -> Self: ...
     def __exit__(
