@@ -114,6 +114,19 @@ struct Server {
 }
 
 impl Server {
+    /// Options that list this server in `allowed_hosts`: it is on loopback, which a
+    /// plugin reaches only when it is listed explicitly.
+    fn allowed(&self) -> PluginOptions {
+        with_services(self.services())
+    }
+
+    fn services(&self) -> PluginServices {
+        PluginServices {
+            allowed_hosts: vec![format!("127.0.0.1:{}", self.port)],
+            ..PluginServices::default()
+        }
+    }
+
     fn start() -> Server {
         let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
         let port = server.server_addr().to_ip().expect("an IP listener").port();
@@ -191,7 +204,7 @@ impl Drop for Server {
 fn sdk_plugin_makes_get_and_post_requests_to_a_loopback_server() {
     let f = fixture();
     let server = Server::start();
-    let mut plugin = load(&f, "http-sdk-plugin", PluginOptions::default()).unwrap();
+    let mut plugin = load(&f, "http-sdk-plugin", server.allowed()).unwrap();
 
     plugin
         .execute(&params(
@@ -296,6 +309,45 @@ fn a_host_outside_allowed_hosts_is_refused_and_a_listed_one_is_reached() {
 }
 
 #[test]
+fn loopback_is_refused_unless_listed_even_through_a_name() {
+    let f = fixture();
+    let server = Server::start();
+    let by_name = format!("http://localhost:{}/hello", server.port);
+    // No allow-list: neither the address nor a name resolving to it is reached.
+    let mut plugin = load(&f, "http-sdk-plugin", PluginOptions::default()).unwrap();
+    for url in [server.url("/hello"), by_name.clone()] {
+        f.log.clear();
+        let err = plugin
+            .execute(&params(json!({"url": url, "method": "GET"})))
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::PluginReturned { code: 1, .. }),
+            "{err}"
+        );
+        assert!(
+            f.log.has("http_sdk_plugin", "a loopback address"),
+            "{url}: {:?}",
+            f.log.plugin_lines("http_sdk_plugin")
+        );
+    }
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+    // Listed explicitly, by name and port: reached.
+    let mut plugin = load(
+        &f,
+        "http-sdk-plugin",
+        with_services(PluginServices {
+            allowed_hosts: vec![format!("localhost:{}", server.port)],
+            ..PluginServices::default()
+        }),
+    )
+    .unwrap();
+    plugin
+        .execute(&params(json!({"url": by_name, "method": "GET"})))
+        .unwrap();
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
 fn only_http_and_https_urls_are_allowed() {
     let f = fixture();
     let mut plugin = load(&f, "http-sdk-plugin", PluginOptions::default()).unwrap();
@@ -314,7 +366,7 @@ fn only_http_and_https_urls_are_allowed() {
 fn a_slow_server_hits_the_request_timeout() {
     let f = fixture();
     let server = Server::start();
-    let mut plugin = load(&f, "http-sdk-plugin", PluginOptions::default()).unwrap();
+    let mut plugin = load(&f, "http-sdk-plugin", server.allowed()).unwrap();
     let err = plugin
         .execute(&params(
             json!({"url": server.url("/slow"), "method": "GET", "timeout_ms": 300}),
@@ -343,7 +395,7 @@ fn an_oversized_response_is_cut_at_the_cap_with_an_error() {
         "http-sdk-plugin",
         with_services(PluginServices {
             max_response_bytes: 1000,
-            ..PluginServices::default()
+            ..server.services()
         }),
     )
     .unwrap();
@@ -374,10 +426,11 @@ fn the_engine_feeds_allowed_hosts_from_the_config() {
          action = {{ WasmPlugin = {{ path = {path:?}, allowed_hosts = [\"api.example.com\"], \
          params = {{ url = {url:?}, method = \"GET\" }} }} }}\n\n[[modes.mappings]]\n\
          trigger = {{ Note = {{ note = 62 }} }}\naction = {{ WasmPlugin = {{ path = {path2:?}, \
-         params = {{ url = {url:?}, method = \"GET\" }} }} }}\n",
+         allowed_hosts = [\"127.0.0.1:{port}\"], params = {{ url = {url:?}, method = \"GET\" }} }} }}\n",
         path = wasm.display().to_string(),
         path2 = copy_plugin(&wasm, f.dir.path(), "open_http.wasm").display().to_string(),
         url = server.url("/hello"),
+        port = server.port,
     );
     let engine = Engine::from_toml(
         &config,

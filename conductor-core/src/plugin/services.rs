@@ -85,10 +85,12 @@ pub struct PluginServices {
     pub midi_out: Option<MidiSink>,
     /// Who answers `system_request` and `audio_request`.
     pub host_request: Option<HostRequestHandler>,
-    /// Hosts `http_request` may reach. Empty: any host. Entries are host names or IP
-    /// addresses (`api.example.com`, `127.0.0.1`, `[::1]`), optionally with a port
+    /// Hosts `http_request` may reach. Empty: any public host. Entries are host names
+    /// or IP addresses (`api.example.com`, `127.0.0.1`, `[::1]`), optionally with a port
     /// (`localhost:8080`); `*.example.com` matches every subdomain of `example.com`.
-    /// Redirects are checked against the list too.
+    /// Redirects are checked against the list too. Loopback, private and link-local
+    /// addresses (checked after DNS resolution) are reached only through an exact,
+    /// non-wildcard entry naming the host.
     pub allowed_hosts: Vec<String>,
     /// Cap on an HTTP response body and on each output stream of a command. A larger
     /// HTTP body is cut at the cap and the call reports an error; command output is

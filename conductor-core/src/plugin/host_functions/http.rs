@@ -4,11 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::json;
 use ureq::http::{self, Method, Request, Response};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use url::Url;
 use wasmtime::Linker;
 
@@ -127,7 +130,9 @@ fn perform(
         .map_err(|_| invalid(format!("bad HTTP method {:?}", head.method)))?;
     let mut headers = head.headers.into_pairs();
     let mut body = body;
-    let agent = env.http_agent.get_or_init(new_agent);
+    let agent = env
+        .http_agent
+        .get_or_init(|| new_agent(&env.services.allowed_hosts));
     let mut hops = 0;
     let mut response = loop {
         check_url(env, &url)?;
@@ -210,14 +215,138 @@ fn perform(
     Ok((i32::from(status), framed(&head, &[&content])))
 }
 
-fn new_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// The plugin's agent: no redirects of its own (the host follows and checks them), no
+/// proxy from the environment (it would resolve hosts where the address check cannot
+/// see them), and a resolver that keeps plugins off internal addresses.
+fn new_agent(allowed_hosts: &[String]) -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .allow_non_standard_methods(true)
+        .proxy(None)
         .user_agent(concat!("conductor/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .new_agent()
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        DefaultConnector::new(),
+        PublicOnlyResolver {
+            allowed_hosts: allowed_hosts.to_vec(),
+        },
+    )
+}
+
+/// Resolves like ureq's default resolver, then drops every address that is not on the
+/// public internet (loopback, private, link-local, ...) unless `allowed_hosts` names
+/// the host explicitly: an exact entry, not a wildcard and not an empty list. It runs
+/// after DNS, so a public name that resolves to 127.0.0.1 is caught, and for every
+/// redirect hop.
+#[derive(Debug)]
+struct PublicOnlyResolver {
+    allowed_hosts: Vec<String>,
+}
+
+impl Resolver for PublicOnlyResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let resolved = DefaultResolver::default().resolve(uri, config, timeout)?;
+        let host = uri
+            .host()
+            .unwrap_or("")
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let port = uri.port_u16().or_else(|| match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        });
+        if listed_explicitly(&self.allowed_hosts, &host, port) {
+            return Ok(resolved);
+        }
+        let mut kept = self.empty();
+        let mut refused = None;
+        for &addr in resolved.iter() {
+            match internal_range(addr.ip()) {
+                Some(range) => refused = Some((addr.ip(), range)),
+                None => kept.push(addr),
+            }
+        }
+        match refused {
+            Some((ip, range)) if kept.is_empty() => Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{host} resolves to {ip}, a {range} address; plugins reach loopback, \
+                     private and link-local addresses only when `allowed_hosts` lists the \
+                     host explicitly (e.g. \"{host}:{}\")",
+                    port.unwrap_or(80)
+                ),
+            ))),
+            _ => Ok(kept),
+        }
+    }
+}
+
+/// Whether an exact (non-wildcard) entry of `allowed` names `host` (and its port).
+fn listed_explicitly(allowed: &[String], host: &str, port: Option<u16>) -> bool {
+    allowed
+        .iter()
+        .filter(|entry| !entry.trim().starts_with("*."))
+        .any(|entry| entry_matches(entry, host, port))
+}
+
+/// The kind of non-public range `ip` lies in, if any.
+pub(crate) fn internal_range(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => internal_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return internal_v4(v4);
+            }
+            let first = v6.segments()[0];
+            if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_unspecified() {
+                Some("unspecified")
+            } else if first & 0xfe00 == 0xfc00 {
+                Some("private (unique local)")
+            } else if first & 0xffc0 == 0xfe80 || first & 0xffc0 == 0xfec0 {
+                Some("link-local")
+            } else if first & 0xff00 == 0xff00 {
+                Some("multicast")
+            } else if v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+                || v6.segments()[..6] == [0; 6]
+            {
+                // NAT64 and IPv4-compatible addresses carry an IPv4 address.
+                let o = v6.octets();
+                internal_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn internal_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, ..] = ip.octets();
+    if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_private() {
+        Some("private")
+    } else if ip.is_link_local() {
+        Some("link-local")
+    } else if a == 0 {
+        Some("unspecified")
+    } else if a == 100 && (64..128).contains(&b) {
+        Some("shared (carrier-grade NAT)")
+    } else if ip.is_broadcast() || ip.is_multicast() || a >= 240 {
+        Some("multicast or reserved")
+    } else {
+        None
+    }
 }
 
 fn send(
@@ -342,6 +471,9 @@ fn classify(error: ureq::Error, method: &Method, url: &Url, deadline: Instant) -
         ureq::Error::Timeout(_) => HostErrorCode::Timeout,
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => HostErrorCode::Timeout,
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => HostErrorCode::Invalid,
+        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            HostErrorCode::Denied
+        }
         _ if Instant::now() >= deadline => HostErrorCode::Timeout,
         _ => HostErrorCode::Io,
     };
@@ -372,6 +504,43 @@ mod tests {
     fn allowed(list: &[&str], url: &str) -> bool {
         let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
         host_allowed(&list, &Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn internal_ranges_are_recognised() {
+        for internal in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+        ] {
+            assert!(
+                internal_range(internal.parse().unwrap()).is_some(),
+                "{internal}"
+            );
+        }
+        for public in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "::ffff:1.1.1.1",
+        ] {
+            assert_eq!(internal_range(public.parse().unwrap()), None, "{public}");
+        }
+        let list = vec!["*.example.com".to_string(), "intranet:8080".to_string()];
+        assert!(listed_explicitly(&list, "intranet", Some(8080)));
+        assert!(!listed_explicitly(&list, "a.example.com", Some(443)));
+        assert!(!listed_explicitly(&[], "localhost", Some(80)));
     }
 
     #[test]
