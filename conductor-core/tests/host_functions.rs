@@ -154,6 +154,18 @@ impl Server {
                 log.lock().unwrap().push(entry);
                 // Each answer on its own thread, so a slow one holds up nothing else.
                 std::thread::spawn(move || {
+                    // `/to/<port>/<path>`: a redirect to `<path>` on 127.0.0.1:<port>.
+                    if let Some(rest) = request.url().strip_prefix("/to/") {
+                        let (port, path) = rest.split_once('/').unwrap_or((rest, ""));
+                        let location = format!("http://127.0.0.1:{port}/{path}");
+                        let header = tiny_http::Header::from_bytes("Location", location).unwrap();
+                        let _ = request.respond(
+                            tiny_http::Response::from_string("")
+                                .with_status_code(302)
+                                .with_header(header),
+                        );
+                        return;
+                    }
                     let text = match request.url() {
                         "/hello" => "hello from the server".to_string(),
                         "/echo" => format!("echo: {body}"),
@@ -345,6 +357,69 @@ fn loopback_is_refused_unless_listed_even_through_a_name() {
         .execute(&params(json!({"url": by_name, "method": "GET"})))
         .unwrap();
     assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
+fn credentials_do_not_follow_a_redirect_to_another_port_of_the_same_host() {
+    let f = fixture();
+    let (first, second) = (Server::start(), Server::start());
+    let mut plugin = load(
+        &f,
+        "http-sdk-plugin",
+        with_services(PluginServices {
+            allowed_hosts: vec![
+                format!("127.0.0.1:{}", first.port),
+                format!("127.0.0.1:{}", second.port),
+            ],
+            ..PluginServices::default()
+        }),
+    )
+    .unwrap();
+    plugin
+        .execute(&params(json!({
+            "url": first.url(&format!("/to/{}/hello", second.port)),
+            "method": "GET",
+            "headers": {"Authorization": "Bearer secret", "Cookie": "session=secret", "X-Other": "kept"},
+        })))
+        .unwrap();
+    let first_saw = &first.seen()[0];
+    assert!(first_saw
+        .headers
+        .contains(&("authorization".into(), "Bearer secret".into())));
+    let second_saw = second.seen();
+    assert_eq!(second_saw.len(), 1, "the redirect was followed");
+    let names: Vec<&str> = second_saw[0]
+        .headers
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert!(!names.contains(&"authorization"), "{names:?}");
+    assert!(!names.contains(&"cookie"), "{names:?}");
+    assert!(names.contains(&"x-other"), "{names:?}");
+}
+
+#[test]
+fn a_plugin_cannot_set_the_host_header() {
+    let f = fixture();
+    let server = Server::start();
+    let mut plugin = load(&f, "http-sdk-plugin", server.allowed()).unwrap();
+    let err = plugin
+        .execute(&params(json!({
+            "url": server.url("/hello"),
+            "method": "GET",
+            "headers": {"host": "internal.example"},
+        })))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::PluginReturned { code: 1, .. }),
+        "{err}"
+    );
+    assert!(
+        f.log.has("http_sdk_plugin", "cannot be set by a plugin"),
+        "{:?}",
+        f.log.plugin_lines("http_sdk_plugin")
+    );
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
 }
 
 #[test]

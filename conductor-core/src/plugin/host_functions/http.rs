@@ -129,6 +129,15 @@ fn perform(
     let mut method = Method::from_bytes(head.method.trim().to_ascii_uppercase().as_bytes())
         .map_err(|_| invalid(format!("bad HTTP method {:?}", head.method)))?;
     let mut headers = head.headers.into_pairs();
+    if let Some((name, _)) = headers
+        .iter()
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("host"))
+    {
+        return Err(invalid(format!(
+            "the {name:?} header cannot be set by a plugin: the host sends the URL's own \
+             (a different one would reach another site behind the same address)"
+        )));
+    }
     let mut body = body;
     let agent = env
         .http_agent
@@ -162,9 +171,13 @@ fn perform(
                 !k.eq_ignore_ascii_case("content-type") && !k.eq_ignore_ascii_case("content-length")
             });
         }
-        if next.host_str() != url.host_str() {
+        // Credentials stay with their origin: another scheme, host or port (the same
+        // host on another port is another server) does not get them.
+        if next.origin() != url.origin() {
             headers.retain(|(k, _)| {
-                !k.eq_ignore_ascii_case("authorization") && !k.eq_ignore_ascii_case("cookie")
+                !["authorization", "proxy-authorization", "cookie"]
+                    .iter()
+                    .any(|c| k.eq_ignore_ascii_case(c))
             });
         }
         url = next;
