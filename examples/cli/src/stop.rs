@@ -1,6 +1,7 @@
 //! Ctrl-C: the first press asks for an orderly stop (plugins' `shutdown()` runs), a
 //! second press exits at once.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 
@@ -16,8 +17,14 @@ pub fn on_ctrl_c() -> Result<Receiver<()>> {
     let presses = AtomicUsize::new(0);
     ctrlc::set_handler(move || {
         if presses.fetch_add(1, Ordering::SeqCst) == 0 {
-            eprintln!("conductor: stopping (press Ctrl-C again to exit at once)");
+            // Ask for the stop first, then tell the user. Never `eprintln!` here: with
+            // stderr on a closed pipe it panics, which would kill this handler thread
+            // and leave the process deaf to every later signal.
             let _ = tx.send(());
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "conductor: stopping (press Ctrl-C again to exit at once)"
+            );
         } else {
             std::process::exit(FORCED_EXIT_CODE);
         }
