@@ -250,7 +250,9 @@ impl PluginHost {
         options: &PluginOptions,
     ) -> Result<CheckedBytes> {
         match path {
-            Some(path) => check_bytes(path, wasm, options.signature_policy, || self.trust_store()),
+            Some(path) => check_bytes(path, wasm, options.signature_policy, || {
+                self.trust_store_for(options.signature_policy)
+            }),
             None if options.signature_policy == SignaturePolicy::Require => Err(Error::Signature {
                 plugin: name.to_string(),
                 reason: "it was loaded from memory, so it has no signature, and the \
@@ -298,6 +300,24 @@ impl PluginHost {
         match &self.inner.config.trust_store {
             Some(path) => TrustStore::load(path.clone()),
             None => Ok(TrustStore::empty()),
+        }
+    }
+
+    /// The trust store for judging a signed plugin under `policy`. A store that cannot
+    /// be used (malformed, or open to other users) refuses the load under `require`;
+    /// under `allow` and `warn` no key is trusted and a warning says why, so a broken
+    /// store never blocks a plugin those policies accept.
+    pub(crate) fn trust_store_for(&self, policy: SignaturePolicy) -> Result<TrustStore> {
+        match self.trust_store() {
+            Err(e) if policy != SignaturePolicy::Require => {
+                log::host(
+                    self.log_sink().as_ref(),
+                    LogLevel::Warn,
+                    &format!("no key is trusted: {e}"),
+                );
+                Ok(TrustStore::empty())
+            }
+            other => other,
         }
     }
 

@@ -6,7 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::host::plugin_name;
-use super::signing::{check_bytes, signature_path, SignaturePolicy, SignatureStatus};
+use super::signing::{
+    check_bytes, signature_path, SignaturePolicy, SignatureStatus, MAX_SIGNATURE_FILE,
+};
 use super::{CapabilitySet, PluginHost};
 use crate::{Error, Result};
 
@@ -69,8 +71,18 @@ pub fn install_plugin(
     let name = plugin_name(wasm);
     let bytes = fs::read(wasm).map_err(|e| Error::io(wasm, e))?;
     let sig_source = signature_path(wasm);
-    let sig_bytes = match fs::read(&sig_source) {
-        Ok(b) => Some(b),
+    // At most one byte past the cap: a larger file is refused when the staged copy is
+    // checked, without reading it all.
+    let sig_bytes = match fs::File::open(&sig_source) {
+        Ok(file) => {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, MAX_SIGNATURE_FILE + 1),
+                &mut b,
+            )
+            .map_err(|e| Error::io(&sig_source, e))?;
+            Some(b)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(&sig_source, e)),
     };
@@ -89,7 +101,7 @@ pub fn install_plugin(
 
     // The signature is judged on the staged bytes before they are compiled or run; the
     // capabilities come from a sealed instance.
-    let checked = check_bytes(&staged, &bytes, policy, || host.trust_store())
+    let checked = check_bytes(&staged, &bytes, policy, || host.trust_store_for(policy))
         .map_err(|e| name_source(e, wasm))?;
     let capabilities = host.inspect_bytes(name, &bytes)?.capabilities;
     checked

@@ -54,7 +54,9 @@ impl PluginReport {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         // Under `Allow`, unsigned plugins and untrusted keys are reported in the status
         // rather than refused; only a present but invalid signature is an error.
-        let checked = check_bytes(path, &bytes, SignaturePolicy::Allow, || host.trust_store());
+        let checked = check_bytes(path, &bytes, SignaturePolicy::Allow, || {
+            host.trust_store_for(SignaturePolicy::Allow)
+        });
         let checked = match checked {
             Ok(checked) => checked,
             Err(problem) => {

@@ -163,10 +163,30 @@ impl PrivateKey {
     }
 
     /// Reads a private key file written by [`generate_key`].
+    ///
+    /// On unix a key file that its group or others may read or write is refused, as
+    /// ssh refuses one: the key may already have been copied, so signing with it proves
+    /// nothing (fix with `chmod 600`, and consider a new key).
     pub fn load(path: &Path) -> Result<Self> {
         let text = fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::from_text(&text)
-            .map_err(|why| Error::InvalidArgument(format!("{}: {why}", path.display())))
+        let key = Self::from_text(&text)
+            .map_err(|why| Error::InvalidArgument(format!("{}: {why}", path.display())))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+            if meta.mode() & 0o077 != 0 {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: the private key is not used because other users may read or change \
+                     it (mode {:o}); anyone who copied it can sign as you. Run `chmod 600 {}`, \
+                     and make a new key if others may have read it",
+                    path.display(),
+                    meta.mode() & 0o777,
+                    path.display()
+                )));
+            }
+        }
+        Ok(key)
     }
 
     /// Parses the contents of a private key file; the error says what is wrong.
@@ -250,7 +270,8 @@ pub fn generate_key(path: &Path, force: bool) -> Result<GeneratedKey> {
     let public_path = public_key_path(path);
     if !force {
         for existing in [path, public_path.as_path()] {
-            if existing.exists() {
+            // A symlink counts, even a dangling one: it is never written through.
+            if fs::symlink_metadata(existing).is_ok() {
                 return Err(Error::io(
                     existing,
                     io::Error::new(
@@ -269,7 +290,8 @@ pub fn generate_key(path: &Path, force: bool) -> Result<GeneratedKey> {
     let key = PrivateKey::generate()?;
     write_private(path, &key.to_text(), force).map_err(|e| Error::io(path, e))?;
     let public_key = key.public_key();
-    fs::write(&public_path, format!("{public_key}\n")).map_err(|e| Error::io(&public_path, e))?;
+    write_new(&public_path, &format!("{public_key}\n"), force, 0o644)
+        .map_err(|e| Error::io(&public_path, e))?;
     Ok(GeneratedKey {
         private_path: path.to_path_buf(),
         public_path,
@@ -280,6 +302,13 @@ pub fn generate_key(path: &Path, force: bool) -> Result<GeneratedKey> {
 /// Writes the private key so that it is never readable by others, not even briefly:
 /// the file is created fresh with mode 0600 rather than created and then narrowed.
 fn write_private(path: &Path, text: &str, force: bool) -> io::Result<()> {
+    write_new(path, text, force, 0o600)
+}
+
+/// Writes a new file at `path` with `mode` (on unix). With `force` whatever is at `path`
+/// is removed first (a symlink itself, never its target); the file is then created
+/// exclusively, so it is never written through a symlink another user planted.
+fn write_new(path: &Path, text: &str, force: bool, mode: u32) -> io::Result<()> {
     if force {
         match fs::remove_file(path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -291,8 +320,10 @@ fn write_private(path: &Path, text: &str, force: bool) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(mode);
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     let mut file = options.open(path)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()

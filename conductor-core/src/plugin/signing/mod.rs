@@ -46,7 +46,9 @@ pub use keys::{generate_key, public_key_path, GeneratedKey, PrivateKey, PublicKe
 pub(crate) use policy::{check_bytes, CheckedBytes};
 pub use policy::{check_plugin, SignaturePolicy, SignatureStatus};
 pub use sign::{sign, sign_bytes};
-pub use signature::{PluginSignature, ALGORITHM, FORMAT_VERSION, PAYLOAD_HEADER};
+pub use signature::{
+    PluginSignature, ALGORITHM, FORMAT_VERSION, MAX_SIGNATURE_FILE, PAYLOAD_HEADER,
+};
 pub use trust::{TrustStore, TrustedKey};
 pub use verify::{verify, verify_bytes, VerifiedSignature};
 

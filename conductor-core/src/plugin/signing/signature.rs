@@ -38,6 +38,10 @@ pub const FORMAT_VERSION: u64 = 1;
 /// The only signature algorithm: the value of the `algorithm` field.
 pub const ALGORITHM: &str = "Ed25519";
 
+/// The largest `.sig` file that is read; a real one is well under 1 KiB (names and
+/// emails are not limited otherwise, but nobody needs 64 KiB of them).
+pub const MAX_SIGNATURE_FILE: u64 = 64 * 1024;
+
 /// The first line of the signed payload; it names the format and its version.
 pub const PAYLOAD_HEADER: &str = "conductor-plugin-signature-v1";
 
@@ -176,11 +180,25 @@ impl PluginSignature {
     /// [`Error::Signature`] naming the problem when it is malformed.
     pub fn read(wasm: &Path) -> Result<Option<Self>> {
         let sig_path = signature_path(wasm);
-        let text = match fs::read(&sig_path) {
-            Ok(bytes) => bytes,
+        let file = match fs::File::open(&sig_path) {
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(&sig_path, e)),
         };
+        // Read at most one byte past the cap, whatever the file claims to hold.
+        let mut text = Vec::new();
+        io::Read::read_to_end(&mut io::Read::take(file, MAX_SIGNATURE_FILE + 1), &mut text)
+            .map_err(|e| Error::io(&sig_path, e))?;
+        if text.len() as u64 > MAX_SIGNATURE_FILE {
+            return Err(Error::Signature {
+                plugin: super::plugin_label(wasm),
+                reason: format!(
+                    "the signature file {} is larger than {MAX_SIGNATURE_FILE} bytes, so it is \
+                     not a signature (a real one is under 1 KiB)",
+                    sig_path.display()
+                ),
+            });
+        }
         let parsed = std::str::from_utf8(&text)
             .map_err(|_| "it is not UTF-8 text".to_string())
             .and_then(Self::from_json);

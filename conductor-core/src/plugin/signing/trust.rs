@@ -20,6 +20,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use toml::value::Datetime;
 
+use super::signature::text_field_problem;
 use super::PublicKey;
 use crate::{Error, Result};
 
@@ -98,6 +99,9 @@ impl TrustStore {
             Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(Error::io(&path, e)),
         };
+        if !text.is_empty() {
+            check_not_open_to_others(&path)?;
+        }
         let file: TrustFile = toml::from_str(&text).map_err(|e| {
             let (line, column) = match e.span() {
                 Some(span) => line_column(&text, span.start),
@@ -114,6 +118,35 @@ impl TrustStore {
                 ),
             }
         })?;
+        let malformed = |message: String| Error::Config {
+            path: Some(path.clone()),
+            line: None,
+            column: None,
+            message: format!("the trust store is malformed: {message}"),
+        };
+        for (i, key) in file.keys.iter().enumerate() {
+            if let Some(problem) = text_field_problem(&key.name) {
+                return Err(malformed(format!(
+                    "the name of key {} {problem}",
+                    key.public_key
+                )));
+            }
+            if let Some(earlier) = file.keys[..i].iter().find(|k| k.name == key.name) {
+                return Err(malformed(format!(
+                    "the name \"{}\" is used twice (keys {} and {}); names must be unique",
+                    key.name, earlier.public_key, key.public_key
+                )));
+            }
+            if file.keys[..i]
+                .iter()
+                .any(|k| k.public_key == key.public_key)
+            {
+                return Err(malformed(format!(
+                    "key {} is listed twice; each key appears once",
+                    key.public_key
+                )));
+            }
+        }
         Ok(TrustStore {
             path,
             keys: file.keys,
@@ -151,6 +184,11 @@ impl TrustStore {
             return Err(Error::InvalidArgument(
                 "a trusted key needs a name (pass --name NAME)".into(),
             ));
+        }
+        if let Some(problem) = text_field_problem(name) {
+            return Err(Error::InvalidArgument(format!(
+                "the name of a trusted key {problem}"
+            )));
         }
         if let Some(i) = self.keys.iter().position(|k| k.public_key == key) {
             if self.keys[i].name == name {
@@ -222,6 +260,59 @@ impl TrustStore {
             .map_err(|e| Error::io(&self.path, e.error))?;
         Ok(())
     }
+}
+
+/// Refuses a store that another user could have edited: a file writable by its group
+/// or by others or owned by another user (other than root), or a folder others may
+/// write into without the sticky bit (anyone could replace the file). Such a store
+/// could trust any key, so it is not used at all.
+fn check_not_open_to_others(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let refuse = |why: String| Error::Config {
+            path: Some(path.to_path_buf()),
+            line: None,
+            column: None,
+            message: format!(
+                "the trust store is not used because {why}, so someone else could have \
+                 added a key to it; fix it with `chmod go-w` (and check which keys it lists \
+                 with `conductor-sign trust list`)"
+            ),
+        };
+        let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        if meta.uid() != uid && meta.uid() != 0 {
+            return Err(refuse(format!(
+                "it is owned by another user (uid {})",
+                meta.uid()
+            )));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(refuse(format!(
+                "other users may write to it (mode {:o})",
+                meta.mode() & 0o777
+            )));
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if let Ok(dir_meta) = fs::metadata(dir) {
+            if dir_meta.mode() & 0o002 != 0 && dir_meta.mode() & 0o1000 == 0 {
+                return Err(refuse(format!(
+                    "its folder {} may be written by anyone (mode {:o}), so the file can be \
+                     replaced",
+                    dir.display(),
+                    dir_meta.mode() & 0o777
+                )));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// 1-based line and column of byte `offset` in `text`.
