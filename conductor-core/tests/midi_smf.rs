@@ -401,3 +401,86 @@ fn writer_rejects_bad_settings_with_the_valid_range() {
     let err = SmfWriter::new().tempo(0, 0).to_bytes().unwrap_err();
     assert!(err.to_string().contains("1..=16777215"), "{err}");
 }
+
+/// A header chunk (format 0, `tracks` tracks, 96 PPQ) followed by `rest`.
+fn smf_with(tracks: u16, rest: &[u8]) -> Vec<u8> {
+    let mut bytes = b"MThd\0\0\0\x06\0\0".to_vec();
+    bytes.extend_from_slice(&tracks.to_be_bytes());
+    bytes.extend_from_slice(&96u16.to_be_bytes());
+    bytes.extend_from_slice(rest);
+    bytes
+}
+
+/// A track chunk holding `events` (its length written correctly).
+fn track(events: &[u8]) -> Vec<u8> {
+    let mut bytes = b"MTrk".to_vec();
+    bytes.extend_from_slice(&(events.len() as u32).to_be_bytes());
+    bytes.extend_from_slice(events);
+    bytes
+}
+
+fn corrupt(bytes: &[u8], expected: &str) {
+    let err = SmfEvents::from_bytes(bytes).expect_err("a corrupt file must be refused");
+    let text = err.to_string();
+    assert!(text.contains("corrupt Standard MIDI File"), "{text}");
+    assert!(text.contains(expected), "{text}");
+}
+
+#[test]
+fn a_well_formed_hand_written_file_still_reads() {
+    // Note on, running-status note on, program change, end of track.
+    let bytes = smf_with(1, &track(b"\0\x90\x3c\x64\x10\x3e\x64\0\xc0\x05\0\xff\x2f\0"));
+    let smf = SmfEvents::from_bytes(&bytes).unwrap();
+    assert_eq!(smf.events().len(), 3);
+}
+
+#[test]
+fn a_huge_header_length_is_refused() {
+    let mut bytes = smf_with(1, &track(b"\0\x90\x3c\x64\0\xff\x2f\0"));
+    bytes[4..8].copy_from_slice(&0xffff_fff0u32.to_be_bytes());
+    corrupt(&bytes, "the header says it is 4294967280 bytes long");
+}
+
+#[test]
+fn a_huge_track_length_is_refused() {
+    let mut bytes = smf_with(1, &track(b"\0\x90\x3c\x64\0\xff\x2f\0"));
+    bytes[18..22].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
+    corrupt(&bytes, "track 0) says it is 2147483647 bytes long");
+}
+
+#[test]
+fn a_huge_meta_length_is_refused() {
+    // A text meta event claiming 0x0fffffff bytes, in a track that holds 8.
+    let bytes = smf_with(1, &track(b"\0\x90\x3c\x64\0\xff\x01\xff\xff\xff\x7f"));
+    corrupt(&bytes, "says its data is 268435455 bytes long");
+}
+
+#[test]
+fn a_huge_sysex_length_is_refused() {
+    let bytes = smf_with(1, &track(b"\0\xf0\x8f\xff\xff\x7f\x01\xf7"));
+    corrupt(&bytes, "says its data is");
+}
+
+#[test]
+fn an_over_long_variable_length_number_is_refused() {
+    let bytes = smf_with(1, &track(b"\x81\x81\x81\x81\x00\x90\x3c\x64\0\xff\x2f\0"));
+    corrupt(&bytes, "longer than 4 bytes");
+}
+
+#[test]
+fn fewer_tracks_than_announced_is_refused() {
+    let bytes = smf_with(3, &track(b"\0\x90\x3c\x64\0\xff\x2f\0"));
+    corrupt(&bytes, "announces 3 tracks but the file holds 1");
+}
+
+#[test]
+fn a_data_byte_without_a_status_is_refused() {
+    let bytes = smf_with(1, &track(b"\0\x3c\x64\0\xff\x2f\0"));
+    corrupt(&bytes, "has no status byte before it");
+}
+
+#[test]
+fn a_cut_short_message_is_refused() {
+    let bytes = smf_with(1, &track(b"\0\x90\x3c"));
+    corrupt(&bytes, "cut short");
+}

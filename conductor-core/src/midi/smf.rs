@@ -83,7 +83,15 @@ impl SmfEvents {
     }
 
     /// Decodes a file already in memory.
+    ///
+    /// The file's structure is checked first, strictly: a chunk or event whose length
+    /// runs past the end of its chunk or of the file, a variable-length quantity longer
+    /// than 4 bytes, fewer tracks than the header announces or a running status with no
+    /// status before it is an error naming the track and the byte offset, never a
+    /// silently shortened (or empty) file.
     pub fn from_bytes(bytes: &[u8]) -> Result<SmfEvents> {
+        check_structure(bytes)
+            .map_err(|e| Error::Midi(format!("corrupt Standard MIDI File: {e}")))?;
         let smf = Smf::parse(bytes)
             .map_err(|e| Error::Midi(format!("not a valid Standard MIDI File: {e}")))?;
         let clock = Clock::of(smf.header.timing)?;
@@ -170,6 +178,189 @@ impl IntoIterator for SmfEvents {
     fn into_iter(self) -> Self::IntoIter {
         self.events.into_iter()
     }
+}
+
+/// Reads a big-endian `u32` at `at`.
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(
+        bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// Checks the chunk and event structure of a Standard MIDI File (files without an MThd
+/// header, RIFF-wrapped ones included, are left to the parser). The error says what is
+/// wrong and where.
+fn check_structure(bytes: &[u8]) -> std::result::Result<(), String> {
+    // Not an SMF at all (or RIFF-wrapped): the parser says so.
+    if !bytes.starts_with(b"MThd") {
+        return Ok(());
+    }
+    let header_len = be_u32(bytes, 4).ok_or("the header is cut short")? as usize;
+    if header_len < 6 {
+        return Err(format!(
+            "the header is {header_len} bytes long, less than 6"
+        ));
+    }
+    let header_end = 8usize
+        .checked_add(header_len)
+        .filter(|&end| end <= bytes.len())
+        .ok_or_else(|| {
+            format!(
+                "the header says it is {header_len} bytes long, but the file has only {} \
+                 bytes after it",
+                bytes.len() - 8
+            )
+        })?;
+    let announced = u16::from_be_bytes([bytes[10], bytes[11]]) as usize;
+    let mut at = header_end;
+    let mut tracks = 0usize;
+    while at < bytes.len() {
+        let remaining = bytes.len() - at;
+        if remaining < 8 {
+            return Err(format!(
+                "{remaining} stray bytes at offset {at}, too few for a chunk header"
+            ));
+        }
+        let id = &bytes[at..at + 4];
+        let len = be_u32(bytes, at + 4).expect("8 bytes remain") as usize;
+        let body = at + 8;
+        if len > bytes.len() - body {
+            return Err(format!(
+                "the chunk at offset {at} ({}) says it is {len} bytes long, but only {} bytes \
+                 remain in the file",
+                if id == b"MTrk" {
+                    format!("track {tracks}")
+                } else {
+                    "unknown".into()
+                },
+                bytes.len() - body
+            ));
+        }
+        if id == b"MTrk" {
+            check_track(&bytes[body..body + len], body)
+                .map_err(|e| format!("track {tracks}: {e}"))?;
+            tracks += 1;
+        }
+        at = body + len;
+    }
+    if tracks < announced {
+        return Err(format!(
+            "the header announces {announced} tracks but the file holds {tracks}"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a variable-length quantity (at most 4 bytes) at `*at`, advancing it.
+fn read_vlq(track: &[u8], at: &mut usize, base: usize) -> std::result::Result<u32, String> {
+    let start = *at;
+    let mut value = 0u32;
+    for i in 0..4 {
+        let byte = *track.get(*at).ok_or_else(|| {
+            format!(
+                "a variable-length number at offset {} is cut short",
+                base + start
+            )
+        })?;
+        *at += 1;
+        value = (value << 7) | u32::from(byte & 0x7f);
+        if byte & 0x80 == 0 {
+            return Ok(value);
+        }
+        if i == 3 {
+            break;
+        }
+    }
+    Err(format!(
+        "the variable-length number at offset {} is longer than 4 bytes",
+        base + start
+    ))
+}
+
+/// Checks one track chunk's events; `base` is the chunk body's offset in the file.
+fn check_track(track: &[u8], base: usize) -> std::result::Result<(), String> {
+    let mut at = 0;
+    let mut running: Option<u8> = None;
+    while at < track.len() {
+        read_vlq(track, &mut at, base)?;
+        let event_at = at;
+        let Some(&first) = track.get(at) else {
+            return Err(format!(
+                "an event's time at offset {} has no event after it",
+                base + at
+            ));
+        };
+        let length = |at: &mut usize| -> std::result::Result<(), String> {
+            let len = read_vlq(track, at, base)? as usize;
+            if len > track.len() - *at {
+                return Err(format!(
+                    "the event at offset {} says its data is {len} bytes long, but only {} \
+                     bytes remain in the track",
+                    base + event_at,
+                    track.len() - *at
+                ));
+            }
+            *at += len;
+            Ok(())
+        };
+        match first {
+            0xff => {
+                at += 1;
+                if at >= track.len() {
+                    return Err(format!(
+                        "the meta event at offset {} is cut short",
+                        base + event_at
+                    ));
+                }
+                at += 1; // type
+                length(&mut at)?;
+                running = None;
+            }
+            0xf0 | 0xf7 => {
+                at += 1;
+                length(&mut at)?;
+                running = None;
+            }
+            0xf1..=0xfe => {
+                return Err(format!(
+                    "the byte 0x{first:02x} at offset {} is not a valid event in a file",
+                    base + event_at
+                ))
+            }
+            _ => {
+                let status = if first >= 0x80 {
+                    at += 1;
+                    running = Some(first);
+                    first
+                } else {
+                    running.ok_or_else(|| {
+                        format!(
+                            "the data byte 0x{first:02x} at offset {} has no status byte \
+                             before it",
+                            base + event_at
+                        )
+                    })?
+                };
+                let data = if matches!(status & 0xf0, 0xc0 | 0xd0) {
+                    1
+                } else {
+                    2
+                };
+                for _ in 0..data {
+                    match track.get(at) {
+                        Some(b) if *b < 0x80 => at += 1,
+                        _ => {
+                            return Err(format!(
+                                "the channel message at offset {} is cut short",
+                                base + event_at
+                            ))
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Tempo changes as `(tick, microseconds per quarter note)`, sorted by tick.
