@@ -432,3 +432,46 @@ fn mappings_record_their_line_and_description() {
     assert_eq!(m[0].label(), "mapping \"first\" at line 4");
     assert_eq!(m[1].label(), "mapping Note → Text at line 9");
 }
+
+/// Loads `action` in a one-mapping config and returns the error text.
+fn action_error(action: &str) -> String {
+    let text = format!(
+        "{MODES}[[modes.mappings]]\ntrigger = {{ Note = {{ note = 1 }} }}\naction = {action}\n"
+    );
+    Config::from_toml_str(&text, Path::new("/cfg"))
+        .expect_err(action)
+        .to_string()
+}
+
+#[test]
+fn delays_are_capped_at_the_documented_maximum() {
+    use conductor_core::config::MAX_DELAY_MS;
+    let max = MAX_DELAY_MS;
+    assert_eq!(max, 86_400_000, "24 hours, as documented");
+    // The maximum itself is fine, in every spelling.
+    assert_eq!(
+        action_of(&format!("{{ Delay = {max} }}")),
+        Action::Delay(Duration::from_millis(max))
+    );
+    assert_eq!(
+        both_forms("Delay", &format!("ms = {max}")),
+        Action::Delay(Duration::from_millis(max))
+    );
+    // One more, or i64::MAX, in every place a delay is written, is refused by name.
+    for too_long in [max + 1, i64::MAX as u64] {
+        for action in [
+            format!("{{ Delay = {too_long} }}"),
+            format!("{{ Delay = {{ ms = {too_long} }} }}"),
+            format!("{{ type = \"Delay\", ms = {too_long} }}"),
+            format!(
+                "{{ Repeat = {{ count = 2, delay_ms = {too_long}, action = {{ Delay = 1 }} }} }}"
+            ),
+            format!("{{ Sequence = [{{ Delay = 1 }}, {{ Delay = {too_long} }}] }}"),
+        ] {
+            let err = action_error(&action);
+            assert!(err.contains("MAX_DELAY_MS"), "{action}: {err}");
+            assert!(err.contains("0..=86400000"), "{action}: {err}");
+            assert!(err.contains("24 hours"), "{action}: {err}");
+        }
+    }
+}

@@ -15,6 +15,12 @@ use crate::midi::MidiMessage;
 use crate::plugin::Capability;
 use crate::{Error, Result};
 
+/// The longest `Delay` (and pause between a `Repeat`'s runs) a config may ask for: 24
+/// hours, in milliseconds. Longer values are refused with an error naming this limit.
+pub const MAX_DELAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+const DELAY_HINT: &str = "milliseconds; at most 24 hours, MAX_DELAY_MS";
+
 /// The work a fired mapping does.
 ///
 /// Written externally tagged as in the plugin guide
@@ -253,8 +259,8 @@ impl<'a, 't> ActionReader<'a, 't> {
                         body,
                         "`Delay`",
                         0,
-                        u64::MAX as i128,
-                        "milliseconds",
+                        i128::from(MAX_DELAY_MS),
+                        DELAY_HINT,
                     )?
                         as u64)));
                 }
@@ -300,7 +306,7 @@ impl<'a, 't> ActionReader<'a, 't> {
             "Delay" => {
                 allow(&["ms"])?;
                 let v = t.require(doc, "ms")?;
-                let ms = reader::int_in(doc, v, "`ms`", 0, u64::MAX as i128, "milliseconds")?;
+                let ms = reader::int_in(doc, v, "`ms`", 0, i128::from(MAX_DELAY_MS), DELAY_HINT)?;
                 Ok(Action::Delay(Duration::from_millis(ms as u64)))
             }
             "Repeat" => {
@@ -316,7 +322,16 @@ impl<'a, 't> ActionReader<'a, 't> {
                 )? as u32;
                 let delay = t
                     .get("delay_ms")
-                    .map(|v| reader::int_in(doc, v, "`delay_ms`", 0, u64::MAX as i128, ""))
+                    .map(|v| {
+                        reader::int_in(
+                            doc,
+                            v,
+                            "`delay_ms`",
+                            0,
+                            i128::from(MAX_DELAY_MS),
+                            DELAY_HINT,
+                        )
+                    })
                     .transpose()?
                     .unwrap_or(0) as u64;
                 Ok(Action::Repeat {

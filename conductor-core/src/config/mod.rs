@@ -53,6 +53,7 @@ use std::path::{Path, PathBuf};
 pub use crate::plugin::signing::SignaturePolicy;
 pub use action::{
     Action, HostAction, MidiOut, ModeTarget, PluginOverrides, SendMidiAction, WasmPluginAction,
+    MAX_DELAY_MS,
 };
 pub use mapping::{Mapping, Mode};
 pub use plugins::{PluginDefaults, PluginSettings, ResolvedPluginSettings};
