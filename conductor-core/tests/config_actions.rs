@@ -475,3 +475,36 @@ fn delays_are_capped_at_the_documented_maximum() {
         }
     }
 }
+
+#[test]
+fn plugin_settings_that_match_no_plugin_are_a_warning_naming_the_line() {
+    let text = format!(
+        "[plugins.settings.\"plugins/http_requst.wasm\"]\nallowed_hosts = [\"api.example.com\"]\n\
+         {MODES}[[modes.mappings]]\ntrigger = {{ Note = {{ note = 1 }} }}\n\
+         action = {{ WasmPlugin = {{ path = \"plugins/http_request.wasm\" }} }}\n"
+    );
+    let config = Config::from_toml_str(&text, Path::new("/cfg")).unwrap();
+    assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+    let warning = &config.warnings[0];
+    assert_eq!(warning.line, 1);
+    assert!(warning.message.contains("http_requst.wasm"), "{warning}");
+    assert!(warning.message.contains("matches no plugin"), "{warning}");
+    assert!(warning.message.contains("/cfg/plugins/http_request.wasm"), "{warning}");
+}
+
+#[test]
+fn plugin_settings_written_through_a_symlink_apply_to_the_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    std::fs::write(dir.path().join("real/net.wasm"), b"\0asm").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
+    let text = format!(
+        "[plugins.settings.\"link/net.wasm\"]\nallowed_hosts = [\"api.example.com\"]\n\
+         {MODES}[[modes.mappings]]\ntrigger = {{ Note = {{ note = 1 }} }}\n\
+         action = {{ WasmPlugin = {{ path = \"real/net.wasm\" }} }}\n"
+    );
+    let config = Config::from_toml_str(&text, dir.path()).unwrap();
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    let settings = config.plugin_settings_for(&dir.path().join("real/net.wasm"));
+    assert_eq!(settings.allowed_hosts, vec!["api.example.com".to_string()]);
+}

@@ -8,7 +8,7 @@ use super::action::ActionReader;
 use super::lenient::rewrite_json_colons;
 use super::mapping::{parse_mappings, Mode};
 use super::reader::{self, Doc, Table, Value};
-use super::{plugins, settings, Config, LoggingSettings, PluginSettings};
+use super::{paths, plugins, settings, Config, ConfigWarning, LoggingSettings, PluginSettings};
 use crate::Result;
 
 /// The top-level keys a config may have.
@@ -121,7 +121,7 @@ pub(crate) fn load(text: &str, path: Option<&Path>, base_dir: &Path) -> Result<C
         None => Vec::new(),
     };
 
-    Ok(Config {
+    let mut config = Config {
         path: path.map(Path::to_path_buf),
         base_dir: base_dir.to_path_buf(),
         modes,
@@ -132,7 +132,48 @@ pub(crate) fn load(text: &str, path: Option<&Path>, base_dir: &Path) -> Result<C
         logging,
         plugins,
         warnings,
-    })
+    };
+    warn_unmatched_settings(&doc, &top, &mut config)?;
+    Ok(config)
+}
+
+/// A `[plugins.settings."<path>"]` table that matches no plugin of the config is most
+/// likely a typo (or a plugin since removed): its limits, grants and `allowed_hosts`
+/// apply to nothing, so say so instead of ignoring it.
+fn warn_unmatched_settings(doc: &Doc<'_>, top: &Table<'_, '_>, config: &mut Config) -> Result<()> {
+    let Some(settings) = top
+        .get("plugins")
+        .map(|v| Table::of(doc, v, "`[plugins]`"))
+        .transpose()?
+        .and_then(|t| t.get("settings"))
+    else {
+        return Ok(());
+    };
+    let used = config.wasm_plugin_paths();
+    let settings = Table::of(doc, settings, "`[plugins.settings]`")?;
+    for (key, _) in settings.entries_in_order() {
+        let text: &str = key.get_ref();
+        let resolved = paths::resolve(Path::new(text), doc.base_dir());
+        if used.iter().any(|p| paths::same_file(&resolved, p)) {
+            continue;
+        }
+        let known = if used.is_empty() {
+            "the config runs no plugin".to_string()
+        } else {
+            let list: Vec<String> = used.iter().map(|p| p.display().to_string()).collect();
+            format!("its plugins are {}", list.join(", "))
+        };
+        config.warnings.push(ConfigWarning {
+            line: doc.line(key.span().start),
+            message: format!(
+                "`[plugins.settings.\"{text}\"]` ({}) matches no plugin of this config, so \
+                 its settings (grants, limits, allowed_hosts) apply to nothing; {known}. Write \
+                 the path as the `WasmPlugin` action does",
+                resolved.display()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The `[[modes]]` tables; an error if there are none.

@@ -144,8 +144,11 @@ impl Config {
     pub fn plugin_settings_for(&self, path: &Path) -> ResolvedPluginSettings {
         let path = paths::resolve(path, &self.base_dir);
         let mut layers: Vec<&PluginOverrides> = Vec::new();
-        if let Some(table) = self.plugins.per_plugin.get(&path) {
-            layers.push(table);
+        // The key as written, or any spelling of the same file (a symlinked folder).
+        for (key, table) in &self.plugins.per_plugin {
+            if paths::same_file(key, &path) {
+                layers.push(table);
+            }
         }
         for call in self.wasm_plugin_actions() {
             if call.path == path {

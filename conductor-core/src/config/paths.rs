@@ -15,6 +15,18 @@ pub(crate) fn resolve(path: &Path, base_dir: &Path) -> PathBuf {
     normalize(&joined)
 }
 
+/// Whether `a` and `b` (both already resolved) name the same file: equal as written, or
+/// equal once symlinks are followed (when both exist).
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Replaces a leading `~` component with the home folder; other paths are returned as is.
 fn expand_home(path: &Path) -> PathBuf {
     let mut components = path.components();
