@@ -110,7 +110,7 @@ const NOISY: &str = r#"(module
     (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
     ;; fd 3 is the preopened data folder: O_CREAT
     (drop (call $path_open (i32.const 3) (i32.const 0) (i32.const 64) (i32.const 10)
-      (i32.const 1) (i64.const 0x7fffffff) (i64.const 0x7fffffff) (i32.const 0) (i32.const 8))))
+      (i32.const 1) (i64.const 0x40) (i64.const 0x40) (i32.const 0) (i32.const 8))))
   (func $start (call $noise))
   (start $start)
   (func (export "capabilities") (result i32) (call $noise) (i32.const 128))
