@@ -44,6 +44,12 @@
 #define CONDUCTOR_MAX_PUSH_BYTES 32
 
 /**
+ * How many calls a plugin's worker holds waiting before it refuses more (counted by
+ * `conductor_engine_refused_plugin_calls`).
+ */
+#define CONDUCTOR_PLUGIN_MAILBOX_CAPACITY 1024
+
+/**
  * Major version of the header (`CONDUCTOR_VERSION_MAJOR`). Compare it with
  * `conductor_version()` to detect a header/library mismatch.
  */
@@ -179,14 +185,31 @@ typedef enum {
 typedef struct conductor_engine_options_t conductor_engine_options_t;
 
 /**
- * A running engine: a config's modes and mappings, its loaded plugins and the engine
- * thread that serves `conductor_engine_push`.
+ * A running engine: a config's modes and mappings, its loaded plugins, the engine
+ * thread that serves `conductor_engine_push`, and one worker thread per plugin.
+ *
+ * The engine thread is a dispatcher that never waits for an action: it runs the
+ * instant steps of a chain (`SendMidi`, `ModeChange`, host actions) itself, puts the
+ * rest of a chain that reaches a `Delay` on a timer, and hands plugin calls to the
+ * plugin's worker (calls to one plugin run one at a time, in arrival order). A slow
+ * plugin or a long delay on one pad never holds up another pad.
  *
  * Thread safety: every function taking an engine may be called from any thread,
- * concurrently (calls other than `conductor_engine_push` and
- * `conductor_engine_dropped` are serialised internally). Only `conductor_engine_delete`
- * must not race with other calls on the same engine. Callbacks must not call back
- * into the engine that invoked them.
+ * concurrently, and from the engine's own callbacks: no lock is held while callbacks
+ * or plugins run, so a callback may call any function on the engine that invoked it,
+ * with these exceptions on the engine's own threads (the engine thread and the plugin
+ * workers, i.e. inside one of its callbacks):
+ *
+ * * `conductor_engine_wait_idle` fails at once with `CONDUCTOR_ERROR_INVALID_ARGUMENT`
+ *   (the engine would wait for itself);
+ * * `conductor_engine_shutdown` is deferred: it returns `CONDUCTOR_OK` at once and the
+ *   engine's threads stop when the callback has returned;
+ * * `conductor_engine_process` from a callback that runs inside a plugin call (a
+ *   plugin's MIDI out or host request) reports every plugin step it reaches as failed
+ *   (a plugin cannot be called synchronously from inside a plugin call);
+ * * `conductor_engine_delete` must not be called there (see its documentation).
+ *
+ * `conductor_engine_delete` must not race with any other call on the same engine.
  */
 typedef struct conductor_engine_t conductor_engine_t;
 
@@ -215,6 +238,12 @@ typedef struct conductor_fired_list_t conductor_fired_list_t;
 /**
  * One mapping that fired, with the outcome of each action it ran (a sequence reports
  * one outcome per step).
+ *
+ * From `conductor_engine_process` and `conductor_engine_tick`, a chain that reaches a
+ * `Delay` is reported in parts: the steps run so far with `conductor_fired_pending`
+ * set, then the steps a later `process` or `tick` call ran with
+ * `conductor_fired_resumed` set. The fired callback gets one record per chain, when it
+ * has finished.
  *
  * Borrowed from its list (or, in a fired callback, valid for the call only); never
  * freed on its own. Thread safety: plain data; read it from any thread.
@@ -287,9 +316,13 @@ typedef uint32_t conductor_capability_t;
  *   "context": {...what triggered it...}}`.
  *
  * Both strings are NUL-terminated UTF-8 borrowed for the duration of the call.
- * Called on the thread running the mapping: the caller of `conductor_engine_process`
- * or the engine thread (for `conductor_engine_push`). Must be thread-safe, must not
- * unwind or `longjmp` out, and must not call back into the same engine.
+ * Called on the thread running the step: the engine thread for events that came in
+ * through `conductor_engine_push`, the caller's thread for `conductor_engine_process`
+ * and `conductor_engine_tick`. Must be thread-safe and must not unwind or `longjmp`
+ * out. It may call any function on the engine that invoked it except
+ * `conductor_engine_delete`; see `conductor_engine_t` for what `wait_idle` and
+ * `shutdown` do there. While it runs, the engine thread runs nothing else, so keep it
+ * short (hand slow work to another thread).
  */
 typedef void (*conductor_action_callback_t)(void *user_data, const char *name, const char *json);
 
@@ -310,9 +343,10 @@ typedef bool (*conductor_approval_callback_t)(void *user_data,
 /**
  * Told about each mapping the engine thread fired for events that came in through
  * `conductor_engine_push` (mappings fired by `conductor_engine_process` are returned
- * by it instead). `fired` is borrowed for the duration of the call; read it with the
- * `conductor_fired_*` accessors. Called on the engine thread; must not call back into
- * the same engine.
+ * by it instead), once its chain has finished, with every step's outcome (so
+ * `conductor_fired_pending` and `_resumed` are `false`). `fired` is borrowed for the
+ * duration of the call; read it with the `conductor_fired_*` accessors. Called on the
+ * engine thread; rules as for `conductor_action_callback_t`.
  */
 typedef void (*conductor_fired_callback_t)(void *user_data, const conductor_fired_t *fired);
 
@@ -328,8 +362,9 @@ typedef void (*conductor_fired_callback_t)(void *user_data, const conductor_fire
  *
  * Return `true` to accept (the plugin's call succeeds), `false` to refuse it (the
  * plugin sees an error). Strings are NUL-terminated UTF-8 borrowed for the call.
- * Called on the thread running the plugin; must be thread-safe and must not call back
- * into the same engine.
+ * Called on the plugin's worker thread, while the plugin waits for the answer. Rules
+ * as for `conductor_action_callback_t`; from here `conductor_engine_process` also
+ * fails every plugin step it reaches.
  */
 typedef bool (*conductor_host_request_callback_t)(void *user_data,
                                                   const char *plugin,
@@ -339,9 +374,22 @@ typedef bool (*conductor_host_request_callback_t)(void *user_data,
 /**
  * Receives MIDI bytes to send: one complete message per call, from a `SendMidi`
  * action or a plugin with the Midi capability. `bytes` is borrowed for the duration
- * of the call. Threading as for `conductor_action_callback_t`.
+ * of the call. `timestamp_us` is the time the message belongs to, on the clock of the
+ * timestamps passed to `conductor_engine_push` / `_process`: the triggering event's
+ * timestamp plus the delays its chain has passed (for a plugin, the time of the event
+ * its call serves). An application that schedules output, such as a JACK or CoreMIDI
+ * client, places the message at that time.
+ *
+ * `SendMidi` output arrives as for `conductor_action_callback_t` (engine thread for
+ * pushed events, caller's thread for `process` and `tick`); a plugin's output arrives
+ * on that plugin's worker thread, while the plugin runs. Rules as for
+ * `conductor_action_callback_t`; from a plugin's worker, `conductor_engine_process`
+ * also fails every plugin step it reaches.
  */
-typedef void (*conductor_midi_out_callback_t)(void *user_data, const uint8_t *bytes, size_t len);
+typedef void (*conductor_midi_out_callback_t)(void *user_data,
+                                              const uint8_t *bytes,
+                                              size_t len,
+                                              uint64_t timestamp_us);
 
 /**
  * What loading does with unsigned plugins and keys missing from the trust store, one
@@ -360,9 +408,12 @@ typedef uint32_t conductor_signature_policy_t;
  *
  * Both strings are NUL-terminated UTF-8 borrowed for the duration of the call; copy
  * them to keep them. Called from whichever thread produced the line (the engine
- * thread, a thread calling `conductor_engine_process`, a plugin call), possibly from
- * several threads at once, so it must be thread-safe. It must not unwind or
- * `longjmp` out, and must not call back into the engine that is logging.
+ * thread, a thread calling `conductor_engine_process`, a plugin's worker, the thread
+ * calling a `conductor_plugin_t`), possibly from several threads at once, so it must
+ * be thread-safe. It must not unwind or `longjmp` out. It may call into the engine
+ * that is logging, as the engine's callbacks may (see `conductor_engine_t`), but must
+ * not call the `conductor_plugin_t` whose output it is receiving (calls to one plugin
+ * are serialised: it would wait for itself).
  */
 typedef void (*conductor_log_callback_t)(void *user_data,
                                          conductor_log_level_t level,
@@ -442,10 +493,20 @@ conductor_status_t conductor_capability_from_name(const char *name,
 const char *conductor_capability_name(conductor_capability_t capability);
 
 /**
- * Shuts the engine down (as `conductor_engine_shutdown`, errors going to the log) and
- * frees it. `NULL` is ignored. No callback runs after this returns.
+ * Shuts the engine down (as `conductor_engine_shutdown`; plugin shutdown errors are not
+ * reported, so call that first to see them) and frees it. `NULL` is ignored. No
+ * callback runs after this returns.
  *
- * Thread safety: must not race with any other use of the same engine.
+ * Thread safety: must not race with any other use of the same engine, and must not be
+ * called from one of the engine's own callbacks: the engine is still running that
+ * callback, so its threads could not be waited for, and the promise above could not
+ * hold (events already queued may still call back after it returns). To stop an
+ * engine from its callback, call `conductor_engine_shutdown` there (it is deferred)
+ * and delete the engine from another thread once the callback has returned. If it
+ * happens anyway, the library does not deadlock or crash: the engine shuts down as
+ * `conductor_engine_shutdown` does from a callback, and its threads free it when they
+ * exit, after the callback returns; until then they may still call the callbacks, so
+ * their `user_data` must stay valid.
  */
 void conductor_engine_delete(conductor_engine_t *engine);
 
@@ -460,7 +521,8 @@ uint64_t conductor_engine_dropped(const conductor_engine_t *engine);
 /**
  * Stores the index of the active mode (0-based, in config order) in `*index_out`.
  *
- * Thread safety: may be called from any thread; serialised with other engine calls.
+ * Thread safety: may be called from any thread, concurrently with other engine calls,
+ * and from the engine's callbacks.
  */
 conductor_status_t conductor_engine_mode(const conductor_engine_t *engine,
                                          size_t *index_out,
@@ -470,7 +532,8 @@ conductor_status_t conductor_engine_mode(const conductor_engine_t *engine,
  * Stores a copy of the active mode's name in `*name_out`. The caller owns it: free it
  * with `conductor_string_delete`.
  *
- * Thread safety: may be called from any thread; serialised with other engine calls.
+ * Thread safety: may be called from any thread, concurrently with other engine calls,
+ * and from the engine's callbacks.
  */
 conductor_status_t conductor_engine_mode_name(const conductor_engine_t *engine,
                                               char **name_out,
@@ -478,9 +541,9 @@ conductor_status_t conductor_engine_mode_name(const conductor_engine_t *engine,
 
 /**
  * Loads the config file at `path` (`path_len` bytes of UTF-8) and every plugin it
- * references, starts the engine thread, and stores the engine in `*engine_out` (set
- * to `NULL` on failure). `options` may be `NULL` for the defaults; it is copied. Free
- * the engine with `conductor_engine_delete`.
+ * references, starts the engine thread and one worker thread per plugin, and stores
+ * the engine in `*engine_out` (set to `NULL` on failure). `options` may be `NULL` for
+ * the defaults; it is copied. Free the engine with `conductor_engine_delete`.
  *
  * Fails with `CONDUCTOR_ERROR_CONFIG` for an unreadable or invalid config (the message
  * names the file, line and column and how to fix it), or with a plugin error
@@ -509,6 +572,19 @@ conductor_status_t conductor_engine_new_from_toml(const char *toml,
                                                   const conductor_engine_options_t *options,
                                                   conductor_engine_t **engine_out,
                                                   conductor_error_t **error_out);
+
+/**
+ * When the earliest step delayed by `conductor_engine_process` (or `_tick`) is due, on
+ * the caller's clock: stores it in `*due_us_out` (when not `NULL`) and returns `true`.
+ * Returns `false`, leaving `*due_us_out` alone, when no step waits or `engine` is
+ * `NULL`. A replay calls `conductor_engine_tick` with it until it returns `false`, so
+ * that every chain finishes. (Chains started by `conductor_engine_push` wait on the
+ * engine thread's own timer and are not counted.)
+ *
+ * Thread safety: may be called from any thread, and from the engine's callbacks. Not
+ * real-time safe (it briefly takes an internal lock).
+ */
+bool conductor_engine_next_due(const conductor_engine_t *engine, uint64_t *due_us_out);
 
 /**
  * Frees engine options. `NULL` is ignored. Engines built from them keep their own
@@ -661,18 +737,27 @@ conductor_status_t conductor_engine_options_set_signature_policy(conductor_engin
 
 /**
  * Parses `bytes` (`len` bytes: one or more MIDI messages; running status carries over
- * between calls), runs every mapping they fire synchronously on this thread, and, if
- * `fired_out` is not `NULL`, stores the list of what fired there (possibly empty;
- * free it with `conductor_fired_list_delete`). `timestamp_us` is the event time on the
- * caller's clock, in microseconds.
+ * between calls), runs every mapping they fire on this thread, and, if `fired_out` is
+ * not `NULL`, stores the list of what fired there (possibly empty; free it with
+ * `conductor_fired_list_delete`). `timestamp_us` is the event time on the caller's
+ * clock, in microseconds.
+ *
+ * Time follows `timestamp_us`, not the wall clock, so replays are deterministic.
+ * First, the steps that earlier `process` calls delayed until `timestamp_us` or before
+ * run (their records have `conductor_fired_resumed` set), and held long presses fire.
+ * When a chain reaches a `Delay`, its record so far is returned with
+ * `conductor_fired_pending` set and the rest runs in the `conductor_engine_process` or
+ * `conductor_engine_tick` call whose timestamp reaches it (see
+ * `conductor_engine_next_due`). Host actions and MIDI out run on this thread, in
+ * their callbacks, as the steps run.
  *
  * A failing action does not fail the call: its error is in the list (see
  * `conductor_outcome_error`) and in the log. The call fails only for bad arguments or
  * an engine that was shut down.
  *
- * Thread safety: may be called from any thread; serialised with other engine calls.
- * Blocks while plugins run: do not call it from an audio callback (use
- * `conductor_engine_push`).
+ * Thread safety: may be called from any thread, concurrently with other engine calls,
+ * and from the engine's callbacks. Waits for plugin steps (they run on the plugin's
+ * worker): do not call it from an audio callback (use `conductor_engine_push`).
  */
 conductor_status_t conductor_engine_process(const conductor_engine_t *engine,
                                             const uint8_t *bytes_in,
@@ -683,8 +768,10 @@ conductor_status_t conductor_engine_process(const conductor_engine_t *engine,
 
 /**
  * Queues one MIDI message (`len` bytes, 1 to `CONDUCTOR_MAX_PUSH_BYTES`) for the
- * engine thread, which runs its mappings in arrival order and reports them through
- * the fired callback.
+ * engine thread, which starts its mappings in arrival order and reports each through
+ * the fired callback once its chain has finished. Delays run on the engine's timer
+ * (wall clock) and plugin calls on the plugin's worker, so a slow chain does not hold
+ * up the events behind it.
  *
  * Real-time safe: lock-free, allocation-free, no system call on the busy path, never
  * blocks. Safe to call from an audio or MIDI callback.
@@ -694,7 +781,8 @@ conductor_status_t conductor_engine_process(const conductor_engine_t *engine,
  * `NULL` or `bytes` is `NULL` with a non-zero `len` (not counted).
  *
  * Thread safety: may be called from any number of threads at once, concurrently with
- * every other engine call except `conductor_engine_delete`.
+ * every other engine call except `conductor_engine_delete`, and from the engine's
+ * callbacks (the event is handled after the callback returns).
  */
 bool conductor_engine_push(const conductor_engine_t *engine,
                            const uint8_t *bytes_in,
@@ -702,12 +790,25 @@ bool conductor_engine_push(const conductor_engine_t *engine,
                            uint64_t timestamp_us);
 
 /**
+ * How many plugin calls were refused because the plugin's worker already had
+ * `CONDUCTOR_PLUGIN_MAILBOX_CAPACITY` calls waiting (the plugin is slower than the
+ * events that call it) or the plugin had been unloaded. Each refusal also fails its
+ * step (see `conductor_outcome_error`) and is logged as an error naming the plugin and
+ * the mapping. 0 for `NULL`.
+ *
+ * Thread safety: may be called from any thread, and from the engine's callbacks. Not
+ * real-time safe (it briefly takes an internal lock).
+ */
+uint64_t conductor_engine_refused_plugin_calls(const conductor_engine_t *engine);
+
+/**
  * Swaps in the config file at `path` atomically. Plugins whose file and settings are
  * unchanged keep their instance; others load fresh, and those no longer used are shut
  * down. If anything fails (the error says what), the old config keeps running. The
  * active mode is kept when the new config has a mode of the same name.
  *
- * Thread safety: may be called from any thread; serialised with other engine calls.
+ * Thread safety: may be called from any thread, concurrently with other engine calls,
+ * and from the engine's callbacks.
  */
 conductor_status_t conductor_engine_reload_file(const conductor_engine_t *engine,
                                                 const char *path,
@@ -718,7 +819,8 @@ conductor_status_t conductor_engine_reload_file(const conductor_engine_t *engine
  * Like `conductor_engine_reload_file`, from config text; relative plugin paths
  * resolve against `base_dir` (`NULL` means the current directory).
  *
- * Thread safety: may be called from any thread; serialised with other engine calls.
+ * Thread safety: may be called from any thread, concurrently with other engine calls,
+ * and from the engine's callbacks.
  */
 conductor_status_t conductor_engine_reload_toml(const conductor_engine_t *engine,
                                                 const char *toml,
@@ -731,7 +833,8 @@ conductor_status_t conductor_engine_reload_toml(const conductor_engine_t *engine
  * Switches to the mode called `name` (`name_len` bytes of UTF-8). An unknown name
  * fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` and a message listing the modes.
  *
- * Thread safety: may be called from any thread; serialised with other engine calls.
+ * Thread safety: may be called from any thread, concurrently with other engine calls,
+ * and from the engine's callbacks.
  */
 conductor_status_t conductor_engine_set_mode(const conductor_engine_t *engine,
                                              const char *name,
@@ -742,32 +845,41 @@ conductor_status_t conductor_engine_set_mode(const conductor_engine_t *engine,
  * Switches to the mode at `index` (0-based). An index past the last mode fails with
  * `CONDUCTOR_ERROR_INVALID_ARGUMENT`.
  *
- * Thread safety: may be called from any thread; serialised with other engine calls.
+ * Thread safety: may be called from any thread, concurrently with other engine calls,
+ * and from the engine's callbacks.
  */
 conductor_status_t conductor_engine_set_mode_index(const conductor_engine_t *engine,
                                                    size_t index,
                                                    conductor_error_t **error_out);
 
 /**
- * Stops the engine thread (after it handles what is queued) and calls every plugin's
- * `shutdown` export once. Calling it again succeeds and does nothing; afterwards
- * `conductor_engine_process` fails and pushed events are ignored. The first plugin
- * shutdown error, if any, is returned (every plugin is still shut down). The engine
- * must still be freed with `conductor_engine_delete`.
+ * Stops the engine: the engine thread handles what is queued and exits, steps still
+ * waiting on a delay are dropped, and each plugin finishes its queued calls and has
+ * its `shutdown` export called once. Calling it again succeeds and does nothing;
+ * afterwards `conductor_engine_process` and `conductor_engine_tick` fail and pushed
+ * events are ignored. The first plugin shutdown error, if any, is returned (every
+ * plugin is still shut down). The engine must still be freed with
+ * `conductor_engine_delete`.
  *
- * Thread safety: may be called from any thread; waits for the engine thread to
- * finish. Do not call it from a callback of the same engine.
+ * Thread safety: may be called from any thread; waits for the engine's threads to
+ * finish. From one of the engine's own callbacks it cannot wait for them, so it is
+ * deferred: it returns `CONDUCTOR_OK` at once (plugin shutdown errors are then not
+ * reported), later `process` and `tick` calls fail at once, and the threads finish
+ * what is queued and stop once the callback has returned. Delete the engine from
+ * another thread afterwards.
  */
 conductor_status_t conductor_engine_shutdown(const conductor_engine_t *engine,
                                              conductor_error_t **error_out);
 
 /**
- * Advances gesture time to `now_us` (caller's clock, microseconds): long presses held
- * past their duration fire now. Stores what fired in `*fired_out` as for
- * `conductor_engine_process`. Only needed with `conductor_engine_process`; the engine
- * thread ticks by itself for pushed events.
+ * Advances `conductor_engine_process` time to `now_us` (caller's clock,
+ * microseconds): steps delayed until `now_us` or before run, in time order (records
+ * with `conductor_fired_resumed` set), and long presses held past their duration fire.
+ * Stores what fired in `*fired_out` as for `conductor_engine_process`. Only needed
+ * with `conductor_engine_process`; the engine thread keeps time by itself for pushed
+ * events.
  *
- * Thread safety: may be called from any thread; serialised with other engine calls.
+ * Thread safety: as for `conductor_engine_process`.
  */
 conductor_status_t conductor_engine_tick(const conductor_engine_t *engine,
                                          uint64_t now_us,
@@ -775,11 +887,15 @@ conductor_status_t conductor_engine_tick(const conductor_engine_t *engine,
                                          conductor_error_t **error_out);
 
 /**
- * Waits until every pushed event has been handled, or `timeout_ms` milliseconds pass.
- * If `drained_out` is not `NULL` it receives whether the queue drained in time.
+ * Waits until every pushed event has been handled (including the delayed steps and
+ * plugin calls of the chains they started), or `timeout_ms` milliseconds pass. If
+ * `drained_out` is not `NULL` it receives whether the engine became idle in time
+ * (`false` also once the engine has been shut down with work left).
  *
- * Thread safety: may be called from any thread. Do not call it from a callback of
- * the same engine (it would wait for itself until the timeout).
+ * Thread safety: may be called from any thread except the engine's own: from one of
+ * its callbacks (on the engine thread or a plugin worker) it fails at once with
+ * `CONDUCTOR_ERROR_INVALID_ARGUMENT` (it would wait for itself) and leaves
+ * `*drained_out` alone.
  */
 conductor_status_t conductor_engine_wait_idle(const conductor_engine_t *engine,
                                               uint64_t timeout_ms,
@@ -903,6 +1019,26 @@ const conductor_outcome_t *conductor_fired_outcome(const conductor_fired_t *fire
  * Thread safety: may be called from any thread while the mapping is alive.
  */
 size_t conductor_fired_outcome_count(const conductor_fired_t *fired);
+
+/**
+ * Whether the mapping's chain is waiting on a `Delay`: this record holds the steps run
+ * so far, and the rest is reported by the `conductor_engine_process` or
+ * `conductor_engine_tick` call whose timestamp reaches it (`conductor_engine_next_due`
+ * says when), with `conductor_fired_resumed` set. Always `false` in the fired callback,
+ * which is told about a chain once it has finished. `false` for `NULL`.
+ *
+ * Thread safety: may be called from any thread while the mapping is alive.
+ */
+bool conductor_fired_pending(const conductor_fired_t *fired);
+
+/**
+ * Whether this record continues a chain reported earlier with
+ * `conductor_fired_pending` set: it holds the steps run after the delay (the record
+ * may itself be pending again if the chain reaches another delay). `false` for `NULL`.
+ *
+ * Thread safety: may be called from any thread while the mapping is alive.
+ */
+bool conductor_fired_resumed(const conductor_fired_t *fired);
 
 /**
  * Frees a host config. `NULL` is ignored. Hosts and engine options made from it keep

@@ -14,8 +14,10 @@
  *
  * Link with -lconductor exactly as for the C API. Thread safety is that of the C
  * functions each method calls (see conductor.h); callbacks run on library threads, so
- * they must be thread-safe. Exceptions thrown by a callback are caught at the C
- * boundary (an approval callback that throws refuses the capability).
+ * they must be thread-safe. A callback may call any method of the engine that invoked
+ * it (wait_idle() throws there, shutdown() is deferred) but must not destroy it.
+ * Exceptions thrown by a callback are caught at the C boundary (an approval callback
+ * that throws refuses the capability).
  */
 
 #ifndef CONDUCTOR_HPP
@@ -355,7 +357,12 @@ struct Outcome {
     bool ok() const noexcept { return !error.has_value(); }
 };
 
-/** A mapping that fired, with one outcome per action it ran. */
+/**
+ * A mapping that fired, with one outcome per action it ran. From process() and tick(),
+ * a chain that reaches a Delay is reported in parts: the steps so far with `pending`
+ * set, then the later steps (from the process() or tick() call whose time reaches
+ * them) with `resumed` set.
+ */
 struct Fired {
     std::string label;
     std::optional<std::string> description;
@@ -366,6 +373,10 @@ struct Fired {
     /** What triggered it, as the JSON plugins receive. */
     std::string context_json;
     std::vector<Outcome> outcomes;
+    /** The chain waits on a Delay; a later process() or tick() reports the rest. */
+    bool pending = false;
+    /** These are later steps of a chain reported earlier with `pending` set. */
+    bool resumed = false;
 
     bool ok() const noexcept {
         for (const Outcome &o : outcomes) {
@@ -384,6 +395,8 @@ struct Fired {
         f.mode = detail::optional_string(conductor_fired_mode(fired));
         f.line = conductor_fired_line(fired);
         f.context_json = conductor_fired_context_json(fired);
+        f.pending = conductor_fired_pending(fired);
+        f.resumed = conductor_fired_resumed(fired);
         for (std::size_t i = 0; i < conductor_fired_outcome_count(fired); ++i) {
             const conductor_outcome_t *o = conductor_fired_outcome(fired, i);
             Outcome outcome;
@@ -485,7 +498,12 @@ public:
         callbacks_.action = std::move(callback);
         return *this;
     }
-    EngineOptions &on_midi_out(std::function<void(const std::vector<std::uint8_t> &)> callback) {
+    /**
+     * MIDI to send, with the time it belongs to (the triggering event's timestamp plus
+     * the delays its chain has passed, on the clock of the timestamps given to push()
+     * and process()).
+     */
+    EngineOptions &on_midi_out(std::function<void(const std::vector<std::uint8_t> &, std::uint64_t)> callback) {
         callbacks_.midi_out = std::move(callback);
         return *this;
     }
@@ -503,7 +521,7 @@ private:
 
     struct Callbacks {
         std::function<void(const HostAction &)> action;
-        std::function<void(const std::vector<std::uint8_t> &)> midi_out;
+        std::function<void(const std::vector<std::uint8_t> &, std::uint64_t)> midi_out;
         std::function<bool(const ApprovalRequest &)> approve;
         std::function<void(const Fired &)> fired;
 
@@ -513,9 +531,11 @@ private:
             } catch (...) {
             }
         }
-        static void on_midi_out(void *self, const std::uint8_t *bytes, std::size_t len) {
+        static void on_midi_out(void *self, const std::uint8_t *bytes, std::size_t len,
+                                std::uint64_t timestamp_us) {
             try {
-                static_cast<Callbacks *>(self)->midi_out(std::vector<std::uint8_t>(bytes, bytes + len));
+                static_cast<Callbacks *>(self)->midi_out(std::vector<std::uint8_t>(bytes, bytes + len),
+                                                         timestamp_us);
             } catch (...) {
             }
         }
@@ -573,6 +593,8 @@ private:
 /**
  * A running engine. Move-only; the destructor shuts it down and frees it. The options
  * it was built from (and the HostConfig or PluginHost they name) need not outlive it.
+ * Its callbacks may call its methods, but must not destroy it: call shutdown() there
+ * (deferred) and destroy the engine on another thread.
  */
 class Engine {
 public:
@@ -602,7 +624,11 @@ public:
         return engine;
     }
 
-    /** Runs the mappings `bytes` fire, synchronously; returns what fired. */
+    /**
+     * Runs the mappings `bytes` fire on this thread, in event time; returns what fired.
+     * Steps after a Delay run in the process() or tick() call whose timestamp reaches
+     * them (see next_due()).
+     */
     std::vector<Fired> process(const std::uint8_t *bytes, std::size_t len, std::uint64_t timestamp_us = 0) {
         conductor_fired_list_t *list = nullptr;
         detail::call([&](conductor_error_t **e) {
@@ -614,7 +640,7 @@ public:
         return process(bytes.begin(), bytes.size(), timestamp_us);
     }
 
-    /** Advances gesture time (long presses) for engines driven by process(). */
+    /** Advances process() time: runs delayed steps now due and fires long presses. */
     std::vector<Fired> tick(std::uint64_t now_us) {
         conductor_fired_list_t *list = nullptr;
         detail::call([&](conductor_error_t **e) { return conductor_engine_tick(raw_.get(), now_us, &list, e); });
@@ -632,7 +658,25 @@ public:
     /** Pushed events dropped so far. */
     std::uint64_t dropped() const noexcept { return conductor_engine_dropped(raw_.get()); }
 
-    /** Waits until pushed events are handled; false on timeout. */
+    /** Plugin calls refused so far (a plugin's mailbox was full, or it was unloaded). */
+    std::uint64_t refused_plugin_calls() const noexcept {
+        return conductor_engine_refused_plugin_calls(raw_.get());
+    }
+
+    /** When the earliest step delayed by process() is due; nothing when none waits. */
+    std::optional<std::uint64_t> next_due() const noexcept {
+        std::uint64_t due = 0;
+        if (conductor_engine_next_due(raw_.get(), &due)) {
+            return due;
+        }
+        return std::nullopt;
+    }
+
+    /**
+     * Waits until pushed events are handled (with the delays and plugin calls of their
+     * chains); false on timeout. Throws conductor::Error (INVALID_ARGUMENT) from the
+     * engine's own callbacks.
+     */
     bool wait_idle(std::chrono::milliseconds timeout) {
         bool drained = false;
         detail::call([&](conductor_error_t **e) {
@@ -677,7 +721,11 @@ public:
         });
     }
 
-    /** Stops the engine thread and shuts plugins down; later calls do nothing. */
+    /**
+     * Stops the engine's threads and shuts plugins down; later calls do nothing. From
+     * one of the engine's callbacks it is deferred: it returns at once and the threads
+     * stop after the callback returns.
+     */
     void shutdown() {
         detail::call([&](conductor_error_t **e) { return conductor_engine_shutdown(raw_.get(), e); });
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use conductor_core::config::Config;
-use conductor_core::engine::MAX_PUSH_BYTES;
+use conductor_core::engine::{MAX_PUSH_BYTES, PLUGIN_MAILBOX_CAPACITY};
 use conductor_core::{Engine, EngineOptions};
 
 use crate::boundary::{bytes, guard, guard_value, handle, optional_text, out, text, FfiResult};
@@ -22,14 +22,38 @@ pub const CONDUCTOR_MAX_PUSH_BYTES: usize = 32;
 // The constant above is spelled out for cbindgen; keep it equal to the engine's.
 const _: () = assert!(CONDUCTOR_MAX_PUSH_BYTES == MAX_PUSH_BYTES);
 
-/// A running engine: a config's modes and mappings, its loaded plugins and the engine
-/// thread that serves `conductor_engine_push`.
+/// How many calls a plugin's worker holds waiting before it refuses more (counted by
+/// `conductor_engine_refused_plugin_calls`).
+pub const CONDUCTOR_PLUGIN_MAILBOX_CAPACITY: usize = 1024;
+
+// Spelled out for cbindgen too.
+const _: () = assert!(CONDUCTOR_PLUGIN_MAILBOX_CAPACITY == PLUGIN_MAILBOX_CAPACITY);
+
+/// A running engine: a config's modes and mappings, its loaded plugins, the engine
+/// thread that serves `conductor_engine_push`, and one worker thread per plugin.
+///
+/// The engine thread is a dispatcher that never waits for an action: it runs the
+/// instant steps of a chain (`SendMidi`, `ModeChange`, host actions) itself, puts the
+/// rest of a chain that reaches a `Delay` on a timer, and hands plugin calls to the
+/// plugin's worker (calls to one plugin run one at a time, in arrival order). A slow
+/// plugin or a long delay on one pad never holds up another pad.
 ///
 /// Thread safety: every function taking an engine may be called from any thread,
-/// concurrently (calls other than `conductor_engine_push` and
-/// `conductor_engine_dropped` are serialised internally). Only `conductor_engine_delete`
-/// must not race with other calls on the same engine. Callbacks must not call back
-/// into the engine that invoked them.
+/// concurrently, and from the engine's own callbacks: no lock is held while callbacks
+/// or plugins run, so a callback may call any function on the engine that invoked it,
+/// with these exceptions on the engine's own threads (the engine thread and the plugin
+/// workers, i.e. inside one of its callbacks):
+///
+/// * `conductor_engine_wait_idle` fails at once with `CONDUCTOR_ERROR_INVALID_ARGUMENT`
+///   (the engine would wait for itself);
+/// * `conductor_engine_shutdown` is deferred: it returns `CONDUCTOR_OK` at once and the
+///   engine's threads stop when the callback has returned;
+/// * `conductor_engine_process` from a callback that runs inside a plugin call (a
+///   plugin's MIDI out or host request) reports every plugin step it reaches as failed
+///   (a plugin cannot be called synchronously from inside a plugin call);
+/// * `conductor_engine_delete` must not be called there (see its documentation).
+///
+/// `conductor_engine_delete` must not race with any other call on the same engine.
 pub struct conductor_engine_t {
     engine: Engine,
 }
@@ -56,9 +80,9 @@ fn publish(engine_out: &mut *mut conductor_engine_t, engine: Engine) {
 }
 
 /// Loads the config file at `path` (`path_len` bytes of UTF-8) and every plugin it
-/// references, starts the engine thread, and stores the engine in `*engine_out` (set
-/// to `NULL` on failure). `options` may be `NULL` for the defaults; it is copied. Free
-/// the engine with `conductor_engine_delete`.
+/// references, starts the engine thread and one worker thread per plugin, and stores
+/// the engine in `*engine_out` (set to `NULL` on failure). `options` may be `NULL` for
+/// the defaults; it is copied. Free the engine with `conductor_engine_delete`.
 ///
 /// Fails with `CONDUCTOR_ERROR_CONFIG` for an unreadable or invalid config (the message
 /// names the file, line and column and how to fix it), or with a plugin error
@@ -112,10 +136,20 @@ pub unsafe extern "C" fn conductor_engine_new_from_toml(
     })
 }
 
-/// Shuts the engine down (as `conductor_engine_shutdown`, errors going to the log) and
-/// frees it. `NULL` is ignored. No callback runs after this returns.
+/// Shuts the engine down (as `conductor_engine_shutdown`; plugin shutdown errors are not
+/// reported, so call that first to see them) and frees it. `NULL` is ignored. No
+/// callback runs after this returns.
 ///
-/// Thread safety: must not race with any other use of the same engine.
+/// Thread safety: must not race with any other use of the same engine, and must not be
+/// called from one of the engine's own callbacks: the engine is still running that
+/// callback, so its threads could not be waited for, and the promise above could not
+/// hold (events already queued may still call back after it returns). To stop an
+/// engine from its callback, call `conductor_engine_shutdown` there (it is deferred)
+/// and delete the engine from another thread once the callback has returned. If it
+/// happens anyway, the library does not deadlock or crash: the engine shuts down as
+/// `conductor_engine_shutdown` does from a callback, and its threads free it when they
+/// exit, after the callback returns; until then they may still call the callbacks, so
+/// their `user_data` must stay valid.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_delete(engine: *mut conductor_engine_t) {
     guard_value((), || {
@@ -144,18 +178,27 @@ unsafe fn clear(fired_out: *mut *mut conductor_fired_list_t) {
 }
 
 /// Parses `bytes` (`len` bytes: one or more MIDI messages; running status carries over
-/// between calls), runs every mapping they fire synchronously on this thread, and, if
-/// `fired_out` is not `NULL`, stores the list of what fired there (possibly empty;
-/// free it with `conductor_fired_list_delete`). `timestamp_us` is the event time on the
-/// caller's clock, in microseconds.
+/// between calls), runs every mapping they fire on this thread, and, if `fired_out` is
+/// not `NULL`, stores the list of what fired there (possibly empty; free it with
+/// `conductor_fired_list_delete`). `timestamp_us` is the event time on the caller's
+/// clock, in microseconds.
+///
+/// Time follows `timestamp_us`, not the wall clock, so replays are deterministic.
+/// First, the steps that earlier `process` calls delayed until `timestamp_us` or before
+/// run (their records have `conductor_fired_resumed` set), and held long presses fire.
+/// When a chain reaches a `Delay`, its record so far is returned with
+/// `conductor_fired_pending` set and the rest runs in the `conductor_engine_process` or
+/// `conductor_engine_tick` call whose timestamp reaches it (see
+/// `conductor_engine_next_due`). Host actions and MIDI out run on this thread, in
+/// their callbacks, as the steps run.
 ///
 /// A failing action does not fail the call: its error is in the list (see
 /// `conductor_outcome_error`) and in the log. The call fails only for bad arguments or
 /// an engine that was shut down.
 ///
-/// Thread safety: may be called from any thread; serialised with other engine calls.
-/// Blocks while plugins run: do not call it from an audio callback (use
-/// `conductor_engine_push`).
+/// Thread safety: may be called from any thread, concurrently with other engine calls,
+/// and from the engine's callbacks. Waits for plugin steps (they run on the plugin's
+/// worker): do not call it from an audio callback (use `conductor_engine_push`).
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_process(
     engine: *const conductor_engine_t,
@@ -176,12 +219,14 @@ pub unsafe extern "C" fn conductor_engine_process(
     })
 }
 
-/// Advances gesture time to `now_us` (caller's clock, microseconds): long presses held
-/// past their duration fire now. Stores what fired in `*fired_out` as for
-/// `conductor_engine_process`. Only needed with `conductor_engine_process`; the engine
-/// thread ticks by itself for pushed events.
+/// Advances `conductor_engine_process` time to `now_us` (caller's clock,
+/// microseconds): steps delayed until `now_us` or before run, in time order (records
+/// with `conductor_fired_resumed` set), and long presses held past their duration fire.
+/// Stores what fired in `*fired_out` as for `conductor_engine_process`. Only needed
+/// with `conductor_engine_process`; the engine thread keeps time by itself for pushed
+/// events.
 ///
-/// Thread safety: may be called from any thread; serialised with other engine calls.
+/// Thread safety: as for `conductor_engine_process`.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_tick(
     engine: *const conductor_engine_t,
@@ -200,8 +245,10 @@ pub unsafe extern "C" fn conductor_engine_tick(
 }
 
 /// Queues one MIDI message (`len` bytes, 1 to `CONDUCTOR_MAX_PUSH_BYTES`) for the
-/// engine thread, which runs its mappings in arrival order and reports them through
-/// the fired callback.
+/// engine thread, which starts its mappings in arrival order and reports each through
+/// the fired callback once its chain has finished. Delays run on the engine's timer
+/// (wall clock) and plugin calls on the plugin's worker, so a slow chain does not hold
+/// up the events behind it.
 ///
 /// Real-time safe: lock-free, allocation-free, no system call on the busy path, never
 /// blocks. Safe to call from an audio or MIDI callback.
@@ -211,7 +258,8 @@ pub unsafe extern "C" fn conductor_engine_tick(
 /// `NULL` or `bytes` is `NULL` with a non-zero `len` (not counted).
 ///
 /// Thread safety: may be called from any number of threads at once, concurrently with
-/// every other engine call except `conductor_engine_delete`.
+/// every other engine call except `conductor_engine_delete`, and from the engine's
+/// callbacks (the event is handled after the callback returns).
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_push(
     engine: *const conductor_engine_t,
@@ -248,13 +296,60 @@ pub unsafe extern "C" fn conductor_engine_dropped(engine: *const conductor_engin
     })
 }
 
+/// How many plugin calls were refused because the plugin's worker already had
+/// `CONDUCTOR_PLUGIN_MAILBOX_CAPACITY` calls waiting (the plugin is slower than the
+/// events that call it) or the plugin had been unloaded. Each refusal also fails its
+/// step (see `conductor_outcome_error`) and is logged as an error naming the plugin and
+/// the mapping. 0 for `NULL`.
+///
+/// Thread safety: may be called from any thread, and from the engine's callbacks. Not
+/// real-time safe (it briefly takes an internal lock).
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_refused_plugin_calls(
+    engine: *const conductor_engine_t,
+) -> u64 {
+    // SAFETY: the caller passes NULL or a live engine.
+    guard_value(0, || {
+        unsafe { engine.as_ref() }.map_or(0, |e| e.engine.refused_plugin_calls())
+    })
+}
+
+/// When the earliest step delayed by `conductor_engine_process` (or `_tick`) is due, on
+/// the caller's clock: stores it in `*due_us_out` (when not `NULL`) and returns `true`.
+/// Returns `false`, leaving `*due_us_out` alone, when no step waits or `engine` is
+/// `NULL`. A replay calls `conductor_engine_tick` with it until it returns `false`, so
+/// that every chain finishes. (Chains started by `conductor_engine_push` wait on the
+/// engine thread's own timer and are not counted.)
+///
+/// Thread safety: may be called from any thread, and from the engine's callbacks. Not
+/// real-time safe (it briefly takes an internal lock).
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_next_due(
+    engine: *const conductor_engine_t,
+    due_us_out: *mut u64,
+) -> bool {
+    guard_value(false, || {
+        // SAFETY: the caller passes NULL or a live engine.
+        let Some(due) = unsafe { engine.as_ref() }.and_then(|e| e.engine.next_due()) else {
+            return false;
+        };
+        if !due_us_out.is_null() {
+            // SAFETY: the caller passes NULL or a writable u64.
+            unsafe { *due_us_out = due };
+        }
+        true
+    })
+}
+
 /// Waits until every pushed event has been handled (including the delayed steps and
 /// plugin calls of the chains they started), or `timeout_ms` milliseconds pass. If
-/// `drained_out` is not `NULL` it receives whether the engine became idle in time.
+/// `drained_out` is not `NULL` it receives whether the engine became idle in time
+/// (`false` also once the engine has been shut down with work left).
 ///
 /// Thread safety: may be called from any thread except the engine's own: from one of
-/// its callbacks it fails at once with `CONDUCTOR_ERROR_INVALID_ARGUMENT` (it would
-/// wait for itself).
+/// its callbacks (on the engine thread or a plugin worker) it fails at once with
+/// `CONDUCTOR_ERROR_INVALID_ARGUMENT` (it would wait for itself) and leaves
+/// `*drained_out` alone.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_wait_idle(
     engine: *const conductor_engine_t,
@@ -276,7 +371,8 @@ pub unsafe extern "C" fn conductor_engine_wait_idle(
 
 /// Stores the index of the active mode (0-based, in config order) in `*index_out`.
 ///
-/// Thread safety: may be called from any thread; serialised with other engine calls.
+/// Thread safety: may be called from any thread, concurrently with other engine calls,
+/// and from the engine's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_mode(
     engine: *const conductor_engine_t,
@@ -294,7 +390,8 @@ pub unsafe extern "C" fn conductor_engine_mode(
 /// Stores a copy of the active mode's name in `*name_out`. The caller owns it: free it
 /// with `conductor_string_delete`.
 ///
-/// Thread safety: may be called from any thread; serialised with other engine calls.
+/// Thread safety: may be called from any thread, concurrently with other engine calls,
+/// and from the engine's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_mode_name(
     engine: *const conductor_engine_t,
@@ -314,7 +411,8 @@ pub unsafe extern "C" fn conductor_engine_mode_name(
 /// Switches to the mode called `name` (`name_len` bytes of UTF-8). An unknown name
 /// fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` and a message listing the modes.
 ///
-/// Thread safety: may be called from any thread; serialised with other engine calls.
+/// Thread safety: may be called from any thread, concurrently with other engine calls,
+/// and from the engine's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_set_mode(
     engine: *const conductor_engine_t,
@@ -333,7 +431,8 @@ pub unsafe extern "C" fn conductor_engine_set_mode(
 /// Switches to the mode at `index` (0-based). An index past the last mode fails with
 /// `CONDUCTOR_ERROR_INVALID_ARGUMENT`.
 ///
-/// Thread safety: may be called from any thread; serialised with other engine calls.
+/// Thread safety: may be called from any thread, concurrently with other engine calls,
+/// and from the engine's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_set_mode_index(
     engine: *const conductor_engine_t,
@@ -352,7 +451,8 @@ pub unsafe extern "C" fn conductor_engine_set_mode_index(
 /// down. If anything fails (the error says what), the old config keeps running. The
 /// active mode is kept when the new config has a mode of the same name.
 ///
-/// Thread safety: may be called from any thread; serialised with other engine calls.
+/// Thread safety: may be called from any thread, concurrently with other engine calls,
+/// and from the engine's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_reload_file(
     engine: *const conductor_engine_t,
@@ -371,7 +471,8 @@ pub unsafe extern "C" fn conductor_engine_reload_file(
 /// Like `conductor_engine_reload_file`, from config text; relative plugin paths
 /// resolve against `base_dir` (`NULL` means the current directory).
 ///
-/// Thread safety: may be called from any thread; serialised with other engine calls.
+/// Thread safety: may be called from any thread, concurrently with other engine calls,
+/// and from the engine's callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_reload_toml(
     engine: *const conductor_engine_t,
@@ -392,14 +493,20 @@ pub unsafe extern "C" fn conductor_engine_reload_toml(
     })
 }
 
-/// Stops the engine thread (after it handles what is queued) and calls every plugin's
-/// `shutdown` export once. Calling it again succeeds and does nothing; afterwards
-/// `conductor_engine_process` fails and pushed events are ignored. The first plugin
-/// shutdown error, if any, is returned (every plugin is still shut down). The engine
-/// must still be freed with `conductor_engine_delete`.
+/// Stops the engine: the engine thread handles what is queued and exits, steps still
+/// waiting on a delay are dropped, and each plugin finishes its queued calls and has
+/// its `shutdown` export called once. Calling it again succeeds and does nothing;
+/// afterwards `conductor_engine_process` and `conductor_engine_tick` fail and pushed
+/// events are ignored. The first plugin shutdown error, if any, is returned (every
+/// plugin is still shut down). The engine must still be freed with
+/// `conductor_engine_delete`.
 ///
-/// Thread safety: may be called from any thread; waits for the engine thread to
-/// finish. Do not call it from a callback of the same engine.
+/// Thread safety: may be called from any thread; waits for the engine's threads to
+/// finish. From one of the engine's own callbacks it cannot wait for them, so it is
+/// deferred: it returns `CONDUCTOR_OK` at once (plugin shutdown errors are then not
+/// reported), later `process` and `tick` calls fail at once, and the threads finish
+/// what is queued and stop once the callback has returned. Delete the engine from
+/// another thread afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_shutdown(
     engine: *const conductor_engine_t,

@@ -29,9 +29,13 @@ use crate::string::to_cstring;
 ///   "context": {...what triggered it...}}`.
 ///
 /// Both strings are NUL-terminated UTF-8 borrowed for the duration of the call.
-/// Called on the thread running the mapping: the caller of `conductor_engine_process`
-/// or the engine thread (for `conductor_engine_push`). Must be thread-safe, must not
-/// unwind or `longjmp` out, and must not call back into the same engine.
+/// Called on the thread running the step: the engine thread for events that came in
+/// through `conductor_engine_push`, the caller's thread for `conductor_engine_process`
+/// and `conductor_engine_tick`. Must be thread-safe and must not unwind or `longjmp`
+/// out. It may call any function on the engine that invoked it except
+/// `conductor_engine_delete`; see `conductor_engine_t` for what `wait_idle` and
+/// `shutdown` do there. While it runs, the engine thread runs nothing else, so keep it
+/// short (hand slow work to another thread).
 pub type conductor_action_callback_t =
     Option<unsafe extern "C" fn(user_data: *mut c_void, name: *const c_char, json: *const c_char)>;
 
@@ -39,10 +43,15 @@ pub type conductor_action_callback_t =
 /// action or a plugin with the Midi capability. `bytes` is borrowed for the duration
 /// of the call. `timestamp_us` is the time the message belongs to, on the clock of the
 /// timestamps passed to `conductor_engine_push` / `_process`: the triggering event's
-/// timestamp plus the delays its chain has passed (an application that schedules
-/// output, such as a JACK or CoreMIDI client, places the message at that time).
-/// Threading as for `conductor_action_callback_t`; plugin sends arrive on the
-/// plugin's worker thread.
+/// timestamp plus the delays its chain has passed (for a plugin, the time of the event
+/// its call serves). An application that schedules output, such as a JACK or CoreMIDI
+/// client, places the message at that time.
+///
+/// `SendMidi` output arrives as for `conductor_action_callback_t` (engine thread for
+/// pushed events, caller's thread for `process` and `tick`); a plugin's output arrives
+/// on that plugin's worker thread, while the plugin runs. Rules as for
+/// `conductor_action_callback_t`; from a plugin's worker, `conductor_engine_process`
+/// also fails every plugin step it reaches.
 pub type conductor_midi_out_callback_t = Option<
     unsafe extern "C" fn(user_data: *mut c_void, bytes: *const u8, len: usize, timestamp_us: u64),
 >;
@@ -65,9 +74,10 @@ pub type conductor_approval_callback_t = Option<
 
 /// Told about each mapping the engine thread fired for events that came in through
 /// `conductor_engine_push` (mappings fired by `conductor_engine_process` are returned
-/// by it instead). `fired` is borrowed for the duration of the call; read it with the
-/// `conductor_fired_*` accessors. Called on the engine thread; must not call back into
-/// the same engine.
+/// by it instead), once its chain has finished, with every step's outcome (so
+/// `conductor_fired_pending` and `_resumed` are `false`). `fired` is borrowed for the
+/// duration of the call; read it with the `conductor_fired_*` accessors. Called on the
+/// engine thread; rules as for `conductor_action_callback_t`.
 pub type conductor_fired_callback_t =
     Option<unsafe extern "C" fn(user_data: *mut c_void, fired: *const conductor_fired_t)>;
 
@@ -82,8 +92,9 @@ pub type conductor_fired_callback_t =
 ///
 /// Return `true` to accept (the plugin's call succeeds), `false` to refuse it (the
 /// plugin sees an error). Strings are NUL-terminated UTF-8 borrowed for the call.
-/// Called on the thread running the plugin; must be thread-safe and must not call back
-/// into the same engine.
+/// Called on the plugin's worker thread, while the plugin waits for the answer. Rules
+/// as for `conductor_action_callback_t`; from here `conductor_engine_process` also
+/// fails every plugin step it reaches.
 pub type conductor_host_request_callback_t = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,

@@ -24,6 +24,12 @@ pub struct conductor_outcome_t {
 /// One mapping that fired, with the outcome of each action it ran (a sequence reports
 /// one outcome per step).
 ///
+/// From `conductor_engine_process` and `conductor_engine_tick`, a chain that reaches a
+/// `Delay` is reported in parts: the steps run so far with `conductor_fired_pending`
+/// set, then the steps a later `process` or `tick` call ran with
+/// `conductor_fired_resumed` set. The fired callback gets one record per chain, when it
+/// has finished.
+///
 /// Borrowed from its list (or, in a fired callback, valid for the call only); never
 /// freed on its own. Thread safety: plain data; read it from any thread.
 #[derive(Debug)]
@@ -34,6 +40,8 @@ pub struct conductor_fired_t {
     line: usize,
     context_json: CString,
     outcomes: Vec<conductor_outcome_t>,
+    pending: bool,
+    resumed: bool,
 }
 
 /// The mappings one call fired, in firing order. The caller owns the list and frees it
@@ -66,6 +74,8 @@ impl From<&Fired> for conductor_fired_t {
             line: f.line.unwrap_or(0),
             context_json: to_cstring(String::from_utf8_lossy(&f.context.to_json())),
             outcomes: f.outcomes.iter().map(conductor_outcome_t::from).collect(),
+            pending: f.pending,
+            resumed: f.resumed,
         }
     }
 }
@@ -197,6 +207,30 @@ pub unsafe extern "C" fn conductor_fired_ok(fired: *const conductor_fired_t) -> 
             f.outcomes.iter().all(|o| o.error.is_none())
         })
     }
+}
+
+/// Whether the mapping's chain is waiting on a `Delay`: this record holds the steps run
+/// so far, and the rest is reported by the `conductor_engine_process` or
+/// `conductor_engine_tick` call whose timestamp reaches it (`conductor_engine_next_due`
+/// says when), with `conductor_fired_resumed` set. Always `false` in the fired callback,
+/// which is told about a chain once it has finished. `false` for `NULL`.
+///
+/// Thread safety: may be called from any thread while the mapping is alive.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_fired_pending(fired: *const conductor_fired_t) -> bool {
+    // SAFETY: forwarded pointer contract.
+    unsafe { read(fired, false, |f| f.pending) }
+}
+
+/// Whether this record continues a chain reported earlier with
+/// `conductor_fired_pending` set: it holds the steps run after the delay (the record
+/// may itself be pending again if the chain reaches another delay). `false` for `NULL`.
+///
+/// Thread safety: may be called from any thread while the mapping is alive.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_fired_resumed(fired: *const conductor_fired_t) -> bool {
+    // SAFETY: forwarded pointer contract.
+    unsafe { read(fired, false, |f| f.resumed) }
 }
 
 /// How many action outcomes the mapping has.

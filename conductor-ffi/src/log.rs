@@ -41,9 +41,12 @@ pub enum conductor_log_source_t {
 ///
 /// Both strings are NUL-terminated UTF-8 borrowed for the duration of the call; copy
 /// them to keep them. Called from whichever thread produced the line (the engine
-/// thread, a thread calling `conductor_engine_process`, a plugin call), possibly from
-/// several threads at once, so it must be thread-safe. It must not unwind or
-/// `longjmp` out, and must not call back into the engine that is logging.
+/// thread, a thread calling `conductor_engine_process`, a plugin's worker, the thread
+/// calling a `conductor_plugin_t`), possibly from several threads at once, so it must
+/// be thread-safe. It must not unwind or `longjmp` out. It may call into the engine
+/// that is logging, as the engine's callbacks may (see `conductor_engine_t`), but must
+/// not call the `conductor_plugin_t` whose output it is receiving (calls to one plugin
+/// are serialised: it would wait for itself).
 pub type conductor_log_callback_t = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,

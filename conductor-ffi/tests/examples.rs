@@ -25,7 +25,7 @@ fn expected_lines(language: &str) -> Vec<String> {
         "active mode: 0 Default".into(),
         "[my_midi_plugin] Plugin shutting down".into(),
         "== host actions and MIDI out".into(),
-        "midi out: 90 30 64".into(),
+        "midi out: 90 30 64 (at 2000 us)".into(),
         "host action: Pad {".into(),
         "note 36: 1 mapping(s) fired".into(),
         "  Pad 1 (mode Default): ok".into(),

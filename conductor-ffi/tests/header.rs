@@ -122,8 +122,17 @@ fn cpp_wrapper_compiles_as_strict_cpp17() {
 #include <conductor.hpp>
 int main() {
     try {
-        conductor::Engine engine = conductor::Engine::from_toml("not toml", ".");
-        (void)engine;
+        conductor::EngineOptions options;
+        options.on_midi_out([](const std::vector<std::uint8_t> &bytes, std::uint64_t timestamp_us) {
+            (void)bytes, (void)timestamp_us;
+        });
+        conductor::Engine engine = conductor::Engine::from_toml("not toml", ".", options);
+        std::optional<std::uint64_t> due = engine.next_due();
+        std::uint64_t refused = engine.refused_plugin_calls();
+        for (const conductor::Fired &fired : engine.tick(due.value_or(0))) {
+            (void)(fired.pending || fired.resumed);
+        }
+        (void)refused;
         return 1;
     } catch (const conductor::Error &e) {
         return e.kind() == CONDUCTOR_ERROR_CONFIG ? 0 : 1;

@@ -58,17 +58,19 @@ static void on_action(void *user_data, const char *name, const char *json) {
     printf("host action: %s %s\n", name, json);
 }
 
-static void on_midi_out(void *user_data, const uint8_t *bytes, size_t len) {
+/* MIDI to send, with the time it belongs to on the clock of the input timestamps. */
+static void on_midi_out(void *user_data, const uint8_t *bytes, size_t len, uint64_t timestamp_us) {
     size_t i;
     (void)user_data;
     printf("midi out:");
     for (i = 0; i < len; i++) {
         printf(" %02X", bytes[i]);
     }
-    printf("\n");
+    printf(" (at %llu us)\n", (unsigned long long)timestamp_us);
 }
 
-/* Mappings fired by pushed events arrive here, on the engine thread. */
+/* Mappings fired by pushed events arrive here, on the engine thread, once their chain
+ * has finished. Callbacks may call the engine back (except to delete it). */
 static void on_fired(void *user_data, const conductor_fired_t *fired) {
     int *count = (int *)user_data;
     *count += 1;

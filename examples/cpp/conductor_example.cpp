@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
                 std::lock_guard<std::mutex> guard(output_lock);
                 std::cout << "host action: " << action.name << " " << action.json << "\n";
             })
-            .on_midi_out([](const std::vector<std::uint8_t> &bytes) {
+            .on_midi_out([](const std::vector<std::uint8_t> &bytes, std::uint64_t timestamp_us) {
                 std::lock_guard<std::mutex> guard(output_lock);
                 std::cout << "midi out:";
                 for (std::uint8_t b : bytes) {
@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
                     std::snprintf(hex, sizeof hex, " %02X", b);
                     std::cout << hex;
                 }
-                std::cout << "\n";
+                std::cout << " (at " << timestamp_us << " us)\n";
             })
             .on_fired([&pushed_fired](const conductor::Fired &fired) {
                 ++pushed_fired;

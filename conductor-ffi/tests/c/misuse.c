@@ -147,6 +147,12 @@ static void null_handles(void) {
                  CONDUCTOR_ERROR_INVALID_ARGUMENT, "engine is NULL");
     EXPECT(!conductor_engine_push(NULL, note, 3, 0));
     EXPECT(conductor_engine_dropped(NULL) == 0);
+    EXPECT(conductor_engine_refused_plugin_calls(NULL) == 0);
+    {
+        uint64_t due = 7;
+        EXPECT(!conductor_engine_next_due(NULL, &due));
+        EXPECT(due == 7);
+    }
     conductor_engine_delete(NULL);
 
     /* NULL out-parameters and NULL data with a length. */
@@ -199,6 +205,8 @@ static void null_handles(void) {
     EXPECT(conductor_fired_label(NULL) == NULL);
     EXPECT(conductor_fired_context_json(NULL) == NULL);
     EXPECT(!conductor_fired_ok(NULL));
+    EXPECT(!conductor_fired_pending(NULL));
+    EXPECT(!conductor_fired_resumed(NULL));
     EXPECT(conductor_fired_outcome_count(NULL) == 0);
     EXPECT(conductor_fired_outcome(NULL, 0) == NULL);
     EXPECT(conductor_outcome_action(NULL) == NULL);
