@@ -1,5 +1,5 @@
-//! Valgrind memcheck over the C programs: the C example and the misuse checks must run
-//! with no invalid reads or writes, no use of uninitialised memory and no leaks that
+//! Valgrind memcheck over the C programs: the C example, the misuse checks and the
+//! callback checks must run with no invalid reads or writes, no use of uninitialised memory and no leaks that
 //! libconductor is responsible for.
 //!
 //! Reports that belong to process-wide state of dependencies (wasmtime-wasi's tokio
@@ -14,8 +14,9 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{
-    build_program, guide_project, isolated, misuse_command, misuse_program, repo_root, run,
-    valgrind_suppressions, Lang, Linkage, MisusePlugins, Run,
+    build_program, callbacks_command, callbacks_program, guide_project, isolated, misuse_command,
+    misuse_program, repo_root, run, valgrind_suppressions, CallbackPlugins, Lang, Linkage,
+    MisusePlugins, Run,
 };
 
 /// Valgrind's memcheck options: any error or definite/possible leak fails the run.
@@ -92,6 +93,39 @@ fn misuse_checks_are_clean_under_valgrind() {
     ] {
         let mut cmd = misuse_command("valgrind", work.path(), &plugins);
         cmd.args(memcheck_args()).arg(misuse_program()).arg(check);
+        let result = run(&mut cmd);
+        assert_clean(&result, check);
+        assert!(
+            result.stdout.contains(&format!("{check}: 0 failure(s)")),
+            "{}",
+            result.stdout
+        );
+    }
+}
+
+#[test]
+fn callback_checks_are_clean_under_valgrind() {
+    let plugins = CallbackPlugins {
+        my_midi: support::plugin_wasm("my-midi-plugin"),
+        sleep: support::plugin_wasm("sleep-plugin"),
+        sdk_midi: support::plugin_wasm("sdk-midi-plugin"),
+    };
+    // One folder for all checks, so compiled modules come from the cache after the first.
+    let work = support::temp_dir();
+    for check in [
+        "reentrant",
+        "plugin_worker_callbacks",
+        "shutdown_from_callback",
+        "delete_from_callback",
+        "slow_delay_beside_fast",
+        "slow_plugin_beside_fast",
+        "midi_out_timestamps",
+        "refused_plugin_calls",
+    ] {
+        let mut cmd = callbacks_command("valgrind", work.path(), &plugins);
+        cmd.args(memcheck_args())
+            .arg(callbacks_program())
+            .arg(check);
         let result = run(&mut cmd);
         assert_clean(&result, check);
         assert!(

@@ -221,8 +221,14 @@ pub fn isolated(program: impl AsRef<std::ffi::OsStr>, home: &Path) -> Command {
 }
 
 /// Runs `cmd` to completion.
+///
+/// Without `LD_LIBRARY_PATH`: cargo sets it for tests (listing `target/release`, where
+/// another build may have left an older `libconductor.so`), and it takes precedence
+/// over a program's rpath, so the program could load a library other than the one it
+/// was linked against and is meant to test.
 pub fn run(cmd: &mut Command) -> Run {
-    cmd.output()
+    cmd.env_remove("LD_LIBRARY_PATH")
+        .output()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
         .into()
 }
@@ -286,4 +292,45 @@ pub struct MisusePlugins {
     pub my_midi: PathBuf,
     /// The guide's `file-logger-plugin`, which declares Filesystem.
     pub file_logger: PathBuf,
+}
+
+/// The callbacks program (`tests/c/callbacks.c`), built once per test process, linked
+/// against the shared library.
+pub fn callbacks_program() -> &'static Path {
+    static PROGRAM: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, exe) = PROGRAM.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("conductor-callbacks-")
+            .tempdir()
+            .expect("cannot create a temporary directory");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/callbacks.c");
+        let exe = build_program(Lang::C, Linkage::Shared, &[source], dir.path(), "callbacks");
+        (dir, exe)
+    });
+    exe
+}
+
+/// The plugins the callbacks program uses.
+pub struct CallbackPlugins {
+    /// The guide's `my-midi-plugin` (prints "Plugin shutting down" from `shutdown`).
+    pub my_midi: PathBuf,
+    /// `sleep-plugin`: sleeps `{"ms": N}` then prints `woke TAG`.
+    pub sleep: PathBuf,
+    /// `sdk-midi-plugin`: sends the MIDI bytes in its params (needs Midi).
+    pub sdk_midi: PathBuf,
+}
+
+/// A command running `program` (the callbacks program, possibly under valgrind) with
+/// the plugins and scratch folder it expects in its environment.
+pub fn callbacks_command(
+    program: impl AsRef<std::ffi::OsStr>,
+    work: &Path,
+    plugins: &CallbackPlugins,
+) -> Command {
+    let mut cmd = isolated(program, work);
+    cmd.env("WORK_DIR", work)
+        .env("MY_MIDI_PLUGIN", &plugins.my_midi)
+        .env("SLEEP_PLUGIN", &plugins.sleep)
+        .env("SDK_MIDI_PLUGIN", &plugins.sdk_midi);
+    cmd
 }
