@@ -484,3 +484,13 @@ fn a_cut_short_message_is_refused() {
     let bytes = smf_with(1, &track(b"\0\x90\x3c"));
     corrupt(&bytes, "cut short");
 }
+
+#[test]
+fn an_invalid_smpte_frame_rate_is_refused() {
+    // 0x80 is -128 frames per second: not a rate, and negating it overflows.
+    let mut bytes = smf_with(1, &track(b"\0\x90\x3c\x64\0\xff\x2f\0"));
+    bytes[12] = 0x80;
+    corrupt(&bytes, "SMPTE frame rate byte 0x80");
+    bytes[12] = 0xe7; // -25: a valid rate
+    SmfEvents::from_bytes(&bytes).unwrap();
+}

@@ -212,6 +212,14 @@ fn check_structure(bytes: &[u8]) -> std::result::Result<(), String> {
             )
         })?;
     let announced = u16::from_be_bytes([bytes[10], bytes[11]]) as usize;
+    // SMPTE timing: the high byte is minus the frame rate (24, 25, 29 or 30). Anything
+    // else is refused here; the parser would negate -128 and overflow.
+    if bytes[12] & 0x80 != 0 && ![-24i8, -25, -29, -30].contains(&(bytes[12] as i8)) {
+        return Err(format!(
+            "the header's SMPTE frame rate byte 0x{:02x} is not -24, -25, -29 or -30",
+            bytes[12]
+        ));
+    }
     let mut at = header_end;
     let mut tracks = 0usize;
     while at < bytes.len() {
