@@ -35,22 +35,41 @@ pub(crate) fn decode_capabilities(
     memory: &Memory,
     result: &Val,
 ) -> Result<CapabilitySet, CapabilitiesError> {
-    let data = memory.data(&store);
-    let names = match result {
-        Val::I64(packed) => {
-            let packed = *packed as u64;
-            let (ptr, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
-            slice(data, ptr, len).and_then(parse_names)
-        }
-        Val::I32(ptr) => {
-            let ptr = *ptr as u32 as usize;
-            from_vec_header(data, ptr).or_else(|| from_c_string(data, ptr))
-        }
+    let returned = match result {
+        Val::I64(packed) => Returned::I64(*packed),
+        Val::I32(ptr) => Returned::I32(*ptr),
         other => {
             return Err(CapabilitiesError::BadSignature(format!(
                 "returns {:?}",
                 other.ty(&store)
             )))
+        }
+    };
+    decode_capabilities_in(memory.data(&store), returned)
+}
+
+/// What a guest's `capabilities` export returned, in one of the two accepted types.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Returned {
+    I32(i32),
+    I64(i64),
+}
+
+/// [`decode_capabilities`] over a copy of guest memory: no wasmtime types, so the
+/// fuzz target and the corpus replay test reach exactly the code the probe runs.
+pub(crate) fn decode_capabilities_in(
+    data: &[u8],
+    returned: Returned,
+) -> Result<CapabilitySet, CapabilitiesError> {
+    let names = match returned {
+        Returned::I64(packed) => {
+            let packed = packed as u64;
+            let (ptr, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+            slice(data, ptr, len).and_then(parse_names)
+        }
+        Returned::I32(ptr) => {
+            let ptr = ptr as u32 as usize;
+            from_vec_header(data, ptr).or_else(|| from_c_string(data, ptr))
         }
     };
     let names = names.ok_or(CapabilitiesError::Undecodable)?;
@@ -61,6 +80,33 @@ pub(crate) fn decode_capabilities(
                 .map_err(|_| CapabilitiesError::Unknown(n.clone()))
         })
         .collect()
+}
+
+/// Entry points for fuzz targets and the corpus replay test. Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{decode_capabilities_in, CapabilitiesError, Returned};
+    use crate::plugin::CapabilitySet;
+
+    /// Decodes a `capabilities()` result as the sealed probe does: `memory` is the
+    /// guest's linear memory, `returned` the export's `i32` (when `wide` is false) or
+    /// `i64` result. The error is a short description.
+    pub fn decode_capabilities(
+        memory: &[u8],
+        returned: i64,
+        wide: bool,
+    ) -> Result<CapabilitySet, String> {
+        let returned = if wide {
+            Returned::I64(returned)
+        } else {
+            Returned::I32(returned as i32)
+        };
+        decode_capabilities_in(memory, returned).map_err(|e| match e {
+            CapabilitiesError::Undecodable => "undecodable".to_string(),
+            CapabilitiesError::Unknown(n) => format!("unknown capability {n:?}"),
+            CapabilitiesError::BadSignature(s) => s,
+        })
+    }
 }
 
 fn slice(data: &[u8], ptr: usize, len: usize) -> Option<&[u8]> {

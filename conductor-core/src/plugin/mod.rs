@@ -22,6 +22,8 @@ mod services;
 pub mod signing;
 
 pub use capability::{Capability, CapabilitySet, Grants, RiskLevel, UnknownCapability};
+#[doc(hidden)]
+pub use guest_abi::fuzzing;
 pub use host::{plugin_name, HostConfig, PluginHost, PluginInfo, PluginOptions};
 pub use host_functions::HostErrorCode;
 pub use install::{default_install_dir, install_plugin, InstalledPlugin};
