@@ -494,3 +494,22 @@ fn an_invalid_smpte_frame_rate_is_refused() {
     bytes[12] = 0xe7; // -25: a valid rate
     SmfEvents::from_bytes(&bytes).unwrap();
 }
+
+#[test]
+fn an_invalid_smpte_frame_rate_inside_a_riff_file_is_refused() {
+    let mut smf = smf_with(1, &track(b"\0\x90\x3c\x64\0\xff\x2f\0"));
+    smf[12] = 0x80;
+    let mut riff = b"RIFF".to_vec();
+    riff.extend_from_slice(&((smf.len() + 12) as u32).to_le_bytes());
+    riff.extend_from_slice(b"RMIDdata");
+    riff.extend_from_slice(&(smf.len() as u32).to_le_bytes());
+    riff.extend_from_slice(&smf);
+    corrupt(&riff, "SMPTE frame rate byte 0x80");
+}
+
+#[test]
+fn a_second_header_is_refused() {
+    let mut bytes = smf_with(1, &track(b"\0\x90\x3c\x64\0\xff\x2f\0"));
+    bytes.extend_from_slice(b"MThd\0\0\0\x06\0\0\0\x01\x80\x61");
+    corrupt(&bytes, "a second MThd header at offset 30");
+}

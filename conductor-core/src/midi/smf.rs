@@ -191,7 +191,14 @@ fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
 /// header, RIFF-wrapped ones included, are left to the parser). The error says what is
 /// wrong and where.
 fn check_structure(bytes: &[u8]) -> std::result::Result<(), String> {
-    // Not an SMF at all (or RIFF-wrapped): the parser says so.
+    // A RIFF-wrapped file: only its header's timing is checked here.
+    if bytes.starts_with(b"RIFF") {
+        return match bytes.windows(4).position(|w| w == b"MThd") {
+            Some(at) => check_smpte_rate(&bytes[at..]),
+            None => Ok(()),
+        };
+    }
+    // Not an SMF at all: the parser says so.
     if !bytes.starts_with(b"MThd") {
         return Ok(());
     }
@@ -212,14 +219,7 @@ fn check_structure(bytes: &[u8]) -> std::result::Result<(), String> {
             )
         })?;
     let announced = u16::from_be_bytes([bytes[10], bytes[11]]) as usize;
-    // SMPTE timing: the high byte is minus the frame rate (24, 25, 29 or 30). Anything
-    // else is refused here; the parser would negate -128 and overflow.
-    if bytes[12] & 0x80 != 0 && ![-24i8, -25, -29, -30].contains(&(bytes[12] as i8)) {
-        return Err(format!(
-            "the header's SMPTE frame rate byte 0x{:02x} is not -24, -25, -29 or -30",
-            bytes[12]
-        ));
-    }
+    check_smpte_rate(bytes)?;
     let mut at = header_end;
     let mut tracks = 0usize;
     while at < bytes.len() {
@@ -244,6 +244,9 @@ fn check_structure(bytes: &[u8]) -> std::result::Result<(), String> {
                 bytes.len() - body
             ));
         }
+        if id == b"MThd" {
+            return Err(format!("a second MThd header at offset {at}"));
+        }
         if id == b"MTrk" {
             check_track(&bytes[body..body + len], body)
                 .map_err(|e| format!("track {tracks}: {e}"))?;
@@ -257,6 +260,18 @@ fn check_structure(bytes: &[u8]) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// SMPTE timing: the header's high division byte is minus the frame rate (24, 25, 29 or
+/// 30). Anything else is refused here; the parser would negate -128 and overflow.
+/// `header` starts at `MThd`.
+fn check_smpte_rate(header: &[u8]) -> std::result::Result<(), String> {
+    match header.get(12) {
+        Some(&b) if b & 0x80 != 0 && ![-24i8, -25, -29, -30].contains(&(b as i8)) => Err(format!(
+            "the header's SMPTE frame rate byte 0x{b:02x} is not -24, -25, -29 or -30"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Reads a variable-length quantity (at most 4 bytes) at `*at`, advancing it.
