@@ -624,3 +624,29 @@ fn shutdown_does_not_wait_for_a_pending_delay() {
     engine.shutdown().unwrap();
     assert!(timeline.midi().is_empty());
 }
+
+#[test]
+fn timestamps_near_the_end_of_the_clock_saturate_instead_of_wrapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let timeline = Timeline::default();
+    let toml = config(&[(
+        60,
+        format!("{{ Sequence = [{{ Delay = {{ ms = 1 }} }}, {}] }}", echo(1)),
+    )]);
+    let engine = Engine::from_toml(
+        &toml,
+        dir.path(),
+        options(dir.path(), &timeline, Default::default()),
+    )
+    .unwrap();
+    let near_end = u64::MAX - 5;
+    assert!(engine.process(&[0x90, 60, 100], near_end).unwrap()[0].pending);
+    assert_eq!(engine.next_due(), Some(u64::MAX));
+    assert!(engine.tick(near_end).unwrap().is_empty());
+    assert_eq!(engine.tick(u64::MAX).unwrap().len(), 1);
+    assert_eq!(timeline.midi(), vec![(vec![0x90, 1, 1], u64::MAX)]);
+    // The same through push: the engine thread keeps running.
+    assert!(engine.push(&[0x90, 60, 100], near_end));
+    assert!(engine.wait_idle(Duration::from_secs(10)).unwrap());
+    assert_eq!(timeline.midi().len(), 2);
+}

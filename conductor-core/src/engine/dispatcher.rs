@@ -172,7 +172,7 @@ impl Dispatcher {
     /// from the last event.
     fn tick_gestures(&mut self) {
         if let Some((t, at)) = self.last_event {
-            let now = t + at.elapsed().as_micros() as u64;
+            let now = t.saturating_add(at.elapsed().as_micros() as u64);
             self.tick_gestures_at(now);
         }
     }

@@ -560,7 +560,7 @@ impl Engine {
                 }
                 Pause::Delay(_) => {
                     fired.extend(run.take_report(true));
-                    let due = run.timestamp_us + run.offset_us;
+                    let due = run.event_time_us();
                     self.shared.router().timeline.push(due, Box::new(run));
                     return;
                 }
@@ -570,11 +570,9 @@ impl Engine {
                         .worker
                         .accepts_context()
                         .then(|| run.context(&self.shared).to_json());
-                    let (result, elapsed) = call.worker.call(
-                        call.params.clone(),
-                        context,
-                        run.timestamp_us + run.offset_us,
-                    );
+                    let (result, elapsed) =
+                        call.worker
+                            .call(call.params.clone(), context, run.event_time_us());
                     run.finish_plugin(&self.shared, result, elapsed);
                 }
             }

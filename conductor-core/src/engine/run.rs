@@ -39,7 +39,7 @@ pub(crate) struct Run {
     trigger: &'static str,
     /// The triggering event's time, on the caller's clock.
     pub(crate) timestamp_us: u64,
-    /// Delays passed so far: a step's event time is `timestamp_us + offset_us`.
+    /// Delays passed so far: a step's event time is [`Run::event_time_us`].
     pub(crate) offset_us: u64,
     /// Wall-clock time the chain has reached, once it has waited on the dispatcher's
     /// timer (delays add up from here, so a chain keeps its timing).
@@ -93,6 +93,12 @@ impl Run {
             });
         }
         run
+    }
+
+    /// The time of the current step on the caller's clock: the event's timestamp plus
+    /// the delays passed (saturating: timestamps come from the application).
+    pub(crate) fn event_time_us(&self) -> u64 {
+        self.timestamp_us.saturating_add(self.offset_us)
     }
 
     /// The trigger context as of now (the active mode may have changed since firing).
@@ -172,7 +178,7 @@ impl Run {
                 Op::SendMidi(bytes) => {
                     let started = Instant::now();
                     match &shared.options.callbacks.on_midi_out {
-                        Some(out) => out(bytes, self.timestamp_us + self.offset_us),
+                        Some(out) => out(bytes, self.event_time_us()),
                         None => debug(shared, || {
                             format!("SendMidi {bytes:02X?} dropped: no MIDI output is open")
                         }),
@@ -205,7 +211,7 @@ impl Run {
                 }
                 Op::Delay(d) => {
                     self.pc += 1;
-                    self.offset_us += d.as_micros() as u64;
+                    self.offset_us = self.offset_us.saturating_add(d.as_micros() as u64);
                     self.record(shared, "Delay", None, Ok(()), Duration::ZERO);
                     return Pause::Delay(*d);
                 }
@@ -231,7 +237,8 @@ impl Run {
                     if top.1 > 0 {
                         self.pc = begin + 1;
                         if !delay.is_zero() {
-                            self.offset_us += delay.as_micros() as u64;
+                            self.offset_us =
+                                self.offset_us.saturating_add(delay.as_micros() as u64);
                             return Pause::Delay(*delay);
                         }
                         continue;

@@ -264,11 +264,7 @@ fn serve(
                 returns,
             } => {
                 let params = run.plugin_call().params.clone();
-                let (result, elapsed) = call(
-                    &params,
-                    context.as_deref(),
-                    run.timestamp_us + run.offset_us,
-                );
+                let (result, elapsed) = call(&params, context.as_deref(), run.event_time_us());
                 run.plugin_result = Some((result, elapsed));
                 returns.runs.push(run);
                 returns.doorbell.ring();
