@@ -80,8 +80,11 @@ pub(crate) fn parse_mappings(
 ) -> Result<Vec<Mapping>> {
     let items = reader::array(doc, v, &format!("`{list_name}` (write `[[{list_name}]]`)"))?;
     let what = format!("a `[[{list_name}]]` entry");
-    items
-        .iter()
-        .map(|item| parse_mapping(doc, item, &what, timing, actions))
-        .collect()
+    // Sized once: collecting a `Result` iterator would start at 4 and double, wasting
+    // up to 3 mappings' worth per mode (most of what a one-mapping mode costs).
+    let mut mappings = Vec::with_capacity(items.len());
+    for item in items {
+        mappings.push(parse_mapping(doc, item, &what, timing, actions)?);
+    }
+    Ok(mappings)
 }
