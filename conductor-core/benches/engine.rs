@@ -1,5 +1,6 @@
-//! Engine costs: trigger lookup against 1, 100 and 10,000 mappings, `push`, and
-//! `process` of a note that calls a no-op plugin.
+//! Engine costs: trigger lookup against 1, 100 and 10,000 mappings in one mode and
+//! against 10,000 mappings spread over 1,000 modes, `push`, and `process` of a note
+//! that calls a no-op plugin.
 //!
 //! Run: `cargo bench -p conductor-core --bench engine`.
 
@@ -69,6 +70,47 @@ fn lookup(c: &mut Criterion) {
     group.finish();
 }
 
+/// 1,000 modes of 10 mappings (notes 60–69, three in four without a channel) and one
+/// global mapping on note 60.
+fn config_many_modes() -> Config {
+    let mut toml = String::from(
+        "[[global_mappings]]\ntrigger = { Note = { note = 60 } }\naction = { Host = { name = \"g\" } }\n",
+    );
+    for mode in 0..1000 {
+        toml.push_str(&format!("[[modes]]\nname = \"Mode {mode}\"\n"));
+        for k in 0..10 {
+            let note = 60 + k;
+            let trigger = if k % 4 == 3 {
+                format!("{{ Note = {{ note = {note}, channel = {} }} }}", mode % 16)
+            } else {
+                format!("{{ Note = {{ note = {note} }} }}")
+            };
+            toml.push_str(&format!(
+                "[[modes.mappings]]\ntrigger = {trigger}\naction = {{ Host = {{ name = \"m{k}\" }} }}\n"
+            ));
+        }
+    }
+    Config::from_toml_str(&toml, Path::new(".")).unwrap()
+}
+
+/// Routing one note in mode 500 of 1,000: the mode's mapping, then the global one.
+fn lookup_many_modes(c: &mut Criterion) {
+    let mut table = MappingTable::new(&config_many_modes());
+    let msg = MidiMessage::NoteOn {
+        channel: 0,
+        note: 60,
+        velocity: 100,
+    };
+    let mut fired = Vec::with_capacity(8);
+    c.bench_function("lookup_1000_modes/10000", |b| {
+        b.iter(|| {
+            fired.clear();
+            table.route(std::hint::black_box(&msg), 0, 500, &mut fired);
+            assert_eq!(fired.len(), 2);
+        })
+    });
+}
+
 fn push(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut options = quiet();
@@ -103,5 +145,5 @@ fn process(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, lookup, push, process);
+criterion_group!(benches, lookup, lookup_many_modes, push, process);
 criterion_main!(benches);

@@ -1,4 +1,5 @@
-//! The index key a message or a trigger maps to: (message kind, channel, number).
+//! The index key a message or a trigger maps to: (message kind, channel, number), where a
+//! trigger without a channel has the key's channel [`ANY_CHANNEL`].
 
 use crate::config::Trigger;
 use crate::midi::MidiMessage;
@@ -15,21 +16,49 @@ pub(crate) enum KeyKind {
     ProgramChange = 5,
 }
 
-pub(crate) const KINDS: usize = 6;
-pub(crate) const SLOTS: usize = KINDS * 16 * 128;
+/// The channel of the key a channel-less trigger is registered under: one key stands
+/// for all 16 channels (see [`super::TriggerIndex`] for how lookups use it).
+pub(crate) const ANY_CHANNEL: u8 = 16;
 
-/// A slot in the flat index table.
+const KINDS: usize = 6;
+/// How many distinct [`Key::slot`] numbers there are.
+pub(crate) const SLOTS: usize = KINDS * 17 * 128;
+
+/// A (kind, channel, number) key; see [`Key::slot`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key {
     pub kind: KeyKind,
+    /// 0–15, or [`ANY_CHANNEL`].
     pub channel: u8,
     pub number: u8,
 }
 
 impl Key {
-    pub(crate) fn slot(self) -> usize {
-        ((self.kind as usize * 16) + (self.channel as usize & 15)) * 128
-            + (self.number as usize & 127)
+    /// The key as a dense number below [`SLOTS`] (`6 × 17 × 128`: channels 0–15 and
+    /// [`ANY_CHANNEL`]).
+    pub(crate) fn slot(self) -> u16 {
+        let channel = if self.channel == ANY_CHANNEL {
+            ANY_CHANNEL
+        } else {
+            self.channel & 15
+        };
+        ((self.kind as u16 * 17) + channel as u16) * 128 + (self.number as u16 & 127)
+    }
+
+    /// The same kind and number on [`ANY_CHANNEL`].
+    pub(crate) fn on_any_channel(self) -> Key {
+        Key {
+            channel: ANY_CHANNEL,
+            ..self
+        }
+    }
+
+    /// For the slot of a key on one channel, the slot of the same kind and number on
+    /// [`ANY_CHANNEL`]; `None` for a slot on any channel already.
+    pub(crate) fn any_channel_slot(slot: u16) -> Option<u16> {
+        let (kind_channel, number) = (slot / 128, slot % 128);
+        let (kind, channel) = (kind_channel / 17, kind_channel % 17);
+        (channel != u16::from(ANY_CHANNEL)).then(|| (kind * 17 + 16) * 128 + number)
     }
 
     /// The key a message is looked up under, if any trigger can match it.
@@ -52,14 +81,14 @@ impl Key {
         };
         Some(Key {
             kind,
-            channel,
+            channel: channel & 15,
             number,
         })
     }
 }
 
 /// Every key under which `trigger` must be registered. A trigger without a channel is
-/// registered on all 16, so lookups never scan.
+/// registered once on [`ANY_CHANNEL`] rather than on each of the 16 channels.
 pub(crate) fn keys_of(trigger: &Trigger) -> Vec<Key> {
     let mut kinds_numbers: Vec<(KeyKind, u8)> = Vec::new();
     match trigger {
@@ -90,19 +119,13 @@ pub(crate) fn keys_of(trigger: &Trigger) -> Vec<Key> {
             }
         }
     }
-    let channels: Vec<u8> = match trigger.channel() {
-        Some(c) => vec![c],
-        None => (0..16).collect(),
-    };
-    let mut keys = Vec::new();
-    for (kind, number) in kinds_numbers {
-        for &channel in &channels {
-            keys.push(Key {
-                kind,
-                channel,
-                number,
-            });
-        }
-    }
-    keys
+    let channel = trigger.channel().map_or(ANY_CHANNEL, |c| c & 15);
+    kinds_numbers
+        .into_iter()
+        .map(|(kind, number)| Key {
+            kind,
+            channel,
+            number,
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@ mod index;
 mod key;
 mod matcher;
 
-pub use index::TriggerIndex;
+pub use index::{Scope, TriggerIndex};
 
 use std::sync::Arc;
 
@@ -30,6 +30,9 @@ pub struct MappingEntry {
 
 /// Every mapping of a config, indexed per mode, with the gesture state of each.
 ///
+/// Memory grows with the mappings (and the keys their triggers listen to), not with the
+/// number of modes: one [`TriggerIndex`] holds every mode's mappings and the global ones.
+///
 /// ```
 /// # use conductor_core::config::Config;
 /// # use conductor_core::mapping::MappingTable;
@@ -50,8 +53,8 @@ pub struct MappingEntry {
 pub struct MappingTable {
     entries: Vec<MappingEntry>,
     gestures: Vec<GestureState>,
-    global: TriggerIndex,
-    per_mode: Vec<TriggerIndex>,
+    /// Ids are assigned global mappings first, then each mode's, each in file order.
+    index: TriggerIndex,
     /// Ids of long-press mappings, checked on every tick.
     timed: Vec<MappingId>,
 }
@@ -59,11 +62,12 @@ pub struct MappingTable {
 impl MappingTable {
     /// Builds the table for `config`.
     pub fn new(config: &Config) -> Self {
+        let total = config.global_mappings.len()
+            + config.modes.iter().map(|m| m.mappings.len()).sum::<usize>();
         let mut table = MappingTable {
-            entries: Vec::new(),
-            gestures: Vec::new(),
-            global: TriggerIndex::new(),
-            per_mode: vec![TriggerIndex::new(); config.modes.len()],
+            entries: Vec::with_capacity(total),
+            gestures: Vec::with_capacity(total),
+            index: TriggerIndex::new(),
             timed: Vec::new(),
         };
         for (position, mapping) in config.global_mappings.iter().enumerate() {
@@ -74,15 +78,16 @@ impl MappingTable {
                 table.add(Some(mode), position, mapping);
             }
         }
+        table.index = TriggerIndex::build(table.entries.iter().enumerate().map(|(id, e)| {
+            let scope = e.mode.map_or(Scope::Global, Scope::Mode);
+            (scope, id as MappingId, &e.mapping.trigger)
+        }));
+        table.timed.shrink_to_fit();
         table
     }
 
     fn add(&mut self, mode: Option<usize>, position: usize, mapping: &Mapping) {
         let id = self.entries.len() as MappingId;
-        match mode {
-            Some(m) => self.per_mode[m].insert(id, &mapping.trigger),
-            None => self.global.insert(id, &mapping.trigger),
-        }
         let state = GestureState::for_trigger(&mapping.trigger);
         if matches!(state, GestureState::LongPress { .. }) {
             self.timed.push(id);
@@ -116,12 +121,11 @@ impl MappingTable {
         let Self {
             entries,
             gestures,
-            global,
-            per_mode,
+            index,
             ..
         } = self;
-        let mode_ids = per_mode.get(mode).map(|i| i.candidates(msg)).unwrap_or(&[]);
-        for &id in mode_ids.iter().chain(global.candidates(msg)) {
+        let mode_ids = index.candidates(Scope::Mode(mode), msg);
+        for &id in mode_ids.iter().chain(index.candidates(Scope::Global, msg)) {
             let trigger = &entries[id as usize].mapping.trigger;
             let state = &mut gestures[id as usize];
             let fires = if state.is_gesture() {
