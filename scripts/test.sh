@@ -16,10 +16,10 @@ echo "== Rust tests" >&2
 cargo test --release --workspace
 
 echo "== Real MIDI through JACK" >&2
-# Built with the whole workspace's feature set plus `jack`, so only midir and its
-# dependents are rebuilt (not wasmtime).
+# Built with the whole workspace's feature set plus `jack`, so only conductor-core and
+# its dependents are rebuilt (not wasmtime).
 cargo test --release --workspace --features conductor-core/jack,conductor-cli/jack \
-    --test midi_ports_jack --test jack_echo
+    --test midi_ports_jack --test jack_echo --test jack_round_trip
 
 echo "== Python tests" >&2
 scripts/test-python.sh

@@ -15,6 +15,7 @@ use anyhow::{anyhow, bail, Context as _};
 
 use crate::harness::Harness;
 use crate::report::{Section, Series};
+use crate::stats::{format_ns, percentile};
 
 /// JACK's sample rate and period for the dummy server: 256 frames at 48 kHz is a
 /// 5.33 ms period.
@@ -141,6 +142,7 @@ pub fn run(h: &Harness) -> Vec<Section> {
             }
         }
     }
+    let realtime = server.realtime;
     drop(server);
     for ((l, reports), f) in loops.iter().zip(results).zip(failed) {
         if reports.is_empty() {
@@ -174,13 +176,19 @@ pub fn run(h: &Harness) -> Vec<Section> {
                 reports.len()
             ),
         );
+        section.fact(format!("{}: jitter", l.name), jitter(&ns));
         section.series.push(Series::nanos(&l.name, ns));
     }
     section.fact(
         "JACK",
         format!(
-            "dummy driver, {RATE} Hz, {PERIOD}-frame period ({:.2} ms), --no-realtime",
-            PERIOD as f64 * 1000.0 / RATE as f64
+            "dummy driver, {RATE} Hz, {PERIOD}-frame period ({:.2} ms), {}",
+            PERIOD as f64 * 1000.0 / RATE as f64,
+            if realtime {
+                "real-time scheduling"
+            } else {
+                "without real-time scheduling (not permitted here)"
+            }
         ),
     );
     section.method = format!(
@@ -188,6 +196,22 @@ pub fn run(h: &Harness) -> Vec<Section> {
          round. Medians and p99 come from the test's latency plot (0.1 ms bins, bin centres)."
     );
     vec![section]
+}
+
+/// How much the round trips vary: p99 − p1 and the standard deviation.
+fn jitter(ns: &[f64]) -> String {
+    let mut sorted = ns.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len().max(1) as f64;
+    let mean = sorted.iter().sum::<f64>() / n;
+    let sd = (sorted.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+    format!(
+        "p99 − p1 {} (p1 {}, p99 {}), standard deviation {}",
+        format_ns(percentile(&sorted, 99.0) - percentile(&sorted, 1.0)),
+        format_ns(percentile(&sorted, 1.0)),
+        format_ns(percentile(&sorted, 99.0)),
+        format_ns(sd)
+    )
 }
 
 /// The venv's interpreter, if it can import mididings; otherwise why not.
@@ -223,23 +247,36 @@ fn mididings_python(h: &Harness) -> Result<PathBuf, String> {
 struct JackServer {
     name: String,
     child: Child,
+    /// Whether the system let it use real-time scheduling.
+    realtime: bool,
 }
 
 impl JackServer {
+    /// Starts the server with real-time scheduling where the system allows it (JACK's
+    /// default; without the privilege it warns and runs without), so other work on the
+    /// machine does not starve the JACK threads into xruns.
     fn start(h: &Harness) -> anyhow::Result<JackServer> {
         let name = format!("conductor-bench-{}", std::process::id());
-        let log = std::fs::File::create(h.log_path("jackd"))?;
+        let log_path = h.log_path("jackd");
+        let log = std::fs::File::create(&log_path)?;
         let child = Command::new("jackd")
-            .args(["-n", &name, "--no-realtime", "-d", "dummy"])
+            .args(["-n", &name, "-d", "dummy"])
             .args(["-r", &RATE.to_string(), "-p", &PERIOD.to_string()])
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()
             .context("cannot start jackd")?;
-        let server = JackServer { name, child };
+        let mut server = JackServer {
+            name,
+            child,
+            realtime: false,
+        };
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
             if server.lsp(&[]).is_ok() {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                server.realtime = log.contains("realtime mode")
+                    && !log.contains("Cannot use real-time scheduling");
                 return Ok(server);
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -260,15 +297,12 @@ impl JackServer {
 
     /// `jack_lsp` output.
     fn lsp(&self, args: &[&str]) -> anyhow::Result<String> {
-        let out = self
-            .command("jack_lsp")
-            .args(args)
-            .stderr(Stdio::null())
-            .output()?;
-        if !out.status.success() {
-            bail!("jack_lsp failed ({})", out.status);
+        let (status, stdout) = run_tool(self.command("jack_lsp").args(args))?;
+        match status {
+            Some(status) if status.success() => Ok(stdout),
+            Some(status) => bail!("jack_lsp failed ({status})"),
+            None => bail!("jack_lsp did not finish within {} s", TOOL_LIMIT.as_secs()),
         }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// Every port, with whether it is an input.
@@ -279,13 +313,42 @@ impl JackServer {
     /// Runs `jack_connect` or `jack_disconnect` on two ports. Failure (there was no
     /// such connection to remove) is harmless.
     fn run(&self, tool: &str, from: &str, to: &str) {
-        let _ = self
-            .command(tool)
-            .args([from, to])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let _ = run_tool(self.command(tool).args([from, to]));
     }
+}
+
+/// How long a JACK tool (`jack_lsp`, `jack_connect`) may run. They take milliseconds,
+/// but libjack can hang in `jack_client_close` when clients come and go on a busy
+/// machine; such a tool is killed after this (its work is done by then).
+const TOOL_LIMIT: Duration = Duration::from_secs(5);
+
+/// Runs a JACK tool: its exit status (`None` when it was killed after [`TOOL_LIMIT`])
+/// and what it printed on stdout.
+fn run_tool(command: &mut Command) -> anyhow::Result<(Option<std::process::ExitStatus>, String)> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut stdout = child.stdout.take().context("piped stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
+    let deadline = Instant::now() + TOOL_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Ok((status, reader.join().unwrap_or_default()))
 }
 
 impl Drop for JackServer {
@@ -587,6 +650,16 @@ Messages sent: 1024\nMessages received: 1024\n";
         assert_eq!((r.sent, r.received), (1024, 1024));
         assert_eq!(r.average_ms, 5.40);
         assert!(parse_latency_report("Waiting for connections ...\n").is_err());
+    }
+
+    #[test]
+    fn jitter_is_p99_minus_p1_and_the_standard_deviation() {
+        let ns: Vec<f64> = (0..=100).map(|i| f64::from(i) * 1e6).collect();
+        assert_eq!(
+            jitter(&ns),
+            "p99 − p1 98.0 ms (p1 1.00 ms, p99 99.0 ms), standard deviation 29.2 ms"
+        );
+        assert!(jitter(&[5e6; 4]).starts_with("p99 − p1 0.00 ns"));
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! MIDI messages, parsing, encoding, Standard MIDI Files and ports.
 
+#[cfg(any(feature = "jack", test))]
+mod byte_queue;
 mod encode;
+#[cfg(feature = "jack")]
+mod jack;
 mod message;
 mod parser;
 mod ports;

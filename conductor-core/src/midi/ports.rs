@@ -5,11 +5,19 @@
 //! JACK when conductor-core is built with the `jack` feature. When the backend itself is
 //! unavailable (no ALSA sequencer, no JACK server) every function here returns an
 //! [`Error::Midi`] that says so and what to do instead; nothing panics.
+//!
+//! With JACK, all the ports a process opens live on one JACK client (see the `jack`
+//! module for why): named after the first `client_name` used, `conductor` by default,
+//! with the ports `conductor-in`, `conductor-out` and the virtual ports on it.
 
 use std::fmt;
 use std::str::FromStr;
 
+#[cfg(not(feature = "jack"))]
 use midir::{MidiIO, MidiInput, MidiInputConnection, MidiOutput, MidiOutputConnection};
+
+#[cfg(feature = "jack")]
+use super::jack;
 
 use super::message::MidiMessage;
 use crate::error::{Error, Result};
@@ -102,19 +110,78 @@ impl fmt::Display for PortSelector {
 
 /// Lists the ports Conductor can receive MIDI from.
 pub fn input_ports() -> Result<Vec<PortInfo>> {
-    let midi = new_input(DEFAULT_CLIENT_NAME)?;
-    Ok(list(&midi).1)
+    Ok(Lister::new(DEFAULT_CLIENT_NAME)?.input_ports())
 }
 
 /// Lists the ports Conductor can send MIDI to.
 pub fn output_ports() -> Result<Vec<PortInfo>> {
-    let midi = new_output(DEFAULT_CLIENT_NAME)?;
-    Ok(list(&midi).1)
+    #[cfg(feature = "jack")]
+    {
+        Ok(jack::shared_client(DEFAULT_CLIENT_NAME)?.ports(PortDirection::Output))
+    }
+    #[cfg(not(feature = "jack"))]
+    {
+        let midi = new_output(DEFAULT_CLIENT_NAME)?;
+        Ok(list(&midi).1)
+    }
+}
+
+/// Lists the input ports, again and again (what [`super::ReconnectingInput`] polls with).
+pub(crate) struct Lister {
+    /// With JACK: the process's one client.
+    #[cfg(feature = "jack")]
+    client: std::sync::Arc<jack::Client>,
+    /// Otherwise a backend client of its own, used only for listing.
+    #[cfg(not(feature = "jack"))]
+    midi: MidiInput,
+}
+
+impl Lister {
+    /// A lister; `client_name` names the backend client when one is made.
+    pub(crate) fn new(client_name: &str) -> Result<Lister> {
+        #[cfg(feature = "jack")]
+        {
+            Ok(Lister {
+                client: jack::shared_client(checked_name(client_name)?)?,
+            })
+        }
+        #[cfg(not(feature = "jack"))]
+        {
+            Ok(Lister {
+                midi: new_input(client_name)?,
+            })
+        }
+    }
+
+    /// The lister of a watcher for `client_name`'s inputs: with JACK the process's
+    /// client, otherwise a listing client of its own, `{client_name}-watch`.
+    pub(crate) fn for_watcher(client_name: &str) -> Result<Lister> {
+        if cfg!(feature = "jack") {
+            Lister::new(client_name)
+        } else {
+            Lister::new(&format!("{client_name}-watch"))
+        }
+    }
+
+    /// The ports Conductor can receive from now (none when the backend has gone).
+    pub(crate) fn input_ports(&self) -> Vec<PortInfo> {
+        #[cfg(feature = "jack")]
+        {
+            self.client.ports(PortDirection::Input)
+        }
+        #[cfg(not(feature = "jack"))]
+        {
+            list(&self.midi).1
+        }
+    }
 }
 
 /// An open input: `callback` runs on the backend's thread for every packet until this is
 /// dropped or closed.
 pub struct InputConnection {
+    #[cfg(feature = "jack")]
+    connection: jack::Input,
+    #[cfg(not(feature = "jack"))]
     connection: MidiInputConnection<InputCallback>,
     port_name: String,
 }
@@ -128,7 +195,14 @@ impl InputConnection {
 
     /// Closes the connection and hands the callback back.
     pub fn close(self) -> InputCallback {
-        self.connection.close().1
+        #[cfg(feature = "jack")]
+        {
+            self.connection.close()
+        }
+        #[cfg(not(feature = "jack"))]
+        {
+            self.connection.close().1
+        }
     }
 }
 
@@ -142,6 +216,9 @@ impl fmt::Debug for InputConnection {
 
 /// An open output.
 pub struct OutputConnection {
+    #[cfg(feature = "jack")]
+    connection: jack::Output,
+    #[cfg(not(feature = "jack"))]
     connection: MidiOutputConnection,
     port_name: String,
 }
@@ -174,6 +251,8 @@ impl OutputConnection {
 
     /// Closes the connection.
     pub fn close(self) {
+        // With JACK, dropping the connection unregisters its port.
+        #[cfg(not(feature = "jack"))]
         self.connection.close();
     }
 }
@@ -205,37 +284,75 @@ pub(crate) fn connect_input(
     client_name: &str,
     callback: InputCallback,
 ) -> Result<InputConnection> {
-    let midi = new_input(client_name)?;
-    let (ports, infos) = list(&midi);
-    let info = select(&infos, selector, PortDirection::Input)?;
     let local_name = format!("{}-in", checked_name(client_name)?);
-    let connection = midi
-        .connect(
-            &ports[info.index],
-            &local_name,
-            |ts, bytes, cb: &mut InputCallback| cb(ts, bytes),
-            callback,
-        )
-        .map_err(|e| Error::Midi(format!("cannot open MIDI input {}: {e}", info.name)))?;
-    Ok(InputConnection {
-        connection,
-        port_name: info.name,
-    })
+    #[cfg(feature = "jack")]
+    {
+        let client = jack::shared_client(client_name)?;
+        let info = select(
+            &client.ports(PortDirection::Input),
+            selector,
+            PortDirection::Input,
+        )?;
+        let connection = client
+            .open_input(&local_name, false, Some(&info.name), callback)
+            .map_err(|e| Error::Midi(format!("cannot open MIDI input {}: {e}", info.name)))?;
+        Ok(InputConnection {
+            connection,
+            port_name: info.name,
+        })
+    }
+    #[cfg(not(feature = "jack"))]
+    {
+        let midi = new_input(client_name)?;
+        let (ports, infos) = list(&midi);
+        let info = select(&infos, selector, PortDirection::Input)?;
+        let connection = midi
+            .connect(
+                &ports[info.index],
+                &local_name,
+                |ts, bytes, cb: &mut InputCallback| cb(ts, bytes),
+                callback,
+            )
+            .map_err(|e| Error::Midi(format!("cannot open MIDI input {}: {e}", info.name)))?;
+        Ok(InputConnection {
+            connection,
+            port_name: info.name,
+        })
+    }
 }
 
 /// Opens the output port `selector` picks.
 pub fn open_output(selector: &PortSelector) -> Result<OutputConnection> {
-    let midi = new_output(DEFAULT_CLIENT_NAME)?;
-    let (ports, infos) = list(&midi);
-    let info = select(&infos, selector, PortDirection::Output)?;
     let local_name = format!("{DEFAULT_CLIENT_NAME}-out");
-    let connection = midi
-        .connect(&ports[info.index], &local_name)
-        .map_err(|e| Error::Midi(format!("cannot open MIDI output {}: {e}", info.name)))?;
-    Ok(OutputConnection {
-        connection,
-        port_name: info.name,
-    })
+    #[cfg(feature = "jack")]
+    {
+        let client = jack::shared_client(DEFAULT_CLIENT_NAME)?;
+        let info = select(
+            &client.ports(PortDirection::Output),
+            selector,
+            PortDirection::Output,
+        )?;
+        let connection = client
+            .open_output(&local_name, false, Some(&info.name))
+            .map_err(|e| Error::Midi(format!("cannot open MIDI output {}: {e}", info.name)))?;
+        Ok(OutputConnection {
+            connection,
+            port_name: info.name,
+        })
+    }
+    #[cfg(not(feature = "jack"))]
+    {
+        let midi = new_output(DEFAULT_CLIENT_NAME)?;
+        let (ports, infos) = list(&midi);
+        let info = select(&infos, selector, PortDirection::Output)?;
+        let connection = midi
+            .connect(&ports[info.index], &local_name)
+            .map_err(|e| Error::Midi(format!("cannot open MIDI output {}: {e}", info.name)))?;
+        Ok(OutputConnection {
+            connection,
+            port_name: info.name,
+        })
+    }
 }
 
 /// Creates an input port named `name` that other programs can send to, and calls
@@ -245,16 +362,21 @@ pub fn create_virtual_input(
     name: &str,
     callback: impl FnMut(u64, &[u8]) + Send + 'static,
 ) -> Result<InputConnection> {
-    use midir::os::unix::VirtualInput;
     let name = checked_name(name)?;
-    let midi = new_input(DEFAULT_CLIENT_NAME)?;
     let callback: InputCallback = Box::new(callback);
-    let connection = midi
-        .create_virtual(
+    #[cfg(feature = "jack")]
+    let connection =
+        jack::shared_client(DEFAULT_CLIENT_NAME)?.open_input(name, true, None, callback);
+    #[cfg(not(feature = "jack"))]
+    let connection = {
+        use midir::os::unix::VirtualInput;
+        new_input(DEFAULT_CLIENT_NAME)?.create_virtual(
             name,
             |ts, bytes, cb: &mut InputCallback| cb(ts, bytes),
             callback,
         )
+    };
+    let connection = connection
         .map_err(|e| Error::Midi(format!("cannot create virtual MIDI input {name}: {e}")))?;
     Ok(InputConnection {
         connection,
@@ -266,11 +388,15 @@ pub fn create_virtual_input(
 /// available on Windows.
 #[cfg(unix)]
 pub fn create_virtual_output(name: &str) -> Result<OutputConnection> {
-    use midir::os::unix::VirtualOutput;
     let name = checked_name(name)?;
-    let midi = new_output(DEFAULT_CLIENT_NAME)?;
-    let connection = midi
-        .create_virtual(name)
+    #[cfg(feature = "jack")]
+    let connection = jack::shared_client(DEFAULT_CLIENT_NAME)?.open_output(name, true, None);
+    #[cfg(not(feature = "jack"))]
+    let connection = {
+        use midir::os::unix::VirtualOutput;
+        new_output(DEFAULT_CLIENT_NAME)?.create_virtual(name)
+    };
+    let connection = connection
         .map_err(|e| Error::Midi(format!("cannot create virtual MIDI output {name}: {e}")))?;
     Ok(OutputConnection {
         connection,
@@ -330,6 +456,7 @@ fn missing_port(ports: &[PortInfo], selector: &PortSelector, direction: PortDire
 }
 
 /// Lists `midi`'s ports: midir's handles and their descriptions, index for index.
+#[cfg(not(feature = "jack"))]
 pub(crate) fn list<M: MidiIO>(midi: &M) -> (Vec<M::Port>, Vec<PortInfo>)
 where
     M::Port: PortId,
@@ -351,16 +478,19 @@ where
 }
 
 /// midir's port types both have `id()`, but not through a shared trait.
+#[cfg(not(feature = "jack"))]
 pub(crate) trait PortId {
     fn port_id(&self) -> String;
 }
 
+#[cfg(not(feature = "jack"))]
 impl PortId for midir::MidiInputPort {
     fn port_id(&self) -> String {
         self.id()
     }
 }
 
+#[cfg(not(feature = "jack"))]
 impl PortId for midir::MidiOutputPort {
     fn port_id(&self) -> String {
         self.id()
@@ -377,18 +507,20 @@ fn checked_name(name: &str) -> Result<&str> {
     Ok(name)
 }
 
-pub(crate) fn new_input(client_name: &str) -> Result<MidiInput> {
+#[cfg(not(feature = "jack"))]
+fn new_input(client_name: &str) -> Result<MidiInput> {
     let client_name = checked_name(client_name)?;
     MidiInput::new(client_name).map_err(|e| backend_unavailable(&e.to_string()))
 }
 
-pub(crate) fn new_output(client_name: &str) -> Result<MidiOutput> {
+#[cfg(not(feature = "jack"))]
+fn new_output(client_name: &str) -> Result<MidiOutput> {
     let client_name = checked_name(client_name)?;
     MidiOutput::new(client_name).map_err(|e| backend_unavailable(&e.to_string()))
 }
 
 /// The error for a MIDI system that cannot be reached at all, with what to do instead.
-fn backend_unavailable(detail: &str) -> Error {
+pub(crate) fn backend_unavailable(detail: &str) -> Error {
     #[cfg(feature = "jack")]
     let problem = "cannot connect to the JACK server: is jackd running? (start it with \
                    e.g. `jackd -d alsa`, or `jackd -d dummy` on a machine without sound \

@@ -6,9 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use midir::MidiInput;
-
-use super::ports::{self, InputCallback, InputConnection, PortInfo, PortSelector};
+use super::ports::{self, InputCallback, InputConnection, Lister, PortInfo, PortSelector};
 use crate::error::{Error, Result};
 
 /// How often [`ReconnectingInput::open`] polls the port list.
@@ -176,8 +174,8 @@ struct Watcher {
     /// came back between two polls under a new ALSA address.
     port_id: Option<String>,
     on_event: Box<dyn FnMut(PortEvent) + Send>,
-    /// The client used to list ports, made on first use and remade after a failure.
-    ports: Option<MidiInput>,
+    /// What lists the ports, made on first use and remade after a failure.
+    ports: Option<Lister>,
     /// The last reconnection failure reported, so an outage is reported once, not at
     /// every poll.
     last_failure: Option<String>,
@@ -259,8 +257,8 @@ impl Watcher {
     /// The current input ports, or `None` (reported once) when the backend is away.
     fn list_ports(&mut self) -> Option<Vec<PortInfo>> {
         if self.ports.is_none() {
-            match ports::new_input(&format!("{}-watch", self.client_name)) {
-                Ok(midi) => self.ports = Some(midi),
+            match Lister::for_watcher(&self.client_name) {
+                Ok(lister) => self.ports = Some(lister),
                 Err(e) => {
                     let reason = e.to_string();
                     if self.last_failure.as_ref() != Some(&reason) {
@@ -271,7 +269,7 @@ impl Watcher {
                 }
             }
         }
-        self.ports.as_ref().map(|midi| ports::list(midi).1)
+        self.ports.as_ref().map(Lister::input_ports)
     }
 }
 
@@ -291,9 +289,9 @@ fn connect(
 
 /// The backend id of the input port named `name`, if it can be listed.
 fn current_id(client_name: &str, name: &str) -> Option<String> {
-    let midi = ports::new_input(&format!("{client_name}-watch")).ok()?;
-    ports::list(&midi)
-        .1
+    Lister::for_watcher(client_name)
+        .ok()?
+        .input_ports()
         .into_iter()
         .find(|p| p.name == name)
         .map(|p| p.id)

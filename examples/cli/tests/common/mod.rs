@@ -11,6 +11,9 @@ use std::process::{Command, Output};
 
 use conductor_core::midi::{MidiMessage, SmfWriter};
 
+#[cfg(feature = "jack")]
+pub mod jack;
+
 /// A temporary folder used as HOME (and for the test's files), deleted on drop.
 pub struct Sandbox {
     dir: tempfile::TempDir,
