@@ -585,3 +585,55 @@ fn a_mid_file_replays_through_the_engine_with_its_timing() {
         .collect();
     assert_eq!(times, vec![0, 500_000]);
 }
+
+#[test]
+fn the_configs_data_and_cache_folders_apply_unless_the_options_set_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[plugins]\ndata_dir = \"from-config/data\"\ncache_dir = \"from-config/cache\"\n\
+         [[modes]]\nname = \"Default\"\n[[modes.mappings]]\ntrigger = {{ Note = {{ note = 60 }} }}\n\
+         action = {{ WasmPlugin = {{ path = {:?}, grant = [\"Filesystem\"], params = {{ message = \"hi\", level = \"info\" }} }} }}\n",
+        plugin_wasm("file-logger-plugin").display().to_string()
+    );
+    let quiet = || EngineOptions {
+        host_config: HostConfig {
+            log_sink: Arc::new(|_: &LogRecord<'_>| {}),
+            ..HostConfig::default()
+        },
+        ..Default::default()
+    };
+    let engine = Engine::from_toml(&toml, dir.path(), quiet()).unwrap();
+    assert!(engine.process(&[NOTE_ON, 60, 100], 0).unwrap()[0].ok());
+    engine.shutdown().unwrap();
+    let written = |root: &Path| std::fs::read_dir(root).map(|d| d.count()).unwrap_or(0);
+    let tree: Vec<String> = walk(dir.path());
+    assert_eq!(
+        written(&dir.path().join("from-config/data")),
+        1,
+        "one plugin folder: {tree:?}"
+    );
+    assert!(
+        written(&dir.path().join("from-config/cache")) > 0,
+        "a cache entry"
+    );
+    // Folders set by the application win.
+    let mut options = quiet();
+    options.host_config.data_root = Some(dir.path().join("app/data"));
+    options.host_config.cache_dir = Some(dir.path().join("app/cache"));
+    let engine = Engine::from_toml(&toml, dir.path(), options).unwrap();
+    assert!(engine.process(&[NOTE_ON, 60, 100], 0).unwrap()[0].ok());
+    engine.shutdown().unwrap();
+    assert_eq!(written(&dir.path().join("app/data")), 1);
+    assert!(written(&dir.path().join("app/cache")) > 0);
+}
+
+fn walk(p: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(p).unwrap().flatten() {
+        out.push(e.path().display().to_string());
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        }
+    }
+    out
+}

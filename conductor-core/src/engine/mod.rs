@@ -44,7 +44,7 @@ pub use queue::MAX_PUSH_BYTES;
 pub use worker::PLUGIN_MAILBOX_CAPACITY;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
@@ -55,7 +55,9 @@ use crate::log::{self, LogLevel, LogSink};
 use crate::mapping::{MappingId, MappingTable};
 use crate::midi::{MidiMessage, MidiParser};
 use crate::plugin::signing::SignaturePolicy;
-use crate::plugin::{Capability, HostConfig, Plugin, PluginHost};
+use crate::plugin::{
+    default_cache_dir, default_data_root, Capability, HostConfig, Plugin, PluginHost,
+};
 use crate::{Error, Result};
 use plugins::PluginSet;
 use program::Program;
@@ -68,7 +70,9 @@ use worker::{on_worker_thread, Returns};
 /// How an engine is built, beyond its config.
 #[derive(Clone, Default)]
 pub struct EngineOptions {
-    /// Host settings (cache, data root, log sink). Ignored when `host` is given.
+    /// Host settings (cache, data root, log sink). Ignored when `host` is given. Where
+    /// the folders are left at their defaults, the config's `[plugins] data_dir` and
+    /// `cache_dir` apply.
     pub host_config: HostConfig,
     /// An existing plugin host to share (its settings win over `host_config`).
     pub host: Option<PluginHost>,
@@ -194,7 +198,7 @@ impl Engine {
     pub fn new(config: Config, options: EngineOptions) -> Result<Engine> {
         let host = match &options.host {
             Some(h) => h.clone(),
-            None => PluginHost::new(options.host_config.clone())?,
+            None => PluginHost::new(host_config_for(&options.host_config, &config))?,
         };
         let log = host.log_sink().clone();
         for w in &config.warnings {
@@ -583,6 +587,25 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+/// The host settings for `config`: a folder the application set wins; where it left
+/// the default, the config's `[plugins] data_dir` and `cache_dir` win over
+/// `CONDUCTOR_PLUGIN_DATA_DIR` and the per-OS defaults. Read once, when the engine is
+/// built.
+fn host_config_for(options: &HostConfig, config: &Config) -> HostConfig {
+    let defaults = &config.plugins.defaults;
+    let pick = |set: &Option<PathBuf>, default: Option<PathBuf>, from_config: &Option<PathBuf>| {
+        match from_config {
+            Some(dir) if *set == default => Some(dir.clone()),
+            _ => set.clone(),
+        }
+    };
+    HostConfig {
+        data_root: pick(&options.data_root, default_data_root(), &defaults.data_dir),
+        cache_dir: pick(&options.cache_dir, default_cache_dir(), &defaults.cache_dir),
+        ..options.clone()
     }
 }
 

@@ -49,20 +49,6 @@ impl Session {
         }
     }
 
-    /// [`Session::host_config`] with the config's `[plugins] data_dir` (the plugin data
-    /// root, over `CONDUCTOR_PLUGIN_DATA_DIR` and the per-OS default) and `cache_dir`
-    /// (the compiled-module cache) applied.
-    pub fn host_config_for(&self, config: &Config) -> HostConfig {
-        let mut host = self.host_config();
-        if let Some(dir) = &config.plugins.defaults.data_dir {
-            host.data_root = Some(dir.clone());
-        }
-        if let Some(dir) = &config.plugins.defaults.cache_dir {
-            host.cache_dir = Some(dir.clone());
-        }
-        host
-    }
-
     /// The policy for commands that have no config (`plugin install`): the flag, else
     /// `warn`.
     pub fn policy_or_default(&self) -> SignaturePolicy {
@@ -89,7 +75,7 @@ impl Session {
             ));
         }
         EngineOptions {
-            host_config: self.host_config_for(config),
+            host_config: self.host_config(),
             grants: self.grants.global.clone(),
             plugin_grants: self.grants.per_plugin.clone(),
             callbacks,
