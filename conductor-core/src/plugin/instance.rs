@@ -192,6 +192,12 @@ impl Plugin {
         self.data_dir.as_deref()
     }
 
+    /// The hosts the plugin may reach with the Network capability (empty: any public
+    /// host; loopback and private addresses only when listed).
+    pub fn allowed_hosts(&self) -> &[String] {
+        &self.env.services.allowed_hosts
+    }
+
     /// Whether the plugin exports `execute_with_context`.
     pub fn accepts_context(&self) -> bool {
         self.module.get_export("execute_with_context").is_some()

@@ -99,6 +99,17 @@ fn describe(plugin: &Plugin) -> String {
             unused.join(", ")
         ));
     }
+    if declared.contains(Capability::Network) {
+        let hosts = plugin.allowed_hosts();
+        text.push_str(&format!(
+            "    network:      {}\n",
+            if hosts.is_empty() {
+                "any public host (no allowed_hosts)".to_string()
+            } else {
+                hosts.join(", ")
+            }
+        ));
+    }
     text.push_str(&format!("    signature:    {}\n", plugin.signature()));
     text
 }

@@ -197,3 +197,37 @@ fn require_policy_refuses_an_unsigned_plugin() {
     .failure()
     .stderr_has(&["unsigned", "require"]);
 }
+
+#[test]
+fn check_shows_which_hosts_a_network_plugin_may_reach() {
+    let sandbox = with_guide_plugin();
+    sandbox.copy(
+        &support::plugin_wasm("http-request-plugin"),
+        "plugins/http_request_plugin.wasm",
+    );
+    let call = |hosts: &str| {
+        format!(
+            r#"{{ WasmPlugin = {{ path = "plugins/http_request_plugin.wasm", {hosts} params = {{ url = "https://example.com" }} }} }}"#
+        )
+    };
+    sandbox.write("open.toml", &config_with(&[(62, &call(""))]));
+    Run::of(sandbox.conductor().args(["check", "open.toml"]))
+        .success()
+        .stdout_has(&["network:      any public host (no allowed_hosts)\n"]);
+    sandbox.write(
+        "listed.toml",
+        &config_with(&[
+            (60, GREET),
+            (
+                62,
+                &call(r#"allowed_hosts = ["api.example.com", "*.example.org"],"#),
+            ),
+        ]),
+    );
+    let listed = Run::of(sandbox.conductor().args(["check", "listed.toml"]));
+    listed
+        .success()
+        .stdout_has(&["network:      api.example.com, *.example.org\n"]);
+    // The guide's plugin, without Network, shows no network line.
+    assert_eq!(listed.stdout.matches("network:").count(), 1, "{listed}");
+}
