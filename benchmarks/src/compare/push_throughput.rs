@@ -222,7 +222,7 @@ fn section(h: &Harness) -> Section {
         "Times are per event (run time / events), one sample per run: {rounds} rounds, \
          contenders taking turns, each run a fresh process of benchmarks/c/push_throughput.c \
          (engine built, warm-up run, measured run). The producer retries every refused push \
-         (exponential spin back-off, then sched_yield) so no event is dropped; a SendMidi run \
+         (sched_yield, then the same push again) so no event is dropped; a SendMidi run \
          ends when the MIDI-out callback has counted every event, a fire-nothing run at \
          conductor_engine_wait_idle. \"One core kept busy\": `sh -c 'while :; do :; done'` \
          runs during that contender's runs. Default log sink (stderr, info and above) unless \
