@@ -489,7 +489,10 @@ fn plugin_settings_that_match_no_plugin_are_a_warning_naming_the_line() {
     assert_eq!(warning.line, 1);
     assert!(warning.message.contains("http_requst.wasm"), "{warning}");
     assert!(warning.message.contains("matches no plugin"), "{warning}");
-    assert!(warning.message.contains("/cfg/plugins/http_request.wasm"), "{warning}");
+    assert!(
+        warning.message.contains("/cfg/plugins/http_request.wasm"),
+        "{warning}"
+    );
 }
 
 #[test]

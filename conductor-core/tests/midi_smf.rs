@@ -429,7 +429,10 @@ fn corrupt(bytes: &[u8], expected: &str) {
 #[test]
 fn a_well_formed_hand_written_file_still_reads() {
     // Note on, running-status note on, program change, end of track.
-    let bytes = smf_with(1, &track(b"\0\x90\x3c\x64\x10\x3e\x64\0\xc0\x05\0\xff\x2f\0"));
+    let bytes = smf_with(
+        1,
+        &track(b"\0\x90\x3c\x64\x10\x3e\x64\0\xc0\x05\0\xff\x2f\0"),
+    );
     let smf = SmfEvents::from_bytes(&bytes).unwrap();
     assert_eq!(smf.events().len(), 3);
 }

@@ -213,10 +213,13 @@ fn inspect_host(trust_path: &Path) -> Result<PluginHost> {
 fn verify(plugin: &Path, trust_path: &Path) -> Result<SignatureStatus> {
     // One read; the signature is checked on these bytes before they are compiled, and
     // the capabilities are read from them in a sealed instance.
-    let bytes = std::fs::read(plugin).with_context(|| format!("cannot read {}", plugin.display()))?;
+    let bytes =
+        std::fs::read(plugin).with_context(|| format!("cannot read {}", plugin.display()))?;
     let verified = signing::verify_bytes(plugin, &bytes)?;
     let host = inspect_host(trust_path)?;
-    let declared = host.inspect_bytes(plugin_name(plugin), &bytes)?.capabilities;
+    let declared = host
+        .inspect_bytes(plugin_name(plugin), &bytes)?
+        .capabilities;
     verified.check_capabilities(declared)?;
     let sig = verified.signature();
     let trust = TrustStore::load(trust_path)?;

@@ -20,7 +20,10 @@ fn plugin_info_reads_the_file_once() {
     )
     .unwrap();
     let fifo = sandbox.join("once.wasm");
-    let made = Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
     assert!(made.success());
 
     let mut child = sandbox

@@ -45,7 +45,11 @@ fn corrupt_midi_files_fail_the_replay() {
         ),
         (
             "vlq.mid",
-            with_track(header(1), 12, b"\x81\x81\x81\x81\x00\x90\x3c\x64\0\xff\x2f\0"),
+            with_track(
+                header(1),
+                12,
+                b"\x81\x81\x81\x81\x00\x90\x3c\x64\0\xff\x2f\0",
+            ),
             "longer than 4 bytes",
         ),
     ];
