@@ -11,9 +11,10 @@ use anyhow::Context as _;
 use conductor_core::engine::EngineCallbacks;
 use conductor_core::{Engine, EngineOptions};
 
-use crate::harness::quiet_host_config;
+use crate::harness::silent_host_config;
 
-/// The config: note 60 fires a host action whose callback only counts.
+/// The config: note 60 fires a host action whose callback only counts. The engine logs
+/// to a silent sink, so no per-step debug line is formatted.
 pub const NOOP_MAPPING: &str = "[[modes]]\nname = \"Default\"\n\n[[modes.mappings]]\n\
     trigger = { Note = { note = 60 } }\naction = { Host = { name = \"noop\" } }\n";
 
@@ -31,7 +32,7 @@ impl CountingEngine {
         let handled = Arc::new(AtomicU64::new(0));
         let counter = handled.clone();
         let options = EngineOptions {
-            host_config: quiet_host_config(None, scratch),
+            host_config: silent_host_config(None, scratch),
             queue_capacity: capacity,
             callbacks: EngineCallbacks {
                 on_action: Some(Arc::new(move |_| {

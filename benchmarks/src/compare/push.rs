@@ -90,7 +90,8 @@ fn measure(h: &Harness, section: &mut Section) -> anyhow::Result<()> {
     section.method = "One producer thread (the harness's main thread) calls push; the engine's \
                       own thread consumes. Each push is timed on its own; the paced run \
                       busy-waits to one event per microsecond. Allocations are counted in a \
-                      separate process with a counting allocator."
+                      separate process with a counting allocator. Silent log sink (no per-step \
+                      debug lines formatted)."
         .into();
     Ok(())
 }
