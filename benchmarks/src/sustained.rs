@@ -120,3 +120,37 @@ pub fn timer_overhead_ns() -> f64 {
         .collect();
     crate::stats::Summary::of(&samples).map_or(f64::NAN, |s| s.median)
 }
+
+/// How long a cache line takes to go from one thread to another and back, in
+/// nanoseconds (median of 20 batches of 10,000 round trips through one atomic): the
+/// machine's core-to-core latency at the time, which every `push` to a consumer on
+/// another core pays part of. On a virtual machine it depends on where the host
+/// placed the virtual CPUs.
+pub fn core_round_trip_ns() -> f64 {
+    use std::sync::atomic::AtomicU64;
+    const BATCHES: u64 = 20;
+    const TRIPS: u64 = 10_000;
+    let flag = Arc::new(AtomicU64::new(0));
+    let other = flag.clone();
+    let pong = std::thread::spawn(move || {
+        for i in 1..=BATCHES * TRIPS {
+            while other.load(Ordering::Acquire) != 2 * i - 1 {
+                std::hint::spin_loop();
+            }
+            other.store(2 * i, Ordering::Release);
+        }
+    });
+    let mut per_trip = Vec::with_capacity(BATCHES as usize);
+    for b in 0..BATCHES {
+        let start = Instant::now();
+        for i in b * TRIPS + 1..=(b + 1) * TRIPS {
+            flag.store(2 * i - 1, Ordering::Release);
+            while flag.load(Ordering::Acquire) != 2 * i {
+                std::hint::spin_loop();
+            }
+        }
+        per_trip.push(start.elapsed().as_nanos() as f64 / TRIPS as f64);
+    }
+    let _ = pong.join();
+    crate::stats::Summary::of(&per_trip).map_or(f64::NAN, |s| s.median)
+}

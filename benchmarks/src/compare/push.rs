@@ -10,7 +10,7 @@ use crate::compare::plugin_rust::verdict;
 use crate::harness::Harness;
 use crate::report::{Section, Series};
 use crate::stats::{format_ns, Summary};
-use crate::sustained::{sustained, timer_overhead_ns, CountingEngine};
+use crate::sustained::{core_round_trip_ns, sustained, timer_overhead_ns, CountingEngine};
 
 /// The paced series' name.
 pub const PACED: &str = "push, paced at 1,000,000 events/s";
@@ -37,6 +37,7 @@ fn measure(h: &Harness, section: &mut Section) -> anyhow::Result<()> {
     let paced = sustained(&ce, events, Some(1_000_000.0))?;
     let flood = sustained(&ce, events, None)?;
     let timer = timer_overhead_ns();
+    let round_trip = core_round_trip_ns();
 
     let paced_rate = paced.handled_per_second();
     let paced_median = Summary::of(&paced.push_ns).map_or(f64::NAN, |s| s.median);
@@ -79,6 +80,10 @@ fn measure(h: &Harness, section: &mut Section) -> anyhow::Result<()> {
             format_ns(timer),
             verdict(paced_median <= 100.0)
         ),
+    );
+    section.fact(
+        "cache-line round trip between two threads (core to core, at the time)",
+        format_ns(round_trip),
     );
     match count_allocations(h) {
         Ok((pushes, n)) => section.fact(
