@@ -105,12 +105,19 @@ impl Dispatcher {
                 || !shared.returns.runs.is_empty()
                 || shared.stop.load(Ordering::Acquire)
         };
+        // Yield rather than spin, and read the clock only every few turns: on a core
+        // shared with the producer, the producer then runs and hands over a batch.
         let spin_until = Instant::now() + SPIN_BEFORE_PARK;
-        while Instant::now() < spin_until {
-            if has_work() {
-                return;
+        'spin: loop {
+            for _ in 0..32 {
+                if has_work() {
+                    return;
+                }
+                std::thread::yield_now();
             }
-            std::hint::spin_loop();
+            if Instant::now() >= spin_until {
+                break 'spin;
+            }
         }
         let now = Instant::now();
         let mut timeout = self
