@@ -120,6 +120,11 @@ fn options(dir: &Path, timeline: &Timeline, callbacks: EngineCallbacks) -> Engin
     }
 }
 
+/// An engine for `toml` recording into `timeline`, with no other callbacks.
+fn engine(toml: &str, dir: &Path, timeline: &Timeline) -> Engine {
+    Engine::from_toml(toml, dir, options(dir, timeline, Default::default())).unwrap()
+}
+
 fn plugin(name: &str) -> String {
     format!("{:?}", plugin_wasm(name).display().to_string())
 }
@@ -161,12 +166,7 @@ fn a_delay_on_one_pad_does_not_hold_up_another() {
         ),
         (61, echo(61)),
     ]);
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        options(dir.path(), &timeline, Default::default()),
-    )
-    .unwrap();
+    let engine = engine(&toml, dir.path(), &timeline);
     let pushed = Instant::now();
     assert!(engine.push(&[0x90, 60, 100], 0));
     assert!(engine.push(&[0x90, 61, 100], 10));
@@ -196,12 +196,7 @@ fn a_slow_plugin_on_one_pad_does_not_hold_up_another() {
         ),
         (61, echo(61)),
     ]);
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        options(dir.path(), &timeline, Default::default()),
-    )
-    .unwrap();
+    let engine = engine(&toml, dir.path(), &timeline);
     assert!(engine.push(&[0x90, 60, 100], 0));
     assert!(engine.push(&[0x90, 61, 100], 10));
     let echoed = timeline.wait_for(is_midi(61), "pad 61's echo");
@@ -227,12 +222,7 @@ fn a_chain_keeps_its_order_and_timing_across_delays_and_plugin_calls() {
         sleep = plugin("sleep-plugin"),
     );
     let toml = config(&[(60, chain)]);
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        options(dir.path(), &timeline, Default::default()),
-    )
-    .unwrap();
+    let engine = engine(&toml, dir.path(), &timeline);
     assert!(engine.push(&[0x90, 60, 100], 1_000));
     assert!(engine.wait_idle(Duration::from_secs(10)).unwrap());
     let order: Vec<Seen> = timeline
@@ -279,12 +269,7 @@ fn a_plugins_calls_stay_in_order_while_another_plugin_is_slow() {
             ),
         ),
     ]);
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        options(dir.path(), &timeline, Default::default()),
-    )
-    .unwrap();
+    let engine = engine(&toml, dir.path(), &timeline);
     assert!(engine.push(&[0x90, 60, 100], 0));
     for i in 0..5 {
         assert!(engine.push(&[0x90, 61, 100], 10 + i));
@@ -322,12 +307,7 @@ fn process_runs_delayed_steps_in_event_time() {
         ),
         (61, echo(61)),
     ]);
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        options(dir.path(), &timeline, Default::default()),
-    )
-    .unwrap();
+    let engine = engine(&toml, dir.path(), &timeline);
     let started = Instant::now();
     let fired = engine.process(&[0x90, 60, 100], 0).unwrap();
     assert_eq!(fired.len(), 1);
@@ -378,12 +358,7 @@ fn a_later_event_first_runs_the_steps_due_before_it() {
         ),
         (61, echo(61)),
     ]);
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        options(dir.path(), &timeline, Default::default()),
-    )
-    .unwrap();
+    let engine = engine(&toml, dir.path(), &timeline);
     engine.process(&[0x90, 60, 100], 0).unwrap();
     let fired = engine.process(&[0x90, 61, 100], 25_000).unwrap();
     // The repeats due at 10 ms and 20 ms ran before the new event's mapping.
@@ -612,12 +587,7 @@ fn shutdown_does_not_wait_for_a_pending_delay() {
             echo(1)
         ),
     )]);
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        options(dir.path(), &timeline, Default::default()),
-    )
-    .unwrap();
+    let engine = engine(&toml, dir.path(), &timeline);
     assert!(engine.push(&[0x90, 60, 100], 0));
     // The chain is in flight, so the engine is not idle.
     assert!(!engine.wait_idle(Duration::from_millis(50)).unwrap());
@@ -633,12 +603,7 @@ fn timestamps_near_the_end_of_the_clock_saturate_instead_of_wrapping() {
         60,
         format!("{{ Sequence = [{{ Delay = {{ ms = 1 }} }}, {}] }}", echo(1)),
     )]);
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        options(dir.path(), &timeline, Default::default()),
-    )
-    .unwrap();
+    let engine = engine(&toml, dir.path(), &timeline);
     let near_end = u64::MAX - 5;
     assert!(engine.process(&[0x90, 60, 100], near_end).unwrap()[0].pending);
     assert_eq!(engine.next_due(), Some(u64::MAX));
