@@ -173,17 +173,22 @@ impl Run {
     pub(crate) fn advance(&mut self, shared: &Shared) -> Pause {
         let program = self.program.clone();
         let ops = &program.chains[self.mapping as usize].ops;
+        // Steps are timed only for someone who reads the time: no clock reads on the
+        // hot path otherwise.
+        let timed = self.report.is_some() || shared.log().enabled(LogLevel::Debug);
+        let now = || timed.then(Instant::now);
+        let since = |t: Option<Instant>| t.map(|t| t.elapsed()).unwrap_or_default();
         while let Some(op) = ops.get(self.pc as usize) {
             match op {
                 Op::SendMidi(bytes) => {
-                    let started = Instant::now();
+                    let started = now();
                     match &shared.options.callbacks.on_midi_out {
                         Some(out) => out(bytes, self.event_time_us()),
                         None => debug(shared, || {
                             format!("SendMidi {bytes:02X?} dropped: no MIDI output is open")
                         }),
                     }
-                    self.record(shared, "SendMidi", None, Ok(()), started.elapsed());
+                    self.record(shared, "SendMidi", None, Ok(()), since(started));
                 }
                 Op::ModeChange(target) => {
                     let count = program.config.modes.len().max(1);
@@ -195,7 +200,7 @@ impl Run {
                     self.record(shared, "ModeChange", None, Ok(()), Duration::ZERO);
                 }
                 Op::Host(action) => {
-                    let started = Instant::now();
+                    let started = now();
                     let event = HostActionEvent {
                         name: action.name.clone(),
                         data: action.data.clone(),
@@ -207,7 +212,7 @@ impl Run {
                             format!("host action {} (no handler registered)", event.to_json())
                         }),
                     }
-                    self.record(shared, &action.name, None, Ok(()), started.elapsed());
+                    self.record(shared, &action.name, None, Ok(()), since(started));
                 }
                 Op::Delay(d) => {
                     self.pc += 1;
