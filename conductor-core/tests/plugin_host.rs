@@ -228,12 +228,21 @@ fn capabilities_are_decoded_from_every_supported_return_form() {
         .into_iter()
         .collect();
     assert_eq!(guide.capabilities(), expected);
-    for name in ["c-style-caps-plugin", "packed-caps-plugin"] {
+    // A NUL-terminated C string and an `i64` packing `ptr << 32 | len`.
+    for (name, declared) in [
+        (
+            "c-style-caps-plugin",
+            [Capability::Network, Capability::Midi],
+        ),
+        (
+            "packed-caps-plugin",
+            [Capability::Network, Capability::Audio],
+        ),
+    ] {
         let info = f.host.inspect(plugin_wasm(name)).unwrap();
-        assert!(
-            !info.capabilities.is_empty(),
-            "{name} declared capabilities must decode"
-        );
+        let expected: CapabilitySet = declared.into_iter().collect();
+        assert_eq!(info.declared, expected, "{name}");
+        assert_eq!(info.capabilities, expected, "{name}");
     }
     // Declared but not granted: refused with the missing grant named.
     let err = load(&f, "capabilities-plugin", PluginOptions::default()).unwrap_err();
@@ -391,12 +400,22 @@ fn a_wall_clock_deadline_stops_a_plugin_that_has_fuel_to_spare() {
 
 #[test]
 fn plugins_see_no_environment_arguments_or_stdin() {
-    std::env::set_var("CONDUCTOR_TEST_SECRET", "hunter2");
+    // The host process has variables of its own (cargo sets these for every test run);
+    // none of them may reach the plugin.
+    for name in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME"] {
+        assert!(std::env::var_os(name).is_some(), "cargo sets {name}");
+    }
     let f = fixture();
     let mut plugin = load(&f, "hostile-env", PluginOptions::default()).unwrap();
     let result = plugin.execute(b"{}");
-    let out = f.log.plugin_lines("hostile_env").join("\n");
-    assert!(!out.contains("hunter2"), "{out}");
+    let lines = f.log.plugin_lines("hostile_env");
+    let out = lines.join("\n");
+    assert_eq!(
+        lines.first().map(String::as_str),
+        Some("env vars: 0"),
+        "{out}"
+    );
+    assert!(!lines.iter().any(|l| l.starts_with("env: ")), "{out}");
     result.unwrap_or_else(|e| panic!("{e}: {out}"));
 }
 
@@ -412,12 +431,40 @@ fn exit_inside_execute_is_a_trap_not_a_host_exit() {
 #[test]
 fn plugins_that_export_alloc_receive_params_through_it() {
     let f = fixture();
-    let mut plugin = load(&f, "alloc-plugin", PluginOptions::default()).unwrap();
+    // Room for the plugin to echo the whole 200 KB payload back.
+    let options = PluginOptions {
+        limits: Limits {
+            output_bytes_per_call: 1024 * 1024,
+            ..Limits::default()
+        },
+        ..Default::default()
+    };
+    let mut plugin = load(&f, "alloc-plugin", options).unwrap();
     let big = format!(r#"{{"message": "{}"}}"#, "x".repeat(200_000));
-    plugin.execute(br#"{"message": "small"}"#).unwrap();
+    let small = r#"{"message": "small"}"#;
+    plugin.execute(small.as_bytes()).unwrap();
     plugin.execute(big.as_bytes()).unwrap();
     let lines = f.log.plugin_lines("alloc_plugin");
-    assert!(lines.iter().any(|l| l.contains("small")), "{lines:?}");
+    // Each call: the host asks `alloc` for exactly the params' length, the plugin finds
+    // them inside that block, and `dealloc` frees a live block of that same length.
+    let mut expected = Vec::new();
+    for params in [small, big.as_str()] {
+        expected.push(format!("alloc: {}", params.len()));
+        expected.push(format!("params: {params}"));
+        expected.push("params from alloc: true".to_string());
+        expected.push(format!("dealloc: {}", params.len()));
+    }
+    assert!(
+        lines == expected,
+        "expected {:?}\ngot {:?}",
+        expected.iter().map(|l| truncated(l)).collect::<Vec<_>>(),
+        lines.iter().map(|l| truncated(l)).collect::<Vec<_>>()
+    );
+}
+
+/// The first 80 characters of `line`, for failure messages about 200 KB lines.
+fn truncated(line: &str) -> String {
+    line.chars().take(80).collect()
 }
 
 #[test]
@@ -520,7 +567,7 @@ fn a_second_host_loads_compiled_modules_from_the_disk_cache() {
 }
 
 fn signed_copy(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    use conductor_core::plugin::signing;
+    use conductor_tools::signing;
     let wasm = dir.join("my_midi_plugin.wasm");
     std::fs::copy(plugin_wasm("my-midi-plugin"), &wasm).unwrap();
     let key = dir.join("my-key");
@@ -548,9 +595,8 @@ fn host_with_trust(dir: &std::path::Path) -> PluginHost {
 
 #[test]
 fn signature_policy_is_enforced_at_load() {
-    use conductor_core::plugin::signing::{
-        PrivateKey, SignaturePolicy, SignatureStatus, TrustStore,
-    };
+    use conductor_core::plugin::signing::{SignaturePolicy, SignatureStatus};
+    use conductor_tools::signing::{PrivateKey, TrustStoreEditor};
     let dir = tempfile::tempdir().unwrap();
     let (wasm, key) = signed_copy(dir.path());
     let host = host_with_trust(dir.path());
@@ -570,7 +616,7 @@ fn signature_policy_is_enforced_at_load() {
     ));
     drop(plugin);
     // Trusted: loads under `require`.
-    let mut trust = TrustStore::load(dir.path().join("trusted_keys.toml")).unwrap();
+    let mut trust = TrustStoreEditor::load(dir.path().join("trusted_keys.toml")).unwrap();
     trust
         .add(PrivateKey::load(&key).unwrap().public_key(), "Your Name")
         .unwrap();

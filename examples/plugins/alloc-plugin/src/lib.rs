@@ -10,6 +10,13 @@
 //! context from alloc: true             (execute_with_context only)
 //! ```
 //!
+//! `alloc` and `dealloc` say what they were asked for:
+//!
+//! ```text
+//! alloc: 17                            (the host asked for 17 bytes)
+//! dealloc: 17                          (a live block of exactly that length was freed)
+//! ```
+//!
 //! `... from alloc: true` means the bytes lie inside a block this plugin's `alloc`
 //! returned and `dealloc` has not freed yet. `dealloc` with a length that does not match
 //! the allocation prints `dealloc: length mismatch` and leaks the block instead of
@@ -38,6 +45,7 @@ pub extern "C" fn alloc(len: usize) -> *mut u8 {
     if !ptr.is_null() {
         LIVE.lock().unwrap().insert(ptr as usize, len);
     }
+    eprintln!("alloc: {len}");
     ptr
 }
 
@@ -51,6 +59,7 @@ pub extern "C" fn dealloc(ptr: *mut u8, len: usize) {
             live.remove(&(ptr as usize));
             // SAFETY: `ptr` came from `alloc` with this very layout and is still live.
             unsafe { std::alloc::dealloc(ptr, layout(len).expect("layout was valid in alloc")) };
+            eprintln!("dealloc: {len}");
         }
         Some(&allocated) => {
             eprintln!("dealloc: length mismatch: allocated {allocated}, freed {len}")
