@@ -11,7 +11,7 @@ use conductor_core::plugin::{
     PluginOptions,
 };
 use conductor_core::{Error, ErrorKind};
-use support::plugin_wasm;
+use support::{plugin_wasm, wat_module};
 
 /// Captures every log line as (plugin name or "host", text).
 #[derive(Clone, Default)]
@@ -505,7 +505,7 @@ fn modules_without_execute_or_with_foreign_imports_are_refused_by_name() {
     let no_exec = r#"(module (memory (export "memory") 1) (func (export "init")))"#;
     let err = f
         .host
-        .load_bytes("no-exec", no_exec.as_bytes(), PluginOptions::default())
+        .load_bytes("no-exec", &wat_module(no_exec), PluginOptions::default())
         .unwrap_err();
     assert!(err.to_string().contains("`execute`"), "{err}");
 
@@ -515,7 +515,7 @@ fn modules_without_execute_or_with_foreign_imports_are_refused_by_name() {
         (func (export "execute") (param i32 i32) (result i32) i32.const 0))"#;
     let err = f
         .host
-        .load_bytes("foreign", foreign.as_bytes(), PluginOptions::default())
+        .load_bytes("foreign", &wat_module(foreign), PluginOptions::default())
         .unwrap_err();
     assert!(err.to_string().contains("env.evil_function"), "{err}");
 
@@ -523,12 +523,39 @@ fn modules_without_execute_or_with_foreign_imports_are_refused_by_name() {
         (func (export "execute") (param i64) (result i32) i32.const 0))"#;
     let err = f
         .host
-        .load_bytes("bad-sig", bad_sig.as_bytes(), PluginOptions::default())
+        .load_bytes("bad-sig", &wat_module(bad_sig), PluginOptions::default())
         .unwrap_err();
     assert!(
         err.to_string().contains("export `execute` has signature"),
         "{err}"
     );
+    assert_host_healthy(&f);
+}
+
+#[test]
+fn text_modules_are_refused_with_how_to_convert_them() {
+    let f = fixture();
+    let text = r#"(module (memory (export "memory") 1)
+        (func (export "execute") (param i32 i32) (result i32) i32.const 0))"#;
+    // The same module assembled loads, so only the format is refused.
+    f.host
+        .load_bytes("binary", &wat_module(text), PluginOptions::default())
+        .unwrap();
+    for bytes in [text.to_string(), format!("\n  {text}")] {
+        let err = f
+            .host
+            .load_bytes("text", bytes.as_bytes(), PluginOptions::default())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PluginLoad, "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains("WebAssembly text (.wat)"), "{msg}");
+        assert!(msg.contains("wasm-tools parse"), "{msg}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("text.wasm");
+    std::fs::write(&path, text).unwrap();
+    let err = f.host.load(&path, PluginOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("WebAssembly text (.wat)"), "{err}");
     assert_host_healthy(&f);
 }
 
@@ -542,7 +569,7 @@ fn a_module_without_wasi_imports_still_loads_and_runs() {
             i32.ne))"#;
     let mut plugin = f
         .host
-        .load_bytes("plain", plain.as_bytes(), PluginOptions::default())
+        .load_bytes("plain", &wat_module(plain), PluginOptions::default())
         .unwrap();
     plugin.execute(b"abc").unwrap();
     assert_eq!(plugin.execute(b"abcd").unwrap_err().plugin_code(), Some(1));

@@ -10,8 +10,9 @@ pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
 const WASM_MAGIC: &[u8] = b"\0asm";
 
-/// Returns `None` when `bytes` look like a WebAssembly core module (or WAT text),
-/// otherwise a description of what the file looks like instead.
+/// Returns `None` when `bytes` look like a binary WebAssembly core module, otherwise a
+/// description of what the file looks like instead. WebAssembly text is refused with
+/// how to convert it.
 pub(crate) fn describe_non_wasm(bytes: &[u8]) -> Option<String> {
     if bytes.starts_with(WASM_MAGIC) {
         if bytes.len() >= 8 && bytes[4..8] == [0x0d, 0x00, 0x01, 0x00] {
@@ -23,9 +24,16 @@ pub(crate) fn describe_non_wasm(bytes: &[u8]) -> Option<String> {
         }
         return None;
     }
+    // Text is refused rather than compiled: plugins are what a toolchain produced, and
+    // the host does not run a second parser over third-party files.
     let trimmed = bytes.trim_ascii_start();
-    if trimmed.starts_with(b"(module") {
-        return None;
+    if trimmed.starts_with(b"(module") || trimmed.starts_with(b"(component") {
+        return Some(
+            "it is WebAssembly text (.wat), and plugins must be binary modules: convert it \
+             with `wasm-tools parse plugin.wat -o plugin.wasm` (or `wat2wasm`), or build the \
+             plugin with `cargo build --target wasm32-wasip1 --release`"
+                .into(),
+        );
     }
     let looks_like = if bytes.is_empty() {
         "an empty file".to_string()
