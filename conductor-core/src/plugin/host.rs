@@ -207,6 +207,7 @@ impl PluginHost {
         &self,
         name: String,
         wasm: &[u8],
+        options.limits.validate()?;
         path: Option<PathBuf>,
         options: PluginOptions,
     ) -> Result<Plugin> {

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 
+use crate::{Error, Result};
+
 /// Default instruction budget per call, as the plugin author's guide promises.
 pub const DEFAULT_FUEL: u64 = 100_000_000;
 /// Default linear-memory cap per plugin: 128 MiB.
@@ -42,6 +44,50 @@ impl Default for Limits {
             timeout: DEFAULT_TIMEOUT,
             output_bytes_per_call: DEFAULT_OUTPUT_BYTES_PER_CALL,
         }
+    }
+}
+
+impl Limits {
+    /// The smallest memory limit: one 64 KiB WebAssembly page. No plugin runs in less.
+    pub const MIN_MEMORY_BYTES: u64 = 64 * 1024;
+    /// The shortest deadline per call.
+    pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+    /// Checks every limit against its allowed range. This is the one place the range of
+    /// a limit is decided: the config reader, the C ABI and the Python module all call
+    /// it (through [`crate::plugin::PluginHost::load`]), so they accept and refuse the
+    /// same values. The error names the setting and its allowed range.
+    ///
+    /// ```
+    /// use conductor_core::plugin::Limits;
+    /// let e = Limits { fuel: 0, ..Limits::default() }.validate().unwrap_err();
+    /// assert!(e.to_string().contains("`fuel` is 0"), "{e}");
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.fuel == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "plugin limit `fuel` is 0; allowed: 1 to {} instructions per call \
+                 (default {DEFAULT_FUEL})",
+                u64::MAX
+            )));
+        }
+        if self.memory_bytes < Self::MIN_MEMORY_BYTES {
+            return Err(Error::InvalidArgument(format!(
+                "plugin limit `memory` is {} bytes; allowed: at least {} bytes (one 64 KiB \
+                 WebAssembly page; default {DEFAULT_MEMORY_BYTES}, i.e. 128 MiB)",
+                self.memory_bytes,
+                Self::MIN_MEMORY_BYTES
+            )));
+        }
+        if self.timeout < Self::MIN_TIMEOUT {
+            return Err(Error::InvalidArgument(format!(
+                "plugin limit `timeout` is {:?}; allowed: at least 1 ms per call (default \
+                 {} ms)",
+                self.timeout,
+                DEFAULT_TIMEOUT.as_millis()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -153,6 +199,37 @@ impl ResourceLimiter for MemoryLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validate_refuses_each_limit_out_of_range_naming_it() {
+        assert!(Limits::default().validate().is_ok());
+        for (limits, field) in [
+            (
+                Limits {
+                    fuel: 0,
+                    ..Limits::default()
+                },
+                "`fuel` is 0",
+            ),
+            (
+                Limits {
+                    memory_bytes: 1024,
+                    ..Limits::default()
+                },
+                "`memory` is 1024 bytes",
+            ),
+            (
+                Limits {
+                    timeout: Duration::ZERO,
+                    ..Limits::default()
+                },
+                "`timeout` is 0ns",
+            ),
+        ] {
+            let e = limits.validate().unwrap_err().to_string();
+            assert!(e.contains(field) && e.contains("allowed"), "{e}");
+        }
+    }
 
     #[test]
     fn tables_and_memory_share_one_budget() {
