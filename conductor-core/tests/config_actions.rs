@@ -93,9 +93,9 @@ fn plugin_settings_merge_defaults_table_and_inline() {
          allowed_hosts = [\"b.example\"] } }",
     );
     let settings = config.plugin_settings_for(Path::new("/cfg/p.wasm"));
-    assert_eq!(settings.fuel, 2000); // table over default
-    assert_eq!(settings.memory_bytes, 1 << 20); // default
-    assert_eq!(settings.timeout, Duration::from_millis(300)); // inline over default
+    assert_eq!(settings.limits.fuel, 2000); // table over default
+    assert_eq!(settings.limits.memory_bytes, 1 << 20); // default
+    assert_eq!(settings.limits.timeout, Duration::from_millis(300)); // inline over default
     assert_eq!(
         settings.grants,
         vec![Capability::Network, Capability::Subprocess]
@@ -106,7 +106,7 @@ fn plugin_settings_merge_defaults_table_and_inline() {
 
     // A plugin nobody configured gets the defaults.
     let other = config.plugin_settings_for(Path::new("/elsewhere/q.wasm"));
-    assert_eq!((other.fuel, other.memory_bytes), (1000, 1 << 20));
+    assert_eq!((other.limits.fuel, other.limits.memory_bytes), (1000, 1 << 20));
     assert!(other.grants.is_empty());
 }
 
@@ -120,7 +120,7 @@ fn plugins_section_defaults_and_folders() {
     assert_eq!(d.data_dir, Some(PathBuf::from("/cfg/data")));
     assert_eq!(d.cache_dir, Some(dirs::home_dir().unwrap().join("cache")));
     assert_eq!(d.signature_policy.name(), "require");
-    assert_eq!(d.memory_bytes, 2 << 30);
+    assert_eq!(d.limits.memory_bytes, 2 << 30);
     let err = Config::from_toml_str(
         "[plugins]\nsignature_policy = \"requir\"\n[[modes]]\nname = \"A\"\n",
         Path::new("/"),

@@ -91,9 +91,9 @@ fn guide_config_gets_the_default_limits() {
     let path = Path::new("/home/me/plugin/target/wasm32-wasip1/release/my_midi_plugin.wasm");
     assert_eq!(config.wasm_plugin_paths(), vec![path.to_path_buf()]);
     let settings = config.plugin_settings_for(path);
-    assert_eq!(settings.fuel, 100_000_000);
-    assert_eq!(settings.memory_bytes, 128 * 1024 * 1024);
-    assert_eq!(settings.timeout.as_millis(), 5000);
+    assert_eq!(settings.limits.fuel, 100_000_000);
+    assert_eq!(settings.limits.memory_bytes, 128 * 1024 * 1024);
+    assert_eq!(settings.limits.timeout.as_millis(), 5000);
     assert!(settings.grants.is_empty());
     // The same plugin named as in the config, relative to its folder.
     assert_eq!(
@@ -132,11 +132,11 @@ fn full_example_loads_without_warnings() {
     let base = std::path::absolute(examples_dir()).unwrap();
     let logger = config.plugin_settings_for(&base.join("plugins/file_logger.wasm"));
     assert_eq!(logger.grants, vec![Capability::Filesystem]);
-    assert_eq!(logger.memory_bytes, 64 * 1024 * 1024);
-    assert_eq!(logger.fuel, 100_000_000);
+    assert_eq!(logger.limits.memory_bytes, 64 * 1024 * 1024);
+    assert_eq!(logger.limits.fuel, 100_000_000);
     let http = config.plugin_settings_for(Path::new("plugins/http_request.wasm"));
     assert_eq!(http.allowed_hosts, vec!["api.example.com".to_string()]);
-    assert_eq!(http.timeout.as_millis(), 10_000);
+    assert_eq!(http.limits.timeout.as_millis(), 10_000);
     assert_eq!(config.wasm_plugin_paths().len(), 4);
 
     let desktop = &config.modes[1];

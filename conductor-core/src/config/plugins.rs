@@ -10,7 +10,7 @@ use super::reader::{self, Doc, Table, Value};
 use super::size::parse_size;
 use super::suggest::did_you_mean;
 use crate::plugin::signing::SignaturePolicy;
-use crate::plugin::{Capability, Grants, UnknownCapability};
+use crate::plugin::{Capability, Grants, Limits, UnknownCapability};
 use crate::Result;
 
 /// Everything under `[plugins]`.
@@ -29,18 +29,16 @@ impl PluginSettings {
         &self,
         layers: impl IntoIterator<Item = &'a PluginOverrides>,
     ) -> ResolvedPluginSettings {
-        let d = &self.defaults;
         let mut out = ResolvedPluginSettings {
-            fuel: d.fuel,
-            memory_bytes: d.memory_bytes,
-            timeout: d.timeout,
+            limits: self.defaults.limits,
             grants: Vec::new(),
             allowed_hosts: Vec::new(),
         };
         for layer in layers {
-            out.fuel = layer.fuel.unwrap_or(out.fuel);
-            out.memory_bytes = layer.memory_bytes.unwrap_or(out.memory_bytes);
-            out.timeout = layer.timeout.unwrap_or(out.timeout);
+            let limits = &mut out.limits;
+            limits.fuel = layer.fuel.unwrap_or(limits.fuel);
+            limits.memory_bytes = layer.memory_bytes.unwrap_or(limits.memory_bytes);
+            limits.timeout = layer.timeout.unwrap_or(limits.timeout);
             for cap in layer.grant.iter().flatten() {
                 if !out.grants.contains(cap) {
                     out.grants.push(*cap);
@@ -57,15 +55,12 @@ impl PluginSettings {
     }
 }
 
-/// The `[plugins]` keys that apply to every plugin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The `[plugins]` keys that apply to every plugin: an input form, merged into
+/// [`ResolvedPluginSettings`] with each plugin's [`PluginOverrides`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PluginDefaults {
-    /// Instruction budget per call (default 100,000,000).
-    pub fuel: u64,
-    /// Memory limit per plugin in bytes (default 128 MiB).
-    pub memory_bytes: u64,
-    /// Wall-clock limit per call (default 5000 ms).
-    pub timeout: Duration,
+    /// `fuel`, `memory` and `timeout_ms` (defaults: [`Limits::default`]).
+    pub limits: Limits,
     /// Overrides the per-OS plugin data root (`plugin-data/`).
     pub data_dir: Option<PathBuf>,
     /// Where compiled modules are cached; `None` = the per-OS cache folder.
@@ -74,39 +69,14 @@ pub struct PluginDefaults {
     pub signature_policy: SignaturePolicy,
 }
 
-impl PluginDefaults {
-    /// Default fuel per call.
-    pub const DEFAULT_FUEL: u64 = 100_000_000;
-    /// Default memory limit.
-    pub const DEFAULT_MEMORY_BYTES: u64 = 128 * 1024 * 1024;
-    /// Default wall-clock limit per call.
-    pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(5000);
-}
-
-impl Default for PluginDefaults {
-    fn default() -> Self {
-        PluginDefaults {
-            fuel: Self::DEFAULT_FUEL,
-            memory_bytes: Self::DEFAULT_MEMORY_BYTES,
-            timeout: Self::DEFAULT_TIMEOUT,
-            data_dir: None,
-            cache_dir: None,
-            signature_policy: SignaturePolicy::default(),
-        }
-    }
-}
-
 /// The limits and grants that apply to one plugin after merging the `[plugins]`
 /// defaults, its `[plugins.settings."..."]` table and the inline settings of the
-/// actions that call it.
+/// actions that call it. The one resolved form of a plugin's settings: its limits are
+/// the plugin host's [`Limits`], handed to the plugin as they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedPluginSettings {
-    /// Instruction budget per call.
-    pub fuel: u64,
-    /// Memory limit in bytes.
-    pub memory_bytes: u64,
-    /// Wall-clock limit per call.
-    pub timeout: Duration,
+    /// Fuel, memory and deadline per call.
+    pub limits: Limits,
     /// Approved capabilities beyond the automatic low-risk ones, in declaration order.
     pub grants: Vec<Capability>,
     /// Hosts the plugin may reach; empty = no restriction beyond the Network capability.
@@ -176,7 +146,7 @@ fn parse_memory(doc: &Doc<'_>, v: &Value<'_>) -> Result<u64> {
         }
         _ => reader::positive(doc, v, "`memory` (bytes, or a string like \"128 MiB\")")?,
     };
-    if bytes < MIN_MEMORY {
+    if bytes < Limits::MIN_MEMORY_BYTES {
         return Err(doc.error(
             v.span(),
             format!(
@@ -187,9 +157,6 @@ fn parse_memory(doc: &Doc<'_>, v: &Value<'_>) -> Result<u64> {
     }
     Ok(bytes)
 }
-
-/// One WebAssembly page: no plugin can run in less.
-const MIN_MEMORY: u64 = 64 * 1024;
 
 /// Reads the `[plugins]` section.
 pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>) -> Result<PluginSettings> {
@@ -208,13 +175,13 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>) -> Result<PluginSettings> {
     )?;
     let mut defaults = PluginDefaults::default();
     if let Some(v) = t.get("fuel") {
-        defaults.fuel = reader::positive(doc, v, "`fuel`")?;
+        defaults.limits.fuel = reader::positive(doc, v, "`fuel`")?;
     }
     if let Some(v) = t.get("memory") {
-        defaults.memory_bytes = parse_memory(doc, v)?;
+        defaults.limits.memory_bytes = parse_memory(doc, v)?;
     }
     if let Some(v) = t.get("timeout_ms") {
-        defaults.timeout = Duration::from_millis(reader::positive(doc, v, "`timeout_ms`")?);
+        defaults.limits.timeout = Duration::from_millis(reader::positive(doc, v, "`timeout_ms`")?);
     }
     let dir = |key: &str| -> Result<Option<PathBuf>> {
         t.get(key)

@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use super::callbacks::ApprovalRequest;
 use super::worker::PluginWorker;
 use super::EngineOptions;
-use crate::config::{Config, ResolvedPluginSettings};
-use crate::plugin::{plugin_name, Grants, Limits, PluginHost, PluginOptions, PluginServices};
+use crate::config::Config;
+use crate::plugin::{plugin_name, Grants, PluginHost, PluginOptions, PluginServices};
 use crate::{Error, Result};
 
 #[derive(Clone)]
@@ -137,7 +137,7 @@ fn load_one(
             as crate::plugin::MidiSink
     });
     let plugin_options = |grants: Grants| PluginOptions {
-        limits: limits_of(&settings),
+        limits: settings.limits,
         grants,
         data_dir: None,
         name: Some(name.clone()),
@@ -173,13 +173,4 @@ fn load_one(
         sha256,
         options_key,
     })
-}
-
-fn limits_of(settings: &ResolvedPluginSettings) -> Limits {
-    Limits {
-        fuel: settings.fuel,
-        memory_bytes: settings.memory_bytes,
-        timeout: settings.timeout,
-        ..Limits::default()
-    }
 }
