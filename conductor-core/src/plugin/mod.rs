@@ -8,6 +8,7 @@ mod capability;
 mod guest_abi;
 mod host;
 mod host_functions;
+mod host_settings;
 mod install;
 mod instance;
 mod limits;
@@ -19,6 +20,7 @@ mod report;
 mod sandbox;
 mod scaffold;
 mod services;
+mod shared;
 pub mod signing;
 
 pub use capability::{Capability, CapabilitySet, Grants, RiskLevel, UnknownCapability};
@@ -26,6 +28,7 @@ pub use capability::{Capability, CapabilitySet, Grants, RiskLevel, UnknownCapabi
 pub use guest_abi::fuzzing;
 pub use host::{plugin_name, HostConfig, PluginHost, PluginInfo, PluginOptions};
 pub use host_functions::HostErrorCode;
+pub use host_settings::HostSettings;
 pub use install::{default_install_dir, install_plugin, InstalledPlugin};
 pub use instance::Plugin;
 pub use limits::{
@@ -34,6 +37,7 @@ pub use limits::{
 pub use module_cache::{default_cache_dir, ModuleSource};
 pub use module_check::{HOST_MODULE, WASI_MODULE};
 pub use report::PluginReport;
+pub use shared::SharedPlugin;
 pub use sandbox::{default_data_root, DATA_DIR_ENV};
 pub use scaffold::{scaffold_plugin, ScaffoldOptions, ScaffoldedPlugin, SdkSource};
 pub use services::{
