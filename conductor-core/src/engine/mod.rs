@@ -25,8 +25,10 @@ mod callbacks;
 mod chain;
 mod context;
 mod dispatcher;
+mod grant_check;
 mod outcome;
 mod plugins;
+mod ports;
 mod program;
 mod queue;
 mod run;
@@ -40,6 +42,7 @@ pub use callbacks::{
 };
 pub use context::TriggerContext;
 pub use outcome::{ActionOutcome, Fired};
+pub use ports::{device_selector, EngineInput};
 pub use queue::MAX_PUSH_BYTES;
 pub use worker::PLUGIN_MAILBOX_CAPACITY;
 
@@ -203,6 +206,9 @@ impl Engine {
         let log = host.log_sink().clone();
         for w in &config.warnings {
             log::host(log.as_ref(), LogLevel::Warn, &w.to_string());
+        }
+        for w in options.unused_plugin_grants(&config) {
+            log::host(log.as_ref(), LogLevel::Warn, &w);
         }
         let plugins = PluginSet::load(&host, &config, &options, &PluginSet::default())?;
         let capacity = options
@@ -436,6 +442,9 @@ impl Engine {
         for w in &config.warnings {
             log::host(self.shared.log(), LogLevel::Warn, &w.to_string());
         }
+        for w in self.shared.options.unused_plugin_grants(&config) {
+            log::host(self.shared.log(), LogLevel::Warn, &w);
+        }
         let previous = self.shared.router().program.clone();
         let plugins = PluginSet::load(
             &self.shared.host,
@@ -476,6 +485,25 @@ impl Engine {
     /// Reloads from a file; see [`Engine::reload`].
     pub fn reload_file(&self, path: impl AsRef<Path>) -> Result<()> {
         self.reload(Config::from_file(path)?)
+    }
+
+    /// Reloads from config text; relative paths resolve against `base_dir`. See
+    /// [`Engine::reload`].
+    pub fn reload_from_toml(&self, text: &str, base_dir: &Path) -> Result<()> {
+        self.reload(Config::from_toml_str(text, base_dir)?)
+    }
+
+    /// Reads the config file in use again; see [`Engine::reload`]. Fails when the
+    /// config did not come from a file.
+    pub fn reload_current_file(&self) -> Result<()> {
+        match self.config().path.clone() {
+            Some(path) => self.reload_file(path),
+            None => Err(Error::InvalidArgument(
+                "this engine's config did not come from a file; reload it from a path or \
+                 from TOML text"
+                    .into(),
+            )),
+        }
     }
 
     /// Stops the engine: the engine thread handles what is queued and exits, steps
