@@ -207,10 +207,10 @@ impl PluginHost {
         &self,
         name: String,
         wasm: &[u8],
-        options.limits.validate()?;
         path: Option<PathBuf>,
         options: PluginOptions,
     ) -> Result<Plugin> {
+        options.limits.validate()?;
         if let Some(what) = describe_non_wasm(wasm) {
             return Err(Error::plugin_load(&name, what));
         }
