@@ -1,5 +1,7 @@
 //! `[plugins] data_dir` and `cache_dir` in a config are used: the plugin's data folder
-//! is created under `data_dir`, and its compiled module is cached in `cache_dir`.
+//! is created under `data_dir`, and its compiled module is cached in `cache_dir`. The
+//! data root's documented order (docs/plugin-abi.md): the config's `data_dir`, then
+//! `CONDUCTOR_PLUGIN_DATA_DIR`, then `$XDG_DATA_HOME/conductor/plugin-data`.
 
 mod common;
 
@@ -48,6 +50,80 @@ fn plugins_data_dir_and_cache_dir_from_the_config_are_used() {
         .home()
         .join(".local/share/conductor/plugin-data")
         .exists());
+}
+
+#[test]
+fn the_data_root_is_the_config_then_the_environment_then_xdg() {
+    let sandbox = Sandbox::new();
+    let wasm = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+             (func (export "execute") (param i32 i32) (result i32) i32.const 0))"#,
+    )
+    .unwrap();
+    std::fs::write(sandbox.join("keeper.wasm"), wasm).unwrap();
+    write_mid(&sandbox.join("one.mid"), &[(0, note_on(60, 100))]);
+    let mapping = "[[modes]]\nname = \"Default\"\n[[modes.mappings]]\n\
+                   trigger = { Note = { note = 60 } }\n\
+                   action = { WasmPlugin = { path = \"keeper.wasm\", grant = [\"Filesystem\"] } }\n";
+    sandbox.write(
+        "with-dir.toml",
+        &format!("[plugins]\ndata_dir = \"from-config\"\nsignature_policy = \"allow\"\n{mapping}"),
+    );
+    sandbox.write(
+        "without-dir.toml",
+        &format!("[plugins]\nsignature_policy = \"allow\"\n{mapping}"),
+    );
+    let from_env = sandbox.join("from-env");
+    let xdg = sandbox.home().join(".local/share/conductor/plugin-data");
+    let run = |config: &str, env: bool| {
+        let mut c = sandbox.conductor();
+        c.args([
+            "--config",
+            config,
+            "--replay",
+            &toml_path(&sandbox.join("one.mid")),
+            "--fast",
+        ]);
+        if env {
+            c.env("CONDUCTOR_PLUGIN_DATA_DIR", &from_env);
+        }
+        Run::of(&mut c).success();
+    };
+    let keeper_folders = |root: &std::path::Path| -> usize {
+        std::fs::read_dir(root).map_or(0, |entries| {
+            entries
+                .filter(|e| {
+                    let e = e.as_ref().unwrap();
+                    e.file_name().to_string_lossy().starts_with("keeper-") && e.path().is_dir()
+                })
+                .count()
+        })
+    };
+
+    // 1. The config's data_dir wins over the variable.
+    run("with-dir.toml", true);
+    assert_eq!(keeper_folders(&sandbox.join("from-config")), 1);
+    assert_eq!(keeper_folders(&from_env), 0, "the config's data_dir wins");
+    assert_eq!(keeper_folders(&xdg), 0);
+    // 2. Without one, CONDUCTOR_PLUGIN_DATA_DIR wins over XDG.
+    run("without-dir.toml", true);
+    assert_eq!(
+        keeper_folders(&from_env),
+        1,
+        "CONDUCTOR_PLUGIN_DATA_DIR is used"
+    );
+    assert_eq!(
+        keeper_folders(&xdg),
+        0,
+        "CONDUCTOR_PLUGIN_DATA_DIR wins over XDG"
+    );
+    // 3. Without either, the XDG data folder.
+    run("without-dir.toml", false);
+    assert_eq!(
+        keeper_folders(&xdg),
+        1,
+        "$XDG_DATA_HOME/conductor/plugin-data"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> usize {

@@ -84,15 +84,15 @@ impl Sandbox {
 }
 
 /// Points everything per-user at `home`: HOME, the XDG folders (module cache, plugin
-/// data) and the trust store; drops DEBUG so a developer's shell does not change the
-/// output.
+/// data) and the trust store; drops `CONDUCTOR_PLUGIN_DATA_DIR` (so plugin data goes
+/// under `home`) and DEBUG, so a developer's shell does not change the output.
 pub fn sandbox_env(c: &mut Command, home: &Path) {
     c.env("HOME", home)
         .env("XDG_CACHE_HOME", home.join(".cache"))
         .env("XDG_DATA_HOME", home.join(".local/share"))
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env_remove("CONDUCTOR_TRUST_STORE")
-        .env_remove("CONDUCTOR_PLUGIN_DATA")
+        .env_remove("CONDUCTOR_PLUGIN_DATA_DIR")
         .env_remove("DEBUG");
 }
 
