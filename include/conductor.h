@@ -903,6 +903,16 @@ conductor_status_t conductor_engine_wait_idle(const conductor_engine_t *engine,
                                               conductor_error_t **error_out);
 
 /**
+ * The config file a `CONDUCTOR_ERROR_CONFIG` error is in: NUL-terminated UTF-8, owned
+ * by the error and valid until it is deleted. `NULL` when the config did not come from
+ * a file (`conductor_engine_new_from_toml`), for every other kind, and for a `NULL`
+ * error.
+ *
+ * Thread safety: may be called from any thread while the error is alive.
+ */
+const char *conductor_error_config_path(const conductor_error_t *error);
+
+/**
  * Frees an error returned through `error_out`. `NULL` is ignored. Never pass an error
  * borrowed from an outcome, and never delete the same error twice.
  *
@@ -919,6 +929,16 @@ void conductor_error_delete(conductor_error_t *error);
 conductor_status_t conductor_error_kind(const conductor_error_t *error);
 
 /**
+ * Stores the 1-based line and column of a `CONDUCTOR_ERROR_CONFIG` error in `*line_out`
+ * and `*column_out` (each may be `NULL`; a column that is not known is stored as 0) and
+ * returns `true`. Returns `false`, storing nothing, when the error has no line (every
+ * other kind, and a `NULL` error).
+ *
+ * Thread safety: may be called from any thread while the error is alive.
+ */
+bool conductor_error_location(const conductor_error_t *error, size_t *line_out, size_t *column_out);
+
+/**
  * The error's message: NUL-terminated UTF-8, owned by the error and valid until it is
  * deleted. If `len_out` is not `NULL` it receives the length in bytes (without the
  * NUL). Returns `NULL` when `error` is `NULL`.
@@ -926,6 +946,15 @@ conductor_status_t conductor_error_kind(const conductor_error_t *error);
  * Thread safety: may be called from any thread while the error is alive.
  */
 const char *conductor_error_message(const conductor_error_t *error, size_t *len_out);
+
+/**
+ * The name of the plugin the error is about (a load, signature, capability or call
+ * error): NUL-terminated UTF-8, owned by the error and valid until it is deleted.
+ * `NULL` for errors about no plugin, and for a `NULL` error.
+ *
+ * Thread safety: may be called from any thread while the error is alive.
+ */
+const char *conductor_error_plugin(const conductor_error_t *error);
 
 /**
  * For `CONDUCTOR_ERROR_PLUGIN_RETURNED`: stores the plugin's non-zero return code in
@@ -1149,7 +1178,8 @@ conductor_status_t conductor_plugin_capabilities(const conductor_plugin_t *plugi
 
 /**
  * Frees a plugin, calling its `shutdown` export first if `conductor_plugin_shutdown`
- * has not (an error from it goes to the log). `NULL` is ignored.
+ * has not (an error from it goes to the log). `NULL` is ignored. The plugin's name and
+ * capabilities stay readable after `conductor_plugin_shutdown`.
  *
  * Thread safety: must not race with any other use of the same plugin.
  */
@@ -1279,7 +1309,8 @@ conductor_status_t conductor_plugin_options_set_data_dir(conductor_plugin_option
 
 /**
  * Sets the instruction budget (wasmtime fuel) per call. A call that uses it up fails
- * with `CONDUCTOR_ERROR_OUT_OF_FUEL`.
+ * with `CONDUCTOR_ERROR_OUT_OF_FUEL`. 0 is refused when the plugin loads
+ * (`CONDUCTOR_ERROR_INVALID_ARGUMENT` naming `fuel` and its range), as in a config.
  *
  * Thread safety: must not race with any other use of the same options.
  */
@@ -1290,6 +1321,7 @@ conductor_status_t conductor_plugin_options_set_fuel(conductor_plugin_options_t 
 /**
  * Sets the plugin's linear-memory cap in bytes. Growing past it fails inside the
  * plugin; a call that traps because of it fails with `CONDUCTOR_ERROR_MEMORY_LIMIT`.
+ * Less than one 64 KiB WebAssembly page is refused when the plugin loads.
  *
  * Thread safety: must not race with any other use of the same options.
  */
@@ -1332,7 +1364,7 @@ conductor_status_t conductor_plugin_options_set_signature_policy(conductor_plugi
 
 /**
  * Sets the wall-clock deadline per call, in milliseconds. A call that runs past it
- * fails with `CONDUCTOR_ERROR_TIMEOUT`.
+ * fails with `CONDUCTOR_ERROR_TIMEOUT`. 0 is refused when the plugin loads.
  *
  * Thread safety: must not race with any other use of the same options.
  */

@@ -62,7 +62,8 @@ inline std::string version() { return conductor_version(); }
 /**
  * An error from the library: what() is the message (it names the problem and the
  * fix), kind() the conductor_status_t, plugin_code() the plugin's return code for
- * CONDUCTOR_ERROR_PLUGIN_RETURNED.
+ * CONDUCTOR_ERROR_PLUGIN_RETURNED, config_path(), line() and column() where a config
+ * error is, and plugin() the plugin an error is about.
  */
 class Error : public std::runtime_error {
 public:
@@ -82,7 +83,22 @@ public:
         if (conductor_error_plugin_code(error, &code)) {
             plugin_code = code;
         }
-        return Error(conductor_error_kind(error), std::string(message, len), plugin_code);
+        Error copied(conductor_error_kind(error), std::string(message, len), plugin_code);
+        if (const char *path = conductor_error_config_path(error)) {
+            copied.config_path_ = path;
+        }
+        std::size_t line = 0;
+        std::size_t column = 0;
+        if (conductor_error_location(error, &line, &column)) {
+            copied.line_ = line;
+            if (column > 0) {
+                copied.column_ = column;
+            }
+        }
+        if (const char *plugin = conductor_error_plugin(error)) {
+            copied.plugin_ = plugin;
+        }
+        return copied;
     }
 
     /** The kind of error. */
@@ -91,10 +107,22 @@ public:
     const char *kind_name() const noexcept { return conductor_status_name(kind_); }
     /** The plugin's non-zero return code, for CONDUCTOR_ERROR_PLUGIN_RETURNED. */
     std::optional<std::int32_t> plugin_code() const noexcept { return plugin_code_; }
+    /** The config file a CONDUCTOR_ERROR_CONFIG is in, when the config came from one. */
+    const std::optional<std::string> &config_path() const noexcept { return config_path_; }
+    /** The 1-based line of a CONDUCTOR_ERROR_CONFIG, when known. */
+    std::optional<std::size_t> line() const noexcept { return line_; }
+    /** The 1-based column of a CONDUCTOR_ERROR_CONFIG, when known. */
+    std::optional<std::size_t> column() const noexcept { return column_; }
+    /** The plugin the error is about (load, signature, capability and call errors). */
+    const std::optional<std::string> &plugin() const noexcept { return plugin_; }
 
 private:
     conductor_status_t kind_;
     std::optional<std::int32_t> plugin_code_;
+    std::optional<std::string> config_path_;
+    std::optional<std::size_t> line_;
+    std::optional<std::size_t> column_;
+    std::optional<std::string> plugin_;
 };
 
 namespace detail {

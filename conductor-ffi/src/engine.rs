@@ -4,7 +4,6 @@ use std::ffi::c_char;
 use std::path::Path;
 use std::time::Duration;
 
-use conductor_core::config::Config;
 use conductor_core::engine::{MAX_PUSH_BYTES, PLUGIN_MAILBOX_CAPACITY};
 use conductor_core::{Engine, EngineOptions};
 
@@ -487,9 +486,7 @@ pub unsafe extern "C" fn conductor_engine_reload_toml(
         let engine = unsafe { handle(engine, "engine") }?;
         let toml = unsafe { text(toml, toml_len, "toml") }?;
         let base_dir = unsafe { base_dir_of(base_dir, base_dir_len) }?;
-        Ok(engine
-            .engine
-            .reload(Config::from_toml_str(toml, base_dir)?)?)
+        Ok(engine.engine.reload_from_toml(toml, base_dir)?)
     })
 }
 

@@ -21,15 +21,34 @@ pub struct conductor_error_t {
     pub(crate) kind: conductor_status_t,
     pub(crate) message: CString,
     pub(crate) plugin_code: Option<i32>,
+    /// Where a config error is: the file (when it came from one), 1-based line and
+    /// column (when known).
+    pub(crate) config_path: Option<CString>,
+    pub(crate) line: Option<usize>,
+    pub(crate) column: Option<usize>,
+    /// The plugin the error is about.
+    pub(crate) plugin: Option<CString>,
 }
 
 impl conductor_error_t {
     /// An invalid-argument error with `message`.
     pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::plain(
+            conductor_status_t::CONDUCTOR_ERROR_INVALID_ARGUMENT,
+            format!("invalid argument: {}", message.into()),
+        )
+    }
+
+    /// An error with a kind and a message and nothing else.
+    fn plain(kind: conductor_status_t, message: String) -> Self {
         Self {
-            kind: conductor_status_t::CONDUCTOR_ERROR_INVALID_ARGUMENT,
-            message: to_cstring(format!("invalid argument: {}", message.into())),
+            kind,
+            message: to_cstring(message),
             plugin_code: None,
+            config_path: None,
+            line: None,
+            column: None,
+            plugin: None,
         }
     }
 
@@ -40,14 +59,13 @@ impl conductor_error_t {
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
-        Self {
-            kind: conductor_status_t::CONDUCTOR_ERROR_INTERNAL,
-            message: to_cstring(format!(
+        Self::plain(
+            conductor_status_t::CONDUCTOR_ERROR_INTERNAL,
+            format!(
                 "internal error in {function}: {what} (this is a bug in libconductor; \
                  please report it with the steps that led here)"
-            )),
-            plugin_code: None,
-        }
+            ),
+        )
     }
 }
 
@@ -59,11 +77,29 @@ impl From<conductor_core::Error> for conductor_error_t {
 
 impl From<&conductor_core::Error> for conductor_error_t {
     fn from(e: &conductor_core::Error) -> Self {
-        Self {
-            kind: e.kind().into(),
-            message: to_cstring(e.to_string()),
-            plugin_code: e.plugin_code(),
+        use conductor_core::Error;
+        let mut out = Self::plain(e.kind().into(), e.to_string());
+        out.plugin_code = e.plugin_code();
+        match e {
+            Error::Config {
+                path, line, column, ..
+            } => {
+                out.config_path = path.as_ref().map(|p| to_cstring(p.display().to_string()));
+                out.line = *line;
+                out.column = *column;
+            }
+            Error::PluginLoad { plugin, .. }
+            | Error::Signature { plugin, .. }
+            | Error::CapabilityDenied { plugin, .. }
+            | Error::PluginReturned { plugin, .. }
+            | Error::OutOfFuel { plugin, .. }
+            | Error::MemoryLimit { plugin, .. }
+            | Error::Timeout { plugin, .. }
+            | Error::PluginTrap { plugin, .. } => out.plugin = Some(to_cstring(plugin.as_str())),
+            #[allow(unreachable_patterns)]
+            _ => {}
         }
+        out
     }
 }
 
@@ -127,6 +163,72 @@ pub unsafe extern "C" fn conductor_error_plugin_code(
             unsafe { *code_out = code };
         }
         true
+    })
+}
+
+/// The config file a `CONDUCTOR_ERROR_CONFIG` error is in: NUL-terminated UTF-8, owned
+/// by the error and valid until it is deleted. `NULL` when the config did not come from
+/// a file (`conductor_engine_new_from_toml`), for every other kind, and for a `NULL`
+/// error.
+///
+/// Thread safety: may be called from any thread while the error is alive.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_error_config_path(
+    error: *const conductor_error_t,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: the caller passes NULL or a live error.
+        unsafe { error.as_ref() }
+            .and_then(|e| e.config_path.as_ref())
+            .map_or(std::ptr::null(), |p| p.as_ptr())
+    })
+}
+
+/// Stores the 1-based line and column of a `CONDUCTOR_ERROR_CONFIG` error in `*line_out`
+/// and `*column_out` (each may be `NULL`; a column that is not known is stored as 0) and
+/// returns `true`. Returns `false`, storing nothing, when the error has no line (every
+/// other kind, and a `NULL` error).
+///
+/// Thread safety: may be called from any thread while the error is alive.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_error_location(
+    error: *const conductor_error_t,
+    line_out: *mut usize,
+    column_out: *mut usize,
+) -> bool {
+    guard_value(false, || {
+        // SAFETY: the caller passes NULL or a live error.
+        let Some(e) = (unsafe { error.as_ref() }) else {
+            return false;
+        };
+        let Some(line) = e.line else {
+            return false;
+        };
+        // SAFETY: the caller passes NULL or writable size_t slots.
+        unsafe {
+            if let Some(slot) = line_out.as_mut() {
+                *slot = line;
+            }
+            if let Some(slot) = column_out.as_mut() {
+                *slot = e.column.unwrap_or(0);
+            }
+        }
+        true
+    })
+}
+
+/// The name of the plugin the error is about (a load, signature, capability or call
+/// error): NUL-terminated UTF-8, owned by the error and valid until it is deleted.
+/// `NULL` for errors about no plugin, and for a `NULL` error.
+///
+/// Thread safety: may be called from any thread while the error is alive.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_error_plugin(error: *const conductor_error_t) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: the caller passes NULL or a live error.
+        unsafe { error.as_ref() }
+            .and_then(|e| e.plugin.as_ref())
+            .map_or(std::ptr::null(), |p| p.as_ptr())
     })
 }
 

@@ -2,9 +2,8 @@
 //! mapping engine.
 
 use std::ffi::c_char;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use conductor_core::plugin::{Plugin, PluginOptions};
+use conductor_core::plugin::{PluginOptions, SharedPlugin};
 
 use crate::boundary::{bytes, guard, guard_value, handle, out, text, FfiResult};
 use crate::capability::mask;
@@ -21,13 +20,7 @@ use crate::string::owned_string;
 /// on one plugin are serialised (a second caller waits for the first). Only
 /// `conductor_plugin_delete` must not race with other calls.
 pub struct conductor_plugin_t {
-    plugin: Mutex<Plugin>,
-}
-
-impl conductor_plugin_t {
-    fn lock(&self) -> MutexGuard<'_, Plugin> {
-        self.plugin.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+    plugin: SharedPlugin,
 }
 
 /// Loads the plugin at `path` (`path_len` bytes of UTF-8) on `host`: compiles it (or
@@ -63,7 +56,7 @@ pub unsafe extern "C" fn conductor_plugin_host_load(
         };
         let plugin = host.host.load(path, options)?;
         *slot = Box::into_raw(Box::new(conductor_plugin_t {
-            plugin: Mutex::new(plugin),
+            plugin: SharedPlugin::new(plugin),
         }));
         Ok(())
     })
@@ -74,12 +67,12 @@ unsafe fn with_plugin(
     function: &'static str,
     plugin: *const conductor_plugin_t,
     error_out: *mut *mut conductor_error_t,
-    f: impl FnOnce(&mut Plugin) -> FfiResult<()>,
+    f: impl FnOnce(&SharedPlugin) -> FfiResult<()>,
 ) -> conductor_status_t {
     guard(function, error_out, || {
         // SAFETY: the caller passes NULL or a live plugin.
         let plugin = unsafe { handle(plugin, "plugin") }?;
-        f(&mut plugin.lock())
+        f(&plugin.plugin)
     })
 }
 
@@ -198,7 +191,8 @@ pub unsafe extern "C" fn conductor_plugin_shutdown(
 }
 
 /// Frees a plugin, calling its `shutdown` export first if `conductor_plugin_shutdown`
-/// has not (an error from it goes to the log). `NULL` is ignored.
+/// has not (an error from it goes to the log). `NULL` is ignored. The plugin's name and
+/// capabilities stay readable after `conductor_plugin_shutdown`.
 ///
 /// Thread safety: must not race with any other use of the same plugin.
 #[no_mangle]

@@ -77,7 +77,8 @@ unsafe fn with_options(
 }
 
 /// Sets the instruction budget (wasmtime fuel) per call. A call that uses it up fails
-/// with `CONDUCTOR_ERROR_OUT_OF_FUEL`.
+/// with `CONDUCTOR_ERROR_OUT_OF_FUEL`. 0 is refused when the plugin loads
+/// (`CONDUCTOR_ERROR_INVALID_ARGUMENT` naming `fuel` and its range), as in a config.
 ///
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
@@ -102,6 +103,7 @@ pub unsafe extern "C" fn conductor_plugin_options_set_fuel(
 
 /// Sets the plugin's linear-memory cap in bytes. Growing past it fails inside the
 /// plugin; a call that traps because of it fails with `CONDUCTOR_ERROR_MEMORY_LIMIT`.
+/// Less than one 64 KiB WebAssembly page is refused when the plugin loads.
 ///
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
@@ -125,7 +127,7 @@ pub unsafe extern "C" fn conductor_plugin_options_set_memory_bytes(
 }
 
 /// Sets the wall-clock deadline per call, in milliseconds. A call that runs past it
-/// fails with `CONDUCTOR_ERROR_TIMEOUT`.
+/// fails with `CONDUCTOR_ERROR_TIMEOUT`. 0 is refused when the plugin loads.
 ///
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]

@@ -2,7 +2,8 @@
  * misuse.c: the C API used wrongly, from C. Each check is a command-line argument:
  *
  *   misuse null_handles | invalid_utf8 | double_shutdown | failing_plugin |
- *          config_errors | push_from_thread | capability_approval
+ *          config_errors | push_from_thread | capability_approval | limits |
+ *          unused_grant
  *
  * Plugins and a scratch folder come from the environment: FAIL_PLUGIN,
  * MY_MIDI_PLUGIN, FILE_LOGGER_PLUGIN (paths to .wasm files) and WORK_DIR.
@@ -383,13 +384,30 @@ static void config_errors(void) {
     char path[4096];
     FILE *file;
 
-    EXPECT_ERROR("typo in a trigger",
-                 conductor_engine_new_from_toml(typo, strlen(typo), NULL, 0, options, &engine, &error),
-                 CONDUCTOR_ERROR_CONFIG, "Note");
+    {
+        /* From text: a line and column, but no file. */
+        conductor_error_t *error = NULL;
+        size_t line = 0, column = 0;
+        conductor_status_t status =
+            conductor_engine_new_from_toml(typo, strlen(typo), NULL, 0, options, &engine, &error);
+        EXPECT(conductor_error_config_path(error) == NULL);
+        EXPECT(conductor_error_location(error, &line, &column) && line == 4 && column > 0);
+        EXPECT(conductor_error_plugin(error) == NULL);
+        printf("typo location: line %zu, column %zu\n", line, column);
+        expect_error("typo in a trigger", status, error, CONDUCTOR_ERROR_CONFIG, "Note");
+    }
     EXPECT(engine == NULL);
-    EXPECT_ERROR("missing plugin",
-                 conductor_engine_new_from_toml(missing_plugin, strlen(missing_plugin), NULL, 0, options, &engine,
-                                                &error), CONDUCTOR_ERROR_PLUGIN_LOAD, "no/such/plugin.wasm");
+    {
+        /* A plugin error names the plugin, and has no config location. */
+        conductor_error_t *error = NULL;
+        conductor_status_t status = conductor_engine_new_from_toml(missing_plugin, strlen(missing_plugin), NULL,
+                                                                   0, options, &engine, &error);
+        const char *plugin = conductor_error_plugin(error);
+        EXPECT(plugin != NULL && strcmp(plugin, "plugin") == 0);
+        EXPECT(!conductor_error_location(error, NULL, NULL));
+        EXPECT(conductor_error_config_path(error) == NULL);
+        expect_error("missing plugin", status, error, CONDUCTOR_ERROR_PLUGIN_LOAD, "no/such/plugin.wasm");
+    }
 
     /* A file with the error names the file and the line. */
     snprintf(path, sizeof path, "%s/broken.toml", env_path("WORK_DIR"));
@@ -399,8 +417,19 @@ static void config_errors(void) {
         fputs(typo, file);
         fclose(file);
     }
-    EXPECT_ERROR("broken file", conductor_engine_new_from_file(path, strlen(path), options, &engine, &error),
-                 CONDUCTOR_ERROR_CONFIG, "broken.toml:4");
+    {
+        conductor_error_t *error = NULL;
+        size_t line = 0;
+        conductor_status_t status = conductor_engine_new_from_file(path, strlen(path), options, &engine, &error);
+        const char *file_name = conductor_error_config_path(error);
+        EXPECT(file_name != NULL && strstr(file_name, "broken.toml") != NULL);
+        EXPECT(conductor_error_location(error, &line, NULL) && line == 4);
+        printf("broken file location: %s:%zu\n", file_name ? file_name : "?", line);
+        expect_error("broken file", status, error, CONDUCTOR_ERROR_CONFIG, "broken.toml:4");
+    }
+    /* NULL errors have nothing to show. */
+    EXPECT(conductor_error_config_path(NULL) == NULL && conductor_error_plugin(NULL) == NULL);
+    EXPECT(!conductor_error_location(NULL, NULL, NULL));
     EXPECT_ERROR("no such file", conductor_engine_new_from_file("nowhere.toml", 12, options, &engine, &error),
                  CONDUCTOR_ERROR_IO, "nowhere.toml");
 
@@ -556,6 +585,76 @@ static void capability_approval(void) {
     conductor_engine_options_delete(options);
 }
 
+/*
+ * Limits out of range are refused when the plugin loads, naming the limit and its
+ * range: the same rule the config and the Python module apply.
+ */
+static void limits(void) {
+    conductor_plugin_host_t *host = NULL;
+    conductor_plugin_t *plugin = NULL;
+    conductor_plugin_options_t *options = conductor_plugin_options_new();
+    const char *my_midi_plugin = env_path("MY_MIDI_PLUGIN");
+
+    EXPECT_OK("plugin_host_new", conductor_plugin_host_new(NULL, &host, NULL));
+    EXPECT_OK("set_fuel(0)", conductor_plugin_options_set_fuel(options, 0, NULL));
+    EXPECT_ERROR("load with fuel 0",
+                 conductor_plugin_host_load(host, my_midi_plugin, strlen(my_midi_plugin), options, &plugin, &error),
+                 CONDUCTOR_ERROR_INVALID_ARGUMENT, "`fuel` is 0; allowed: 1 to");
+    EXPECT(plugin == NULL);
+    EXPECT_OK("set_fuel", conductor_plugin_options_set_fuel(options, 1000000, NULL));
+    EXPECT_OK("set_memory_bytes(1024)", conductor_plugin_options_set_memory_bytes(options, 1024, NULL));
+    EXPECT_ERROR("load with 1 KiB of memory",
+                 conductor_plugin_host_load(host, my_midi_plugin, strlen(my_midi_plugin), options, &plugin, &error),
+                 CONDUCTOR_ERROR_INVALID_ARGUMENT, "`memory` is 1024 bytes; allowed: at least 65536");
+    EXPECT_OK("set_memory_bytes", conductor_plugin_options_set_memory_bytes(options, 64u << 20, NULL));
+    EXPECT_OK("set_timeout_ms(0)", conductor_plugin_options_set_timeout_ms(options, 0, NULL));
+    EXPECT_ERROR("load with a 0 ms deadline",
+                 conductor_plugin_host_load(host, my_midi_plugin, strlen(my_midi_plugin), options, &plugin, &error),
+                 CONDUCTOR_ERROR_INVALID_ARGUMENT, "`timeout` is 0ns; allowed: at least 1 ms");
+    EXPECT_OK("set_timeout_ms", conductor_plugin_options_set_timeout_ms(options, 1000, NULL));
+    EXPECT_OK("load within the limits",
+              conductor_plugin_host_load(host, my_midi_plugin, strlen(my_midi_plugin), options, &plugin, &error));
+    conductor_plugin_delete(plugin);
+    conductor_plugin_options_delete(options);
+    conductor_plugin_host_delete(host);
+}
+
+/* Prints warnings and counts those about a grant for an unused plugin. */
+static void count_unused_grants(void *user_data, conductor_log_level_t level, conductor_log_source_t source,
+                                const char *plugin, const char *message) {
+    (void)source, (void)plugin;
+    if (level == CONDUCTOR_LOG_WARN) {
+        printf("warning: %s\n", message);
+        if (strstr(message, "the config uses no plugin called my_midi_plugn") != NULL) {
+            *(int *)user_data += 1;
+        }
+    }
+}
+
+/* A grant naming a plugin the config does not use is pointed out on the log. */
+static void unused_grant(void) {
+    conductor_engine_t *engine = NULL;
+    conductor_host_config_t *config = conductor_host_config_new();
+    conductor_engine_options_t *options = conductor_engine_options_new();
+    const char *my_midi_plugin = env_path("MY_MIDI_PLUGIN");
+    char toml[8192];
+    int warnings = 0;
+
+    EXPECT_OK("set_log_callback",
+              conductor_host_config_set_log_callback(config, count_unused_grants, &warnings, NULL));
+    EXPECT_OK("set_host_config", conductor_engine_options_set_host_config(options, config, NULL));
+    EXPECT_OK("grant_plugin", conductor_engine_options_grant_plugin(options, "my_midi_plugn", 13,
+                                                                    CONDUCTOR_CAPABILITY_FILESYSTEM, NULL));
+    plugin_config(toml, sizeof toml, my_midi_plugin, "{ message = \"hi\" }");
+    EXPECT_OK("new_from_toml", conductor_engine_new_from_toml(toml, strlen(toml), NULL, 0, options, &engine, &error));
+    EXPECT(warnings == 1);
+    EXPECT_OK("reload_toml", conductor_engine_reload_toml(engine, toml, strlen(toml), NULL, 0, &error));
+    EXPECT(warnings == 2);
+    conductor_engine_delete(engine);
+    conductor_engine_options_delete(options);
+    conductor_host_config_delete(config);
+}
+
 int main(int argc, char **argv) {
     static const struct {
         const char *name;
@@ -568,6 +667,8 @@ int main(int argc, char **argv) {
         {"config_errors", config_errors},
         {"push_from_thread", push_from_thread},
         {"capability_approval", capability_approval},
+        {"limits", limits},
+        {"unused_grant", unused_grant},
     };
     size_t i;
     if (argc != 2) {
