@@ -88,7 +88,7 @@ pub struct HostError {
     /// The host's explanation.
     pub message: String,
     /// For [`HostErrorKind::TooLarge`]: the response with its body cut at the cap.
-    pub partial: Option<Box<crate::http::Response>>,
+    pub partial: Option<Box<crate::response::Response>>,
 }
 
 impl HostError {

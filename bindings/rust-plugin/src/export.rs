@@ -107,13 +107,50 @@ pub fn shutdown<E: Into<Error>>(f: impl FnOnce() -> Result<(), E>) {
     }
 }
 
-/// `capabilities() -> i64`: the JSON array packed as `ptr << 32 | len`, kept in a
-/// static so the host can read it after the call.
+/// `capabilities() -> i64`: the JSON array of names, kept in a static so the host can
+/// read it after the call, returned in the packed form `ptr << 32 | len`.
+///
+/// Of the three encodings the host accepts (`docs/plugin-abi.md`, "`capabilities()`"),
+/// the SDK always uses this one, on purpose: it is the only one that states the length,
+/// so the host reads exactly these bytes, with no guess at the layout of a Rust `Vec`
+/// header (the plugin guide's `Box<Vec<u8>>` form) and no NUL terminator to search
+/// for (the C form); and nothing is leaked. Hand-written plugins may return either of
+/// the other two forms; the host tries the packed form first.
 pub fn capabilities(caps: &[Capability]) -> i64 {
     static JSON: OnceLock<Vec<u8>> = OnceLock::new();
-    let json = JSON.get_or_init(|| {
-        let names: Vec<&str> = caps.iter().map(|c| c.name()).collect();
-        serde_json::to_vec(&names).expect("names serialise")
-    });
-    ((json.as_ptr() as usize as i64) << 32) | json.len() as i64
+    let json = JSON.get_or_init(|| capabilities_json(caps));
+    pack(json.as_ptr() as usize, json.len())
+}
+
+/// The JSON array of capability names, e.g. `["Network","Midi"]`.
+fn capabilities_json(caps: &[Capability]) -> Vec<u8> {
+    let names: Vec<&str> = caps.iter().map(|c| c.name()).collect();
+    serde_json::to_vec(&names).expect("names serialise")
+}
+
+/// `ptr << 32 | len` as the host decodes it: the pointer in the high 32 bits, the
+/// length in the low 32 bits (both are 32-bit on wasm32).
+fn pack(ptr: usize, len: usize) -> i64 {
+    (((ptr as u64 & 0xFFFF_FFFF) << 32) | (len as u64 & 0xFFFF_FFFF)) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_are_packed_with_the_pointer_high_and_the_length_low() {
+        let packed = pack(0x0001_2340, 17);
+        assert_eq!(packed >> 32, 0x0001_2340);
+        assert_eq!(packed & 0xFFFF_FFFF, 17);
+        // A pointer with its top bit set still decodes: the host reads the bits unsigned.
+        assert_eq!((pack(0x8000_0000, 2) as u64) >> 32, 0x8000_0000);
+    }
+
+    #[test]
+    fn capabilities_are_a_json_array_of_their_names() {
+        let json = capabilities_json(&[Capability::Network, Capability::Midi]);
+        assert_eq!(json, br#"["Network","Midi"]"#);
+        assert_eq!(capabilities_json(&[]), b"[]");
+    }
 }

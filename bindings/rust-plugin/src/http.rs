@@ -17,9 +17,10 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{HostError, HostErrorKind};
+pub use crate::response::Response;
 use crate::{result, sys};
 
 /// An HTTP request to send with [`Request::send`] or [`request`].
@@ -87,46 +88,6 @@ impl Request {
     /// Sends the request; see [`request`].
     pub fn send(self) -> Result<Response, HostError> {
         request(&self)
-    }
-}
-
-/// A response. Statuses such as 404 or 500 are responses too, not errors: check
-/// [`Response::status`] or [`Response::is_success`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// The headers, names in lower case.
-    pub headers: Vec<(String, String)>,
-    /// The URL that answered (after redirects).
-    pub url: String,
-    /// The body.
-    #[serde(skip)]
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    /// Whether the status is 2xx.
-    pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-
-    /// The first header called `name` (any case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body as text (invalid UTF-8 is replaced).
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    /// The body parsed as JSON.
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(&self.body)
     }
 }
 

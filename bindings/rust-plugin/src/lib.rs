@@ -1,6 +1,6 @@
 //! # conductor-plugin
 //!
-//! The SDK for [Conductor](https://example.invalid/conductor) WebAssembly plugins,
+//! The SDK for Conductor WebAssembly plugins,
 //! built with `cargo build --target wasm32-wasip1 --release`.
 //!
 //! * Write ordinary Rust functions that take typed params (any `Deserialize` type,
@@ -39,7 +39,7 @@
 //!
 //! | key | function | export |
 //! |---|---|---|
-//! | `capabilities: [Network, Midi]` | — | `capabilities() -> i64` |
+//! | `capabilities: [Network, Midi]` | — | `capabilities() -> i64`, always the packed `ptr << 32 \| len` form (see below) |
 //! | `init: f` | `fn() -> Result<()>`; an error refuses the load | `init()` |
 //! | `execute: f` | `fn(P) -> Result<()>` | `execute(ptr, len) -> i32` |
 //! | `execute_with_context: f` | `fn(P, &TriggerContext) -> Result<()>` | `execute_with_context(...) -> i32` |
@@ -47,11 +47,23 @@
 //!
 //! `P` is the params type; use `serde_json::Value` to take anything, `()` for none.
 //! Params that do not parse return [`Error::BAD_PARAMS`].
+//!
+//! The generated `capabilities()` always returns the JSON array of names as an `i64`
+//! packing `ptr << 32 | len`, one of the three encodings the host accepts
+//! (`docs/plugin-abi.md`): the only one that states the length, so the host neither
+//! guesses the layout of a `Vec` header (the plugin guide's `Box<Vec<u8>>`) nor
+//! searches for a NUL (the C form). A module without `capabilities:` exports no
+//! `capabilities()` and declares none.
 
+// Internal modules import only modules listed before them in this order: sys (the raw
+// imports) · response · error (a `HostError` may hold a cut `Response`) · result (the
+// host's result buffer → values or `HostError`s) · host_request · the public wrappers
+// (http, midi, process, system, audio, log) · export.
 mod capability;
 mod context;
 mod error;
 mod host_request;
+mod response;
 mod result;
 
 pub mod audio;
