@@ -7,12 +7,13 @@ mod support;
 use std::sync::Arc;
 
 use conductor_core::log::LogRecord;
-use conductor_core::plugin::signing::{self, SignaturePolicy};
+use conductor_core::plugin::signing::SignaturePolicy;
 use conductor_core::plugin::{
-    install_plugin, Capability, CapabilitySet, Grants, HostConfig, PluginHost, PluginOptions,
-    PluginReport,
+    Capability, CapabilitySet, Grants, HostConfig, PluginHost, PluginOptions,
 };
 use conductor_core::ErrorKind;
+use conductor_tools::signing;
+use conductor_tools::{install_plugin, PluginReport};
 use support::wat_file;
 
 /// Imports `process_run`, declares nothing.

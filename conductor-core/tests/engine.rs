@@ -558,7 +558,8 @@ fn reload_keeps_unchanged_plugins_and_survives_a_broken_config() {
 
 #[test]
 fn a_mid_file_replays_through_the_engine_with_its_timing() {
-    use conductor_core::midi::{write_smf, MidiMessage, SmfEvents};
+    use conductor_core::midi::{MidiMessage, SmfEvents};
+    use conductor_tools::smf::write_smf;
     let dir = tempfile::tempdir().unwrap();
     let rec = Recorder::default();
     let e = engine(

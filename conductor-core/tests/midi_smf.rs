@@ -1,10 +1,9 @@
 //! Standard MIDI Files: microsecond times under tempo maps, PPQ and SMPTE timing, track
 //! merging, and the writer round trip.
 
-use conductor_core::midi::{
-    write_smf, MidiMessage, SmfEvents, SmfTiming, SmfWriter, TimedMessage, WRITE_PPQ,
-};
+use conductor_core::midi::{MidiMessage, SmfEvents, SmfTiming, TimedMessage};
 use conductor_core::ErrorKind;
+use conductor_tools::smf::{write_smf, SmfWriter, WRITE_PPQ};
 use midly::num::{u15, u24, u28, u4, u7};
 use midly::{Format, Fps, Header, MetaMessage, Smf, Timing, TrackEvent, TrackEventKind};
 

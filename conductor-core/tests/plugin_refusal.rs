@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use conductor_core::log::LogRecord;
-use conductor_core::plugin::signing::{self, SignaturePolicy};
-use conductor_core::plugin::{
-    install_plugin, CapabilitySet, Grants, HostConfig, PluginHost, PluginOptions, PluginReport,
-};
+use conductor_core::plugin::signing::SignaturePolicy;
+use conductor_core::plugin::{CapabilitySet, Grants, HostConfig, PluginHost, PluginOptions};
 use conductor_core::ErrorKind;
+use conductor_tools::signing;
+use conductor_tools::{install_plugin, PluginReport};
 use support::{wat_file, wat_module};
 
 /// Every log line, plugin output included.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use conductor_core::log::LogRecord;
 use conductor_core::plugin::signing::{self, PluginSignature};
 use conductor_core::plugin::{CapabilitySet, HostConfig, PluginHost};
+use conductor_tools::signing::{generate_key as make_key, sign as sign_file};
 use pyo3::prelude::*;
 
 use crate::convert::repr;
@@ -86,9 +87,7 @@ impl PyKeyPair {
 #[pyfunction]
 #[pyo3(signature = (path, *, force = false))]
 pub fn generate_key(py: Python<'_>, path: PathBuf, force: bool) -> PyResult<PyKeyPair> {
-    let key = py
-        .detach(|| signing::generate_key(&path, force))
-        .into_py(py)?;
+    let key = py.detach(|| make_key(&path, force)).into_py(py)?;
     Ok(PyKeyPair {
         private_path: key.private_path,
         public_path: key.public_path,
@@ -110,7 +109,7 @@ pub fn sign(
     let signature = py
         .detach(|| {
             let declared = declared_capabilities(&wasm)?;
-            signing::sign(&wasm, &key, &name, &email, declared)
+            sign_file(&wasm, &key, &name, &email, declared)
         })
         .into_py(py)?;
     Ok(PySignature::new(&wasm, &signature))

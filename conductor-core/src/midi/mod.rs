@@ -21,6 +21,4 @@ pub use ports::{
     OutputConnection, PortDirection, PortInfo, PortSelector, DEFAULT_CLIENT_NAME,
 };
 pub use reconnect::{PortEvent, ReconnectingInput, DEFAULT_POLL_INTERVAL};
-pub use smf::{
-    write_smf, SmfEvents, SmfTiming, SmfWriter, TimedMessage, DEFAULT_TEMPO_US_PER_BEAT, WRITE_PPQ,
-};
+pub use smf::{SmfEvents, SmfTiming, TimedMessage, DEFAULT_TEMPO_US_PER_BEAT};

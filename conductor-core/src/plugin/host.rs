@@ -308,7 +308,7 @@ impl PluginHost {
     /// be used (malformed, or open to other users) refuses the load under `require`;
     /// under `allow` and `warn` no key is trusted and a warning says why, so a broken
     /// store never blocks a plugin those policies accept.
-    pub(crate) fn trust_store_for(&self, policy: SignaturePolicy) -> Result<TrustStore> {
+    pub fn trust_store_for(&self, policy: SignaturePolicy) -> Result<TrustStore> {
         match self.trust_store() {
             Err(e) if policy != SignaturePolicy::Require => {
                 log::host(
@@ -362,7 +362,7 @@ impl PluginHost {
 
 impl PluginInfo {
     /// What is known of a plugin without compiling it: name, size and hash.
-    pub(crate) fn uninspected(name: String, wasm: &[u8]) -> Self {
+    pub fn uninspected(name: String, wasm: &[u8]) -> Self {
         PluginInfo {
             name,
             size: wasm.len() as u64,

@@ -9,16 +9,13 @@ mod guest_abi;
 mod host;
 mod host_functions;
 mod host_settings;
-mod install;
 mod instance;
 mod limits;
 mod module_cache;
 mod module_check;
 mod output;
 mod probe;
-mod report;
 mod sandbox;
-mod scaffold;
 mod services;
 mod shared;
 pub mod signing;
@@ -29,17 +26,14 @@ pub use guest_abi::fuzzing;
 pub use host::{plugin_name, HostConfig, PluginHost, PluginInfo, PluginOptions};
 pub use host_functions::HostErrorCode;
 pub use host_settings::HostSettings;
-pub use install::{default_install_dir, install_plugin, InstalledPlugin};
 pub use instance::Plugin;
 pub use limits::{
     Limits, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_OUTPUT_BYTES_PER_CALL, DEFAULT_TIMEOUT,
 };
 pub use module_cache::{default_cache_dir, ModuleSource};
 pub use module_check::{HOST_MODULE, WASI_MODULE};
-pub use report::PluginReport;
 pub use shared::SharedPlugin;
 pub use sandbox::{default_data_root, DATA_DIR_ENV};
-pub use scaffold::{scaffold_plugin, ScaffoldOptions, ScaffoldedPlugin, SdkSource};
 pub use services::{
     HostRequest, HostRequestHandler, MidiSink, PluginServices, DEFAULT_MAX_RESPONSE_BYTES,
 };

@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Result};
-use conductor_core::plugin::{
-    default_install_dir, install_plugin, scaffold_plugin, CapabilitySet, PluginHost, PluginReport,
-    RiskLevel, ScaffoldOptions, SdkSource,
+use conductor_core::plugin::{CapabilitySet, PluginHost, RiskLevel};
+use conductor_tools::{
+    default_install_dir, install_plugin, scaffold_plugin, PluginReport, ScaffoldOptions, SdkSource,
 };
 
 use crate::session::Session;

@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 use clap::{Parser, Subcommand};
-use conductor_core::plugin::signing::{self, PublicKey, SignatureStatus, TrustStore};
+use conductor_core::plugin::signing::{
+    signature_path, verify_bytes, PublicKey, SignatureStatus, TrustStore,
+};
 use conductor_core::plugin::{plugin_name, HostConfig, PluginHost};
+use conductor_tools::signing::{self, TrustStoreEditor};
 
 /// Signs Conductor plugins and manages the keys you trust.
 #[derive(Debug, Parser)]
@@ -138,15 +141,11 @@ pub fn run(cli: SignCli) -> Result<()> {
                 declared,
                 std::time::SystemTime::now(),
             )?;
-            let sig_path = signing::signature_path(&plugin);
+            let sig_path = signature_path(&plugin);
             std::fs::write(&sig_path, sig.to_json())
                 .with_context(|| format!("cannot write {}", sig_path.display()))?;
             writeln!(out, "signed {}", plugin.display())?;
-            writeln!(
-                out,
-                "  signature:    {}",
-                signing::signature_path(&plugin).display()
-            )?;
+            writeln!(out, "  signature:    {}", signature_path(&plugin).display())?;
             writeln!(
                 out,
                 "  developer:    {} <{}>",
@@ -161,7 +160,7 @@ pub fn run(cli: SignCli) -> Result<()> {
         }
         SignCommand::Trust(TrustCommand::Add { key, name }) => {
             let key = parse_public_key(&key)?;
-            let mut store = TrustStore::load(&trust_path)?;
+            let mut store = TrustStoreEditor::load(&trust_path)?;
             let entry = store.add(key, &name)?.clone();
             store.save()?;
             writeln!(
@@ -185,7 +184,7 @@ pub fn run(cli: SignCli) -> Result<()> {
             }
         }
         SignCommand::Trust(TrustCommand::Remove { name_or_key }) => {
-            let mut store = TrustStore::load(&trust_path)?;
+            let mut store = TrustStoreEditor::load(&trust_path)?;
             let removed = store.remove(&name_or_key)?;
             store.save()?;
             writeln!(
@@ -215,7 +214,7 @@ fn verify(plugin: &Path, trust_path: &Path) -> Result<SignatureStatus> {
     // the capabilities are read from them in a sealed instance.
     let bytes =
         std::fs::read(plugin).with_context(|| format!("cannot read {}", plugin.display()))?;
-    let verified = signing::verify_bytes(plugin, &bytes)?;
+    let verified = verify_bytes(plugin, &bytes)?;
     let host = inspect_host(trust_path)?;
     let declared = host
         .inspect_bytes(plugin_name(plugin), &bytes)?

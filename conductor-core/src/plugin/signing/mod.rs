@@ -1,5 +1,6 @@
-//! Plugin signatures: Ed25519 keys, `.wasm.sig` files, the trust store and the policy
-//! that decides what loads.
+//! Plugin signatures as the engine checks them: Ed25519 public keys, `.wasm.sig` files,
+//! reading the trust store and the policy that decides what loads. Making keys, signing
+//! and editing the trust store are tooling, in `conductor_tools::signing`.
 //!
 //! A developer signs a plugin once with `conductor-sign sign`, which writes
 //! `my_plugin.wasm.sig` beside `my_plugin.wasm`. The signature covers the wasm's SHA-256
@@ -11,30 +12,33 @@
 //! The file formats and the exact bytes that are signed are described in `docs/signing.md`.
 //!
 //! ```
-//! use conductor_core::plugin::signing::{self, PrivateKey, SignaturePolicy, TrustStore};
+//! use conductor_core::plugin::signing::{self, SignaturePolicy, TrustStore};
 //! use conductor_core::plugin::CapabilitySet;
+//! use conductor_tools::signing::{generate_key, sign, TrustStoreEditor};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let wasm = dir.path().join("my_plugin.wasm");
 //! std::fs::write(&wasm, b"\0asm\x01\0\0\0")?;
 //! let key = dir.path().join("my-key");
-//! signing::generate_key(&key, false)?;
-//! signing::sign(&wasm, &key, "Your Name", "you@example.com", CapabilitySet::EMPTY)?;
+//! let generated = generate_key(&key, false)?;
+//! sign(&wasm, &key, "Your Name", "you@example.com", CapabilitySet::EMPTY)?;
 //!
 //! let verified = signing::verify(&wasm)?;
 //! assert_eq!(verified.signature().developer_name, "Your Name");
 //!
-//! let mut trust = TrustStore::load(dir.path().join("trusted_keys.toml"))?;
-//! trust.add(PrivateKey::load(&key)?.public_key(), "Your Name")?;
+//! let store = dir.path().join("trusted_keys.toml");
+//! let mut editor = TrustStoreEditor::load(&store)?;
+//! editor.add(generated.public_key, "Your Name")?;
+//! editor.save()?;
+//! let trust = TrustStore::load(&store)?;
 //! let bytes = std::fs::read(&wasm)?;
 //! let status = signing::check_plugin(&wasm, &bytes, CapabilitySet::EMPTY, SignaturePolicy::Require, &trust)?;
 //! assert_eq!(status.to_string(), "signed by Your Name <you@example.com> (trusted)");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod keys;
 mod policy;
-mod sign;
+mod public_key;
 mod signature;
 mod trust;
 mod verify;
@@ -42,12 +46,11 @@ mod verify;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-pub use keys::{generate_key, public_key_path, GeneratedKey, PrivateKey, PublicKey};
-pub(crate) use policy::{check_bytes, CheckedBytes};
-pub use policy::{check_plugin, SignaturePolicy, SignatureStatus};
-pub use sign::{sign, sign_bytes};
+pub use policy::{check_bytes, check_plugin, CheckedBytes, SignaturePolicy, SignatureStatus};
+pub use public_key::{PublicKey, PRIVATE_KEY_HEADER};
 pub use signature::{
-    PluginSignature, ALGORITHM, FORMAT_VERSION, MAX_SIGNATURE_FILE, PAYLOAD_HEADER,
+    text_field_problem, PluginSignature, ALGORITHM, FORMAT_VERSION, MAX_SIGNATURE_FILE,
+    PAYLOAD_HEADER,
 };
 pub use trust::{TrustStore, TrustedKey};
 pub use verify::{verify, verify_bytes, VerifiedSignature};

@@ -163,9 +163,9 @@ pub fn check_plugin(
 
 /// What [`check_bytes`] found: everything but the capabilities, which need the module.
 #[derive(Debug)]
-pub(crate) struct CheckedBytes {
+pub struct CheckedBytes {
     /// The status the plugin loads with when its capabilities match.
-    pub(crate) status: SignatureStatus,
+    pub status: SignatureStatus,
     verified: Option<VerifiedSignature>,
 }
 
@@ -179,7 +179,7 @@ impl CheckedBytes {
     }
 
     /// Checks that `capabilities` are the signed ones (nothing to check when unsigned).
-    pub(crate) fn check_capabilities(&self, capabilities: CapabilitySet) -> Result<()> {
+    pub fn check_capabilities(&self, capabilities: CapabilitySet) -> Result<()> {
         match &self.verified {
             Some(v) => v.check_capabilities(capabilities),
             None => Ok(()),
@@ -191,7 +191,11 @@ impl CheckedBytes {
 /// is compiled or instantiated: the `.sig` parses, its signature matches its fields,
 /// the bytes are the signed ones, and under `require` the plugin is signed by a
 /// trusted key. `trust` is loaded only when a signature is there to be judged.
-pub(crate) fn check_bytes(
+///
+/// This is the check a load makes before compiling anything; tools that judge a file
+/// without loading it (`conductor plugin info`, `conductor plugin install`) make it too,
+/// then compare the module's capabilities with [`CheckedBytes::check_capabilities`].
+pub fn check_bytes(
     wasm_path: &Path,
     wasm_bytes: &[u8],
     policy: SignaturePolicy,

@@ -246,8 +246,16 @@ pub(super) fn payload_text(
     )
 }
 
-/// Why `value` cannot be a developer name or email, if it cannot.
-pub(super) fn text_field_problem(value: &str) -> Option<&'static str> {
+/// Why `value` cannot be a developer name or email (or a trusted key's name), if it
+/// cannot: it is empty or holds control characters, which would make the signed
+/// payload ambiguous.
+///
+/// ```
+/// use conductor_core::plugin::signing::text_field_problem;
+/// assert_eq!(text_field_problem("Ada"), None);
+/// assert!(text_field_problem("Ada\nLovelace").is_some());
+/// ```
+pub fn text_field_problem(value: &str) -> Option<&'static str> {
     if value.trim().is_empty() {
         Some("must not be empty")
     } else if value.chars().any(char::is_control) {

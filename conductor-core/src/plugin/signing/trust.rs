@@ -9,13 +9,13 @@
 //! added = 2025-01-31T12:00:00Z
 //! ```
 //!
-//! `conductor-sign trust add|remove|list` edits it; it can also be edited by hand
+//! The engine only reads it, here; `conductor-sign trust add|remove` edits it (with
+//! `conductor_tools::signing::TrustStoreEditor`), and it can also be edited by hand
 //! (`added` is optional).
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use toml::value::Datetime;
@@ -37,7 +37,7 @@ pub struct TrustedKey {
 }
 
 /// The file's layout.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct TrustFile {
     #[serde(default)]
     keys: Vec<TrustedKey>,
@@ -46,15 +46,15 @@ struct TrustFile {
 /// The set of trusted keys, tied to the file it was loaded from.
 ///
 /// ```
-/// use conductor_core::plugin::signing::{PrivateKey, TrustStore};
+/// use conductor_core::plugin::signing::{PublicKey, TrustStore};
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("trusted_keys.toml");
-/// let key = PrivateKey::generate()?.public_key();
+/// let key: PublicKey = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a".parse()?;
+/// std::fs::write(&path, format!("[[keys]]\nname = \"Alice\"\npublic_key = \"{key}\"\n"))?;
 ///
-/// let mut store = TrustStore::load(&path)?; // a missing file is an empty store
-/// store.add(key, "Alice")?;
-/// store.save()?;
-/// assert!(TrustStore::load(&path)?.is_trusted(&key));
+/// let store = TrustStore::load(&path)?; // a missing file is an empty store
+/// assert!(store.is_trusted(&key));
+/// assert_eq!(store.list()[0].name, "Alice");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -90,8 +90,9 @@ impl TrustStore {
         Self::load(path)
     }
 
-    /// Loads the store at `path`. A missing file is an empty store (saved on
-    /// [`TrustStore::save`]); a malformed one is an [`Error::Config`] with its position.
+    /// Loads the store at `path`. A missing file is an empty store; a malformed one is an
+    /// [`Error::Config`] with its position, and one that other users may write to is
+    /// refused.
     pub fn load(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let text = match fs::read_to_string(&path) {
@@ -153,7 +154,7 @@ impl TrustStore {
         })
     }
 
-    /// The file this store was loaded from and saves to.
+    /// The file this store was loaded from.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -171,94 +172,6 @@ impl TrustStore {
     /// The entry for `key`, if it is trusted.
     pub fn get(&self, key: &PublicKey) -> Option<&TrustedKey> {
         self.keys.iter().find(|k| k.public_key == *key)
-    }
-
-    /// Trusts `key` under `name` (in memory; call [`TrustStore::save`] to keep it).
-    ///
-    /// Adding a key that is already trusted under the same name changes nothing. A key
-    /// trusted under another name, or a name already used by another key, is refused, so
-    /// that names stay unique for [`TrustStore::remove`].
-    pub fn add(&mut self, key: PublicKey, name: &str) -> Result<&TrustedKey> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(Error::InvalidArgument(
-                "a trusted key needs a name (pass --name NAME)".into(),
-            ));
-        }
-        if let Some(problem) = text_field_problem(name) {
-            return Err(Error::InvalidArgument(format!(
-                "the name of a trusted key {problem}"
-            )));
-        }
-        if let Some(i) = self.keys.iter().position(|k| k.public_key == key) {
-            if self.keys[i].name == name {
-                return Ok(&self.keys[i]);
-            }
-            return Err(Error::InvalidArgument(format!(
-                "key {key} is already trusted as \"{}\"; remove it first to rename it",
-                self.keys[i].name
-            )));
-        }
-        if let Some(other) = self.keys.iter().find(|k| k.name == name) {
-            return Err(Error::InvalidArgument(format!(
-                "the name \"{name}\" is already used for key {}; choose another name",
-                other.public_key
-            )));
-        }
-        let added = humantime::format_rfc3339_seconds(SystemTime::now())
-            .to_string()
-            .parse()
-            .ok();
-        self.keys.push(TrustedKey {
-            name: name.to_string(),
-            public_key: key,
-            added,
-        });
-        Ok(self.keys.last().expect("just pushed"))
-    }
-
-    /// Stops trusting the key whose name or hex public key is `name_or_key` (in memory;
-    /// call [`TrustStore::save`] to keep it). Returns the removed entry.
-    pub fn remove(&mut self, name_or_key: &str) -> Result<TrustedKey> {
-        let wanted = name_or_key.trim();
-        let as_key = wanted.parse::<PublicKey>().ok();
-        let position =
-            self.keys.iter().position(|k| k.name == wanted).or_else(|| {
-                as_key.and_then(|key| self.keys.iter().position(|k| k.public_key == key))
-            });
-        match position {
-            Some(i) => Ok(self.keys.remove(i)),
-            None => Err(Error::InvalidArgument(format!(
-                "no trusted key is named \"{wanted}\" or has that public key in {} (see \
-                 `conductor-sign trust list`)",
-                self.path.display()
-            ))),
-        }
-    }
-
-    /// Writes the store to its file atomically (a temporary file in the same folder,
-    /// then a rename), creating the folder if needed.
-    pub fn save(&self) -> Result<()> {
-        let dir = match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let body = toml::to_string(&TrustFile {
-            keys: self.keys.clone(),
-        })
-        .map_err(|e| Error::InvalidArgument(format!("cannot write the trust store: {e}")))?;
-        let text = format!(
-            "# Public keys whose plugin signatures Conductor trusts.\n\
-             # Manage with `conductor-sign trust add|remove|list`.\n\n{body}"
-        );
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-        temp.write_all(text.as_bytes())
-            .and_then(|()| temp.as_file().sync_all())
-            .map_err(|e| Error::io(temp.path(), e))?;
-        temp.persist(&self.path)
-            .map_err(|e| Error::io(&self.path, e.error))?;
-        Ok(())
     }
 }
 

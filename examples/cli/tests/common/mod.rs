@@ -9,7 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use conductor_core::midi::{MidiMessage, SmfWriter};
+use conductor_core::midi::MidiMessage;
+use conductor_tools::smf::SmfWriter;
 
 #[cfg(feature = "jack")]
 pub mod jack;

@@ -6,11 +6,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use conductor_core::plugin::signing::{
-    self, check_plugin, generate_key, signature_path, PrivateKey, PublicKey, SignaturePolicy,
-    SignatureStatus, TrustStore,
+    self, check_plugin, signature_path, PublicKey, SignaturePolicy, SignatureStatus, TrustStore,
 };
 use conductor_core::plugin::{Capability, CapabilitySet};
 use conductor_core::{Error, ErrorKind};
+use conductor_tools::signing::{generate_key, sign, sign_bytes, PrivateKey, TrustStoreEditor};
 use tempfile::TempDir;
 
 const NAME: &str = "Your Name";
@@ -35,7 +35,7 @@ impl Signed {
         let caps: CapabilitySet = [Capability::Network, Capability::Filesystem]
             .into_iter()
             .collect();
-        signing::sign(&wasm, &key, NAME, EMAIL, caps).unwrap();
+        sign(&wasm, &key, NAME, EMAIL, caps).unwrap();
         Signed {
             dir,
             wasm,
@@ -59,6 +59,15 @@ impl Signed {
 
     fn empty_trust(&self) -> TrustStore {
         TrustStore::load(self.dir.path().join("trusted_keys.toml")).unwrap()
+    }
+
+    /// The trust store after `conductor-sign trust add KEY --name NAME`.
+    fn trusting(&self, key: PublicKey, name: &str) -> TrustStore {
+        let path = self.dir.path().join("trusted_keys.toml");
+        let mut editor = TrustStoreEditor::load(&path).unwrap();
+        editor.add(key, name).unwrap();
+        editor.save().unwrap();
+        TrustStore::load(&path).unwrap()
     }
 
     fn check(
@@ -211,7 +220,7 @@ fn payload_is_the_documented_text() {
         .into_iter()
         .collect();
     let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
-    let sig = signing::sign_bytes(b"abc", &key, NAME, EMAIL, caps, time).unwrap();
+    let sig = sign_bytes(b"abc", &key, NAME, EMAIL, caps, time).unwrap();
     let expected = format!(
         "conductor-plugin-signature-v1\n\
          algorithm:Ed25519\n\
@@ -231,10 +240,9 @@ fn payload_is_the_documented_text() {
 fn sign_rejects_names_that_would_break_the_payload() {
     let key = PrivateKey::generate().unwrap();
     let now = std::time::SystemTime::now();
-    let err = signing::sign_bytes(b"x", &key, "Eve\nemail:x", EMAIL, CapabilitySet::EMPTY, now)
-        .unwrap_err();
+    let err = sign_bytes(b"x", &key, "Eve\nemail:x", EMAIL, CapabilitySet::EMPTY, now).unwrap_err();
     assert!(err.to_string().contains("control characters"), "{err}");
-    let err = signing::sign_bytes(b"x", &key, NAME, "  ", CapabilitySet::EMPTY, now).unwrap_err();
+    let err = sign_bytes(b"x", &key, NAME, "  ", CapabilitySet::EMPTY, now).unwrap_err();
     assert!(err.to_string().contains("email must not be empty"), "{err}");
 }
 
@@ -362,8 +370,7 @@ fn untrusted_key_under_require_is_refused_naming_trust_add() {
 #[test]
 fn trusted_key_under_require_is_accepted() {
     let s = Signed::new();
-    let mut trust = s.empty_trust();
-    trust.add(s.public_key, NAME).unwrap();
+    let trust = s.trusting(s.public_key, NAME);
     let status = s.check(SignaturePolicy::Require, &trust).unwrap();
     assert_eq!(
         status,
@@ -509,7 +516,7 @@ fn signing_again_with_another_key_replaces_the_signature() {
     let s = Signed::new();
     let other = s.dir.path().join("other-key");
     let other_pub = generate_key(&other, false).unwrap().public_key;
-    signing::sign(&s.wasm, &other, "Other", "other@example.com", s.caps).unwrap();
+    sign(&s.wasm, &other, "Other", "other@example.com", s.caps).unwrap();
     assert_eq!(signing::verify(&s.wasm).unwrap().public_key(), other_pub);
     assert_ne!(other_pub, s.public_key);
     assert!(s.key.exists());
@@ -522,18 +529,23 @@ fn trust_store_round_trip() {
     let alice = PrivateKey::generate().unwrap().public_key();
     let bob = PrivateKey::generate().unwrap().public_key();
 
-    let mut store = TrustStore::load(&path).unwrap();
+    let mut store = TrustStoreEditor::load(&path).unwrap();
     assert!(store.list().is_empty());
     store.add(alice, "Alice").unwrap();
     store.add(bob, "Bob Smith").unwrap();
-    assert!(store.is_trusted(&alice));
+    assert!(
+        !TrustStore::load(&path).unwrap().is_trusted(&alice),
+        "not saved yet"
+    );
     store.save().unwrap();
 
-    let mut reloaded = TrustStore::load(&path).unwrap();
-    let names: Vec<&str> = reloaded.list().iter().map(|k| k.name.as_str()).collect();
+    let read = TrustStore::load(&path).unwrap();
+    let names: Vec<&str> = read.list().iter().map(|k| k.name.as_str()).collect();
     assert_eq!(names, ["Alice", "Bob Smith"]);
-    assert!(reloaded.is_trusted(&alice) && reloaded.is_trusted(&bob));
-    assert!(reloaded.list()[0].added.is_some());
+    assert!(read.is_trusted(&alice) && read.is_trusted(&bob));
+    assert!(read.list()[0].added.is_some());
+
+    let mut reloaded = TrustStoreEditor::load(&path).unwrap();
 
     // Remove one by name and one by key.
     assert_eq!(reloaded.remove("Alice").unwrap().public_key, alice);
@@ -556,7 +568,7 @@ fn trust_store_round_trip() {
 #[test]
 fn trust_store_keeps_names_and_keys_unique() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = TrustStore::load(dir.path().join("t.toml")).unwrap();
+    let mut store = TrustStoreEditor::load(dir.path().join("t.toml")).unwrap();
     let alice = PrivateKey::generate().unwrap().public_key();
     let other = PrivateKey::generate().unwrap().public_key();
     store.add(alice, "Alice").unwrap();

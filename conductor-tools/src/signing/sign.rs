@@ -4,19 +4,19 @@ use std::fs;
 use std::path::Path;
 use std::time::SystemTime;
 
+use conductor_core::plugin::signing::{signature_path, text_field_problem, PluginSignature};
+use conductor_core::plugin::CapabilitySet;
+use conductor_core::{Error, Result};
 use sha2::{Digest, Sha256};
 
-use super::signature::{payload_text, text_field_problem};
-use super::{signature_path, PluginSignature, PrivateKey};
-use crate::plugin::CapabilitySet;
-use crate::{Error, Result};
+use super::PrivateKey;
 
 /// Signs the plugin at `wasm` with the private key file at `key` and writes the
 /// signature to `<wasm>.sig` (replacing an older one).
 ///
 /// `capabilities` are the ones the plugin asks for: what its `capabilities()` export
 /// declares plus what its imports of host functions need
-/// ([`PluginInfo::capabilities`](crate::plugin::PluginInfo::capabilities));
+/// ([`PluginInfo::capabilities`](conductor_core::plugin::PluginInfo::capabilities));
 /// they are signed, so a host can tell when a plugin asks for more than its developer
 /// signed for. The signing time is now, in UTC.
 pub fn sign(
@@ -59,17 +59,7 @@ pub fn sign_bytes(
     let wasm_size = wasm.len() as u64;
     let public_key = key.public_key();
     let signed_at = humantime::format_rfc3339_seconds(signed_at).to_string();
-    let payload = payload_text(
-        &wasm_sha256,
-        wasm_size,
-        &public_key,
-        &developer_name,
-        &developer_email,
-        &signed_at,
-        capabilities,
-    );
-    let signature = key.sign(payload.as_bytes()).to_bytes();
-    Ok(PluginSignature {
+    let mut signature = PluginSignature {
         wasm_sha256,
         wasm_size,
         public_key,
@@ -77,8 +67,11 @@ pub fn sign_bytes(
         developer_email,
         signed_at,
         capabilities,
-        signature,
-    })
+        signature: [0; 64],
+    };
+    // The payload covers every field but the signature itself.
+    signature.signature = key.sign(signature.payload().as_bytes()).to_bytes();
+    Ok(signature)
 }
 
 /// `value` trimmed, or an error naming the field and how to pass it.

@@ -5,12 +5,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::host::plugin_name;
-use super::signing::{
+use conductor_core::plugin::signing::{
     check_bytes, signature_path, SignaturePolicy, SignatureStatus, MAX_SIGNATURE_FILE,
 };
-use super::{CapabilitySet, PluginHost};
-use crate::{Error, Result};
+use conductor_core::plugin::{plugin_name, CapabilitySet, PluginHost};
+use conductor_core::{Error, Result};
 
 /// The folder plugins are installed into: `~/.conductor/wasm-plugins/`, or `None` when
 /// the home folder is unknown.
@@ -39,7 +38,8 @@ pub struct InstalledPlugin {
 ///
 /// The checks are those of a load, without running the plugin's `init`: the file must
 /// be a WebAssembly module with the plugin exports and only allowed imports, its
-/// `capabilities()` must be readable, and its signature must pass [`check_plugin`] under
+/// `capabilities()` must be readable, and its signature must pass
+/// [`check_plugin`](conductor_core::plugin::signing::check_plugin) under
 /// `policy` with the host's trust store. A present but invalid signature is always
 /// refused; under [`SignaturePolicy::Require`] so are unsigned plugins and untrusted
 /// keys. [`SignatureStatus::warning`] on the result tells what to show under
@@ -51,8 +51,9 @@ pub struct InstalledPlugin {
 /// version, which would otherwise make it fail to load.
 ///
 /// ```no_run
-/// use conductor_core::plugin::{default_install_dir, install_plugin, PluginHost};
+/// use conductor_core::plugin::PluginHost;
 /// use conductor_core::plugin::signing::SignaturePolicy;
+/// use conductor_tools::{default_install_dir, install_plugin};
 /// let host = PluginHost::new(Default::default())?;
 /// let dir = default_install_dir().expect("a home folder");
 /// let done = install_plugin(&host, "my_plugin.wasm".as_ref(), &dir, SignaturePolicy::Warn)?;
@@ -147,8 +148,8 @@ fn name_source(error: Error, wasm: &Path) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::signing::{self, PrivateKey, TrustStore};
-    use crate::plugin::HostConfig;
+    use crate::signing::{self, PrivateKey, TrustStoreEditor};
+    use conductor_core::plugin::HostConfig;
 
     fn plugin_bytes(result: i32) -> Vec<u8> {
         wat::parse_str(format!(
@@ -243,7 +244,7 @@ mod tests {
         // Damaged beyond compiling: still reported as the signature mismatch it is.
         fs::write(&s.wasm, b"\0asm garbage").unwrap();
         let err = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Allow).unwrap_err();
-        assert_eq!(err.kind(), crate::ErrorKind::Signature, "{err}");
+        assert_eq!(err.kind(), conductor_core::ErrorKind::Signature, "{err}");
         assert_eq!(fs::read_dir(&s.dest).unwrap().count(), 0);
     }
 
@@ -257,7 +258,7 @@ mod tests {
         let err = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Require).unwrap_err();
         assert!(err.to_string().contains("not in the trust store"), "{err}");
 
-        let mut trust = TrustStore::load(s.dir.path().join("trusted_keys.toml")).unwrap();
+        let mut trust = TrustStoreEditor::load(s.dir.path().join("trusted_keys.toml")).unwrap();
         trust
             .add(PrivateKey::load(&key).unwrap().public_key(), "Ada")
             .unwrap();
@@ -289,7 +290,7 @@ mod tests {
         let s = setup();
         fs::write(&s.wasm, b"#!/bin/sh\necho hi\n").unwrap();
         let err = install_plugin(&s.host, &s.wasm, &s.dest, SignaturePolicy::Allow).unwrap_err();
-        assert_eq!(err.kind(), crate::ErrorKind::PluginLoad, "{err}");
+        assert_eq!(err.kind(), conductor_core::ErrorKind::PluginLoad, "{err}");
         assert!(!s.dest.join("my_plugin.wasm").exists());
     }
 }

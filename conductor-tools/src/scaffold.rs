@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::midi::{write_smf, MidiMessage};
-use crate::{Error, Result};
+use conductor_core::midi::MidiMessage;
+use conductor_core::{Error, Result};
+
+use crate::smf::write_smf;
 
 /// Where the new crate takes the `conductor-plugin` SDK from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +53,7 @@ pub struct ScaffoldedPlugin {
 /// the guide's template, `examples/config.toml` and `.gitignore`.
 ///
 /// ```no_run
-/// use conductor_core::plugin::{scaffold_plugin, ScaffoldOptions};
+/// use conductor_tools::{scaffold_plugin, ScaffoldOptions};
 /// let plugin = scaffold_plugin("my-midi-plugin", &ScaffoldOptions::default())?;
 /// assert_eq!(plugin.wasm.to_str(), Some("target/wasm32-wasip1/release/my_midi_plugin.wasm"));
 /// # Ok::<(), conductor_core::Error>(())

@@ -1,6 +1,7 @@
 //! `conductor plugin new`: the scaffolded crate builds for wasm32-wasip1 and runs in
 //! the engine, with its test config and its test.mid.
 
+#[path = "../../conductor-core/tests/support/mod.rs"]
 mod support;
 
 use std::path::Path;
@@ -9,8 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use conductor_core::log::{LogRecord, LogSource};
 use conductor_core::midi::SmfEvents;
-use conductor_core::plugin::{scaffold_plugin, HostConfig, ScaffoldOptions, SdkSource};
+use conductor_core::plugin::HostConfig;
 use conductor_core::{Engine, EngineOptions, ErrorKind};
+use conductor_tools::{scaffold_plugin, ScaffoldOptions, SdkSource};
 
 fn build(dir: &Path) {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

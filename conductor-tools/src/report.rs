@@ -4,10 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::host::plugin_name;
-use super::signing::{check_bytes, SignaturePolicy, SignatureStatus};
-use super::{PluginHost, PluginInfo};
-use crate::{Error, Result};
+use conductor_core::plugin::signing::{check_bytes, SignaturePolicy, SignatureStatus};
+use conductor_core::plugin::{plugin_name, PluginHost, PluginInfo};
+use conductor_core::{Error, Result};
 
 /// A description of one plugin file: its [`PluginInfo`] (size, SHA-256, exports,
 /// imports, declared capabilities) and the state of its signature.
@@ -16,7 +15,8 @@ use crate::{Error, Result};
 /// same fields.
 ///
 /// ```no_run
-/// use conductor_core::plugin::{PluginHost, PluginReport};
+/// use conductor_core::plugin::PluginHost;
+/// use conductor_tools::PluginReport;
 /// let host = PluginHost::new(Default::default())?;
 /// let report = PluginReport::new(&host, "my_midi_plugin.wasm")?;
 /// println!("{} asks for {}", report.info.name, report.info.capabilities);
@@ -100,8 +100,8 @@ impl PluginReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::signing::{self, PrivateKey, TrustStore};
-    use crate::plugin::{CapabilitySet, HostConfig};
+    use crate::signing::{self, PrivateKey, TrustStoreEditor};
+    use conductor_core::plugin::{CapabilitySet, HostConfig};
 
     /// A module exporting memory and `execute`, no imports, no capabilities.
     fn minimal(result: i32) -> Vec<u8> {
@@ -166,7 +166,7 @@ mod tests {
         );
         assert!(!report.signature_acceptable(SignaturePolicy::Require));
 
-        let mut trust = TrustStore::load(dir.path().join("trusted_keys.toml")).unwrap();
+        let mut trust = TrustStoreEditor::load(dir.path().join("trusted_keys.toml")).unwrap();
         trust
             .add(PrivateKey::load(&key).unwrap().public_key(), "Ada")
             .unwrap();

@@ -1,4 +1,4 @@
-//! Ed25519 key pairs and the two text files that hold them.
+//! Making Ed25519 key pairs, and the private key file.
 //!
 //! * The private key file (`PATH`, mode 0600 on unix) is a header line
 //!   `conductor-ed25519-private-key-v1` followed by a line holding the 32-byte Ed25519
@@ -15,124 +15,24 @@ use std::fmt;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use conductor_core::plugin::signing::{PublicKey, PRIVATE_KEY_HEADER};
+use conductor_core::{Error, Result};
+use ed25519_dalek::{Signature, Signer as _, SigningKey};
 
 use super::{append_extension, shorten};
-use crate::{Error, Result};
-
-/// The first line of every private key file.
-const PRIVATE_KEY_HEADER: &str = "conductor-ed25519-private-key-v1";
 
 /// Where the public half of the key at `private_key` is written: `PATH.pub`.
 ///
 /// ```
 /// use std::path::Path;
-/// use conductor_core::plugin::signing::public_key_path;
+/// use conductor_tools::signing::public_key_path;
 /// assert_eq!(public_key_path(Path::new("keys/my-key")), Path::new("keys/my-key.pub"));
 /// ```
 pub fn public_key_path(private_key: &Path) -> PathBuf {
     append_extension(private_key, "pub")
-}
-
-/// An Ed25519 public key (32 bytes, checked to be a valid curve point): what a signature
-/// names and what the trust store lists.
-///
-/// Its text form (`Display`, `FromStr`, serde) is 64 lowercase hex characters.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PublicKey([u8; 32]);
-
-impl PublicKey {
-    /// The 32 raw bytes.
-    pub fn to_bytes(&self) -> [u8; 32] {
-        self.0
-    }
-
-    /// The key as 64 lowercase hex characters.
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
-    }
-
-    /// Reads a public key file (`PATH.pub`).
-    pub fn load(path: &Path) -> Result<Self> {
-        let text = fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let line = content_lines(&text).next().unwrap_or("");
-        line.parse().map_err(|e: Error| match e {
-            Error::InvalidArgument(why) => {
-                Error::InvalidArgument(format!("{}: {why}", path.display()))
-            }
-            other => other,
-        })
-    }
-
-    /// Checks `signature` over `message` (strict Ed25519: rejects malleable signatures
-    /// and weak keys).
-    pub(crate) fn verify(&self, message: &[u8], signature: &Signature) -> bool {
-        // The bytes were checked to be a curve point when the key was made.
-        VerifyingKey::from_bytes(&self.0)
-            .is_ok_and(|key| key.verify_strict(message, signature).is_ok())
-    }
-}
-
-impl fmt::Display for PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl fmt::Debug for PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PublicKey({})", self.to_hex())
-    }
-}
-
-impl FromStr for PublicKey {
-    type Err = Error;
-
-    /// Parses 64 hex characters (either case, surrounding whitespace ignored).
-    fn from_str(s: &str) -> Result<Self> {
-        let s = s.trim();
-        if s.starts_with(PRIVATE_KEY_HEADER) {
-            return Err(Error::InvalidArgument(
-                "this is a private key, not a public key; use the key's .pub file (keep the \
-                 private key to yourself)"
-                    .into(),
-            ));
-        }
-        let bytes: [u8; 32] = hex::decode(s)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "\"{}\" is not a public key: expected 64 hex characters, the contents of \
-                     the key's .pub file",
-                    shorten(s)
-                ))
-            })?;
-        VerifyingKey::from_bytes(&bytes)
-            .map(|_| PublicKey(bytes))
-            .map_err(|_| {
-                Error::InvalidArgument(format!(
-                    "\"{s}\" is not a valid Ed25519 public key (it is not a point on the curve)"
-                ))
-            })
-    }
-}
-
-impl serde::Serialize for PublicKey {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_hex())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for PublicKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 /// An Ed25519 private key. Its `Debug` output never shows the key material.
@@ -159,7 +59,8 @@ impl PrivateKey {
 
     /// The public half, to publish and to put in trust stores.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.verifying_key().to_bytes())
+        PublicKey::from_bytes(self.0.verifying_key().to_bytes())
+            .expect("the public half of a signing key is a point on the curve")
     }
 
     /// Reads a private key file written by [`generate_key`].

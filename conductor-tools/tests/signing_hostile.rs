@@ -2,6 +2,7 @@
 //! with control characters or duplicates, open to other users, garbage, or a symlink
 //! planted where a key is about to be written.
 
+#[path = "../../conductor-core/tests/support/mod.rs"]
 mod support;
 
 use std::fs;
@@ -11,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use conductor_core::log::LogRecord;
 use conductor_core::plugin::signing::{
-    self, check_plugin, generate_key, public_key_path, signature_path, PrivateKey, SignaturePolicy,
-    SignatureStatus, TrustStore,
+    check_plugin, signature_path, SignaturePolicy, SignatureStatus, TrustStore,
 };
 use conductor_core::plugin::{CapabilitySet, HostConfig, PluginHost, PluginOptions};
 use conductor_core::{Error, ErrorKind};
+use conductor_tools::signing::{generate_key, public_key_path, sign, PrivateKey, TrustStoreEditor};
 
 const PLUGIN: &str = r#"(module (memory (export "memory") 1)
   (func (export "execute") (param i32 i32) (result i32) (i32.const 0)))"#;
@@ -24,7 +25,7 @@ fn signed_plugin(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let wasm = support::wat_file(dir, "plugin.wasm", PLUGIN);
     let key = dir.join("key");
     generate_key(&key, false).unwrap();
-    signing::sign(&wasm, &key, "Ada", "ada@example.com", CapabilitySet::EMPTY).unwrap();
+    sign(&wasm, &key, "Ada", "ada@example.com", CapabilitySet::EMPTY).unwrap();
     (wasm, key)
 }
 
@@ -83,7 +84,7 @@ fn the_trust_store_refuses_control_characters_and_duplicates() {
     let err = TrustStore::load(&path).unwrap_err();
     assert!(err.to_string().contains("listed twice"), "{err}");
 
-    let mut store = TrustStore::load(dir.path().join("new.toml")).unwrap();
+    let mut store = TrustStoreEditor::load(dir.path().join("new.toml")).unwrap();
     let err = store.add(a, "Ada\u{1b}[2J").unwrap_err();
     assert!(err.to_string().contains("control characters"), "{err}");
     assert!(store.list().is_empty());
@@ -98,7 +99,7 @@ fn a_trust_store_other_users_can_write_is_not_used() {
     fs::create_dir(&store_dir).unwrap();
     chmod(&store_dir, 0o755);
     let path = store_dir.join("trusted_keys.toml");
-    let mut store = TrustStore::load(&path).unwrap();
+    let mut store = TrustStoreEditor::load(&path).unwrap();
     store
         .add(PrivateKey::load(&key).unwrap().public_key(), "Ada")
         .unwrap();
@@ -186,7 +187,7 @@ fn a_private_key_other_users_can_read_is_refused() {
     chmod(&key, 0o644);
     let err = PrivateKey::load(&key).unwrap_err();
     assert!(err.to_string().contains("chmod 600"), "{err}");
-    let err = signing::sign(&wasm, &key, "Ada", "a@example.com", CapabilitySet::EMPTY).unwrap_err();
+    let err = sign(&wasm, &key, "Ada", "a@example.com", CapabilitySet::EMPTY).unwrap_err();
     assert!(err.to_string().contains("other users may read"), "{err}");
     assert!(!signature_path(&wasm).exists());
     chmod(&key, 0o600);
