@@ -4,7 +4,7 @@ mod support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use conductor_core::engine::{EngineCallbacks, HostActionEvent};
 use conductor_core::log::{LogRecord, LogSource};
@@ -13,6 +13,9 @@ use conductor_core::{Engine, EngineOptions, ErrorKind};
 use support::plugin_wasm;
 
 const NOTE_ON: u8 = 0x90;
+/// How long a wait for the engine thread may take before the test fails instead of
+/// hanging; it only ends on a deadlock.
+const PATIENCE: Duration = Duration::from_secs(60);
 const NOTE_OFF: u8 = 0x80;
 
 #[derive(Clone, Default)]
@@ -468,7 +471,13 @@ fn push_delivers_every_event_in_order_on_the_engine_thread() {
         std::thread::spawn(move || {
             for i in 0..2000u32 {
                 let note = (i % 128) as u8;
+                let refused_since = Instant::now();
                 while !e.push(&[NOTE_ON, note, 100], i as u64) {
+                    assert!(
+                        refused_since.elapsed() < PATIENCE,
+                        "push refused event {i} for {PATIENCE:?}: the engine thread stopped \
+                         taking events"
+                    );
                     std::thread::yield_now();
                 }
             }
@@ -490,7 +499,6 @@ fn push_delivers_every_event_in_order_on_the_engine_thread() {
 fn push_drops_and_counts_when_the_queue_is_full() {
     let dir = tempfile::tempdir().unwrap();
     let gate = Arc::new(Mutex::new(()));
-    let held = gate.lock().unwrap();
     let rec = Recorder::default();
     let mut options = rec.options(dir.path());
     let gate2 = gate.clone();
@@ -501,7 +509,12 @@ fn push_drops_and_counts_when_the_queue_is_full() {
     options.callbacks.on_action = Some(Arc::new(move |_e: &HostActionEvent| {
         // The first action blocks the engine thread until the test opens the gate.
         entered2.store(true, std::sync::atomic::Ordering::SeqCst);
-        drop(gate2.lock().unwrap());
+        // A test that fails while holding the gate poisons it; carry on regardless.
+        drop(
+            gate2
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
         *seen2.lock().unwrap() += 1;
     }));
     options.queue_capacity = Some(8);
@@ -511,9 +524,17 @@ fn push_drops_and_counts_when_the_queue_is_full() {
         options,
     )
     .unwrap();
+    // Taken after the engine, so a failing assertion releases the gate (unwinding drops
+    // it first) before the engine's drop waits for its blocked thread.
+    let held = gate.lock().unwrap();
     assert!(e.push(&[NOTE_ON, 1, 1], 0));
     // Wait until the engine thread has taken the first event and blocks inside it.
+    let waiting_since = Instant::now();
     while !entered.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(
+            waiting_since.elapsed() < PATIENCE,
+            "the engine thread did not start the first pushed event within {PATIENCE:?}"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
     let accepted = (0..20).filter(|i| e.push(&[NOTE_ON, 1, 1], *i)).count();

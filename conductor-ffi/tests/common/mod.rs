@@ -7,6 +7,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
+
+#[path = "../../../examples/cli/tests/common/child.rs"]
+mod child;
+
+use child::{output_within, wait_within, CHILD_LIMIT};
+
+/// How long a program under valgrind may take (it runs many times slower).
+const VALGRIND_LIMIT: Duration = Duration::from_secs(1200);
+
+/// How long building libconductor may take (it may wait for another build's lock).
+const BUILD_LIMIT: Duration = Duration::from_secs(3600);
 
 /// The valgrind suppressions for reports that are not libconductor's (see the file).
 pub fn valgrind_suppressions() -> PathBuf {
@@ -54,11 +66,13 @@ pub fn library_dir() -> PathBuf {
                 return Ok(deps);
             }
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let output = Command::new(cargo)
-                .args(["build", "--release", "-p", "conductor-ffi"])
-                .current_dir(repo_root())
-                .output()
-                .map_err(|e| format!("cannot run cargo to build libconductor: {e}"))?;
+            let output = output_within(
+                Command::new(cargo)
+                    .args(["build", "--release", "-p", "conductor-ffi"])
+                    .current_dir(repo_root())
+                    .stdin(Stdio::null()),
+                BUILD_LIMIT,
+            );
             if !output.status.success() {
                 return Err(format!(
                     "cargo build --release -p conductor-ffi failed:\n{}",
@@ -123,7 +137,7 @@ pub fn compiler_check(compiler: &str, args: &[&str], source: &str) {
         .expect("stdin is piped")
         .write_all(source.as_bytes())
         .expect("the compiler reads its source");
-    let output = child.wait_with_output().expect("the compiler finishes");
+    let output = wait_within(child, compiler, CHILD_LIMIT);
     assert!(
         output.status.success() && output.stderr.is_empty(),
         "{compiler} {} rejected the source:\n{}",
@@ -165,9 +179,10 @@ pub fn build_program(
             cmd.arg(lib.join("libconductor.a")).args(STATIC_LIBS);
         }
     }
-    let output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}; install gcc and g++"));
+    if which(compiler).is_none() {
+        panic!("cannot run {compiler}; install gcc and g++");
+    }
+    let output = output_within(cmd.stdin(Stdio::null()), CHILD_LIMIT);
     assert!(
         output.status.success(),
         "building {name} ({lang:?}, {linkage:?}) failed:\n{cmd:?}\n{}",
@@ -226,11 +241,29 @@ pub fn isolated(program: impl AsRef<std::ffi::OsStr>, home: &Path) -> Command {
 /// another build may have left an older `libconductor.so`), and it takes precedence
 /// over a program's rpath, so the program could load a library other than the one it
 /// was linked against and is meant to test.
+///
+/// A program still running after [`CHILD_LIMIT`] (under valgrind: 20 minutes) is killed
+/// and fails the test with what it printed.
 pub fn run(cmd: &mut Command) -> Run {
-    cmd.env_remove("LD_LIBRARY_PATH")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
-        .into()
+    let limit = if Path::new(cmd.get_program()).file_name() == Some("valgrind".as_ref()) {
+        VALGRIND_LIMIT
+    } else {
+        CHILD_LIMIT
+    };
+    output_within(
+        cmd.env_remove("LD_LIBRARY_PATH").stdin(Stdio::null()),
+        limit,
+    )
+    .into()
+}
+
+/// The full path of `program` on PATH, if it is there.
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|p| p.is_file())
+    })
 }
 
 /// The plugin development guide's `test_config.toml`, as shipped in

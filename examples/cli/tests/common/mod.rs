@@ -7,11 +7,12 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use conductor_core::midi::MidiMessage;
 use conductor_tools::smf::SmfWriter;
 
+pub mod child;
 #[cfg(feature = "jack")]
 pub mod jack;
 
@@ -110,7 +111,8 @@ pub struct Run {
 }
 
 impl Run {
-    /// Runs `command` to completion.
+    /// Runs `command` to completion; a command still running after
+    /// [`child::CHILD_LIMIT`] is killed and fails the test with what it printed.
     pub fn of(command: &mut Command) -> Run {
         let line = format!(
             "{} {}",
@@ -128,9 +130,7 @@ impl Run {
             status,
             stdout,
             stderr,
-        } = command
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {line}: {e}"));
+        } = child::output_within(command.stdin(Stdio::null()), child::CHILD_LIMIT);
         Run {
             command: line,
             code: status.code(),
