@@ -5,10 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use conductor_core::config::{
-    Action, Config, EncoderDirection, MidiOut, PortSelector, SendMidiAction, Trigger,
-};
-use conductor_core::midi::MidiMessage;
+use conductor_core::config::{Action, Config, EncoderDirection, MidiOut, SendMidiAction, Trigger};
+use conductor_core::midi::{MidiMessage, PortSelector};
 
 const STUDIO: &str = r#"
 # Studio controller

@@ -57,7 +57,7 @@ pub use action::{
 };
 pub use mapping::{Mapping, Mode};
 pub use plugins::{PluginDefaults, PluginSettings, ResolvedPluginSettings};
-pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, PortSelector, TimingSettings};
+pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, TimingSettings};
 pub use trigger::{EncoderDirection, EncoderEncoding, Trigger};
 pub use warning::ConfigWarning;
 

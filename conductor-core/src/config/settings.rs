@@ -8,6 +8,7 @@ use toml::de::DeValue;
 use super::paths;
 use super::reader::{self, Doc, Table, Value};
 use super::warning::ConfigWarning;
+use crate::midi::PortSelector;
 use crate::Result;
 
 /// `[device]`: which MIDI input to open.
@@ -32,15 +33,6 @@ impl Default for DeviceSettings {
             port: None,
         }
     }
-}
-
-/// A MIDI port, by position in the port list or by (part of) its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PortSelector {
-    /// 0-based index into the list of input ports (`port = 2`).
-    Index(usize),
-    /// A port whose name contains this text (`port = "Mikro"`).
-    Name(String),
 }
 
 /// The gesture timing windows, from `[engine]` or Conductor's `[advanced_settings]`.

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use super::byte_queue::ByteQueue;
-use super::ports::{InputCallback, PortDirection, PortInfo};
+use super::port_info::{backend_unavailable, InputCallback, PortDirection, PortInfo};
 use crate::error::{Error, Result};
 
 /// The C API, as declared in `<jack/jack.h>` and `<jack/midiport.h>`.
@@ -211,7 +211,7 @@ impl Client {
         let raw =
             unsafe { ffi::jack_client_open(name.as_ptr(), ffi::JACK_NO_START_SERVER, &mut status) };
         let Some(raw) = NonNull::new(raw) else {
-            return Err(super::ports::backend_unavailable(&format!(
+            return Err(backend_unavailable(&format!(
                 "jack_client_open failed, status 0x{status:x}"
             )));
         };

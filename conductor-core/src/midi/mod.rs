@@ -7,6 +7,8 @@ mod encode;
 mod jack;
 mod message;
 mod parser;
+mod port_info;
+mod port_selector;
 mod ports;
 mod reconnect;
 mod smf;
@@ -14,11 +16,12 @@ mod status;
 
 pub use message::MidiMessage;
 pub use parser::{parse_message, MidiParser, ParseEvent, ParserStats, DEFAULT_MAX_SYSEX};
+pub use port_selector::PortSelector;
 #[cfg(unix)]
 pub use ports::{create_virtual_input, create_virtual_output};
 pub use ports::{
     input_ports, open_input, open_output, output_ports, InputCallback, InputConnection,
-    OutputConnection, PortDirection, PortInfo, PortSelector, DEFAULT_CLIENT_NAME,
+    OutputConnection, PortDirection, PortInfo, DEFAULT_CLIENT_NAME,
 };
 pub use reconnect::{PortEvent, ReconnectingInput, DEFAULT_POLL_INTERVAL};
 pub use smf::{SmfEvents, SmfTiming, TimedMessage, DEFAULT_TEMPO_US_PER_BEAT};

@@ -11,7 +11,6 @@
 //! with the ports `conductor-in`, `conductor-out` and the virtual ports on it.
 
 use std::fmt;
-use std::str::FromStr;
 
 #[cfg(not(feature = "jack"))]
 use midir::{MidiIO, MidiInput, MidiInputConnection, MidiOutput, MidiOutputConnection};
@@ -22,91 +21,12 @@ use super::jack;
 use super::message::MidiMessage;
 use crate::error::{Error, Result};
 
-pub use crate::config::PortSelector;
+use super::port_info::backend_unavailable;
+pub use super::port_info::{InputCallback, PortDirection, PortInfo};
+pub use super::port_selector::PortSelector;
 
 /// The client name Conductor registers with the MIDI system when the caller gives none.
 pub const DEFAULT_CLIENT_NAME: &str = "conductor";
-
-/// What an input connection calls for each incoming packet: the backend's timestamp in
-/// microseconds (from an arbitrary origin that stays fixed while the connection is open)
-/// and the packet's bytes, usually one complete message.
-pub type InputCallback = Box<dyn FnMut(u64, &[u8]) + Send + 'static>;
-
-/// Which way a port carries MIDI, from Conductor's side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PortDirection {
-    /// Conductor receives from it (a keyboard, a controller).
-    Input,
-    /// Conductor sends to it (a synth, a DAW).
-    Output,
-}
-
-impl PortDirection {
-    fn noun(self) -> &'static str {
-        match self {
-            PortDirection::Input => "input",
-            PortDirection::Output => "output",
-        }
-    }
-}
-
-/// One port as the backend lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PortInfo {
-    /// 0-based position in the current list; what [`PortSelector::Index`] refers to.
-    pub index: usize,
-    /// The name the backend shows (for ALSA `client:port client-id:port-id`, for JACK
-    /// `client:port`).
-    pub name: String,
-    /// The backend's identifier for the port (opaque).
-    pub id: String,
-}
-
-impl fmt::Display for PortInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.index, self.name)
-    }
-}
-
-/// Parses a port selector from the command line or an environment variable: all digits
-/// is an index, anything else is (part of) a port name.
-///
-/// ```
-/// use conductor_core::midi::PortSelector;
-/// assert_eq!("2".parse::<PortSelector>().unwrap(), PortSelector::Index(2));
-/// assert_eq!(
-///     "Launchpad".parse::<PortSelector>().unwrap(),
-///     PortSelector::Name("Launchpad".into())
-/// );
-/// ```
-impl FromStr for PortSelector {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Err(Error::InvalidArgument(
-                "empty MIDI port: give a port index (0, 1, …) or part of a port name".into(),
-            ));
-        }
-        if s.bytes().all(|b| b.is_ascii_digit()) {
-            s.parse()
-                .map(PortSelector::Index)
-                .map_err(|_| Error::InvalidArgument(format!("MIDI port index {s} is too large")))
-        } else {
-            Ok(PortSelector::Name(s.to_string()))
-        }
-    }
-}
-
-impl fmt::Display for PortSelector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PortSelector::Index(i) => write!(f, "#{i}"),
-            PortSelector::Name(name) => write!(f, "\"{name}\""),
-        }
-    }
-}
 
 /// Lists the ports Conductor can receive MIDI from.
 pub fn input_ports() -> Result<Vec<PortInfo>> {
@@ -517,24 +437,6 @@ fn new_input(client_name: &str) -> Result<MidiInput> {
 fn new_output(client_name: &str) -> Result<MidiOutput> {
     let client_name = checked_name(client_name)?;
     MidiOutput::new(client_name).map_err(|e| backend_unavailable(&e.to_string()))
-}
-
-/// The error for a MIDI system that cannot be reached at all, with what to do instead.
-pub(crate) fn backend_unavailable(detail: &str) -> Error {
-    #[cfg(feature = "jack")]
-    let problem = "cannot connect to the JACK server: is jackd running? (start it with \
-                   e.g. `jackd -d alsa`, or `jackd -d dummy` on a machine without sound \
-                   hardware)";
-    #[cfg(all(target_os = "linux", not(feature = "jack")))]
-    let problem = "cannot open the ALSA sequencer (/dev/snd/seq): this machine has no ALSA \
-                   MIDI (load the snd-seq kernel module), or use a build with the `jack` \
-                   feature to go through a JACK server";
-    #[cfg(all(not(target_os = "linux"), not(feature = "jack")))]
-    let problem = "the operating system's MIDI service is not available";
-    Error::Midi(format!(
-        "{problem} ({detail}). Without MIDI ports you can still replay a .mid file \
-         (--replay) or feed bytes from your own code"
-    ))
 }
 
 #[cfg(test)]
