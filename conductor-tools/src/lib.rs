@@ -4,7 +4,8 @@
 //! module's `generate_key` and `sign`) do on top of the engine, kept out of
 //! `conductor-core` so that an application embedding the engine links only the runtime:
 //!
-//! * [`scaffold_plugin`]: a new plugin crate (`conductor plugin new`);
+//! * [`scaffold_plugin`]: a new plugin crate (`conductor plugin new`), with the
+//!   `conductor-plugin` SDK vendored into it so it builds on any machine;
 //! * [`install_plugin`]: checking a plugin and copying it into the plugin folder
 //!   (`conductor plugin install`);
 //! * [`PluginReport`]: what a `.wasm` file is, asks for and who signed it

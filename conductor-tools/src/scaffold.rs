@@ -2,6 +2,9 @@
 //! describes, written with the `conductor-plugin` SDK, that builds with one command
 //! and runs with `conductor --config test_config.toml --replay test.mid`.
 
+mod sdk;
+
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use conductor_core::midi::MidiMessage;
@@ -10,19 +13,36 @@ use conductor_core::{Error, Result};
 use crate::smf::write_smf;
 
 /// Where the new crate takes the `conductor-plugin` SDK from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum SdkSource {
-    /// A version requirement on crates.io (`"0.1"`).
-    Version(String),
+    /// A copy of the SDK's source, built into this library, written into the new crate
+    /// as `conductor-plugin/` and used as a path dependency: the crate builds wherever
+    /// the tool that made it runs, with nothing but cargo's usual registry crates
+    /// (`serde`, `serde_json`).
+    #[default]
+    Vendored,
     /// A local checkout of `bindings/rust-plugin` (written as given: absolute, or
     /// relative to the new crate).
     Path(PathBuf),
+    /// A version requirement on a registry (`"0.1"`), for when the SDK is published.
+    Version(String),
 }
 
-impl Default for SdkSource {
-    /// The SDK version that matches this Conductor.
-    fn default() -> Self {
-        SdkSource::Version(env!("CARGO_PKG_VERSION").to_string())
+impl fmt::Display for SdkSource {
+    /// Says where the SDK comes from, for a line such as `SDK: ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SdkSource::Vendored => write!(
+                f,
+                "the conductor-plugin SDK built into this tool, copied into {}/ (path \
+                 dependency)",
+                sdk::DIR
+            ),
+            SdkSource::Path(p) => {
+                write!(f, "conductor-plugin at {} (path dependency)", p.display())
+            }
+            SdkSource::Version(v) => write!(f, "conductor-plugin {v} from the registry"),
+        }
     }
 }
 
@@ -45,12 +65,15 @@ pub struct ScaffoldedPlugin {
     pub wasm: PathBuf,
     /// Every file written, relative to [`ScaffoldedPlugin::dir`].
     pub files: Vec<PathBuf>,
+    /// Where the crate takes the SDK from (as in [`ScaffoldOptions::sdk`]).
+    pub sdk: SdkSource,
 }
 
 /// Creates a plugin crate in `dir` (which must not exist or be empty), named after
 /// the folder: `Cargo.toml` (`crate-type = ["cdylib"]`, the guide's release profile),
 /// `src/lib.rs`, `test_config.toml`, `test.mid` (middle C, to replay), `README.md` from
-/// the guide's template, `examples/config.toml` and `.gitignore`.
+/// the guide's template, `examples/config.toml` and `.gitignore` — and, with
+/// [`SdkSource::Vendored`] (the default), the SDK's source in `conductor-plugin/`.
 ///
 /// ```no_run
 /// use conductor_tools::{scaffold_plugin, ScaffoldOptions};
@@ -87,22 +110,27 @@ pub fn scaffold_plugin(
     }
     let lib_name = crate_name.replace('-', "_");
     let wasm = PathBuf::from(format!("target/wasm32-wasip1/release/{lib_name}.wasm"));
-    let files: Vec<(&str, String)> = vec![
-        ("Cargo.toml", cargo_toml(&crate_name, &options.sdk)),
-        ("src/lib.rs", lib_rs(&crate_name)),
-        ("test_config.toml", test_config(&wasm)),
-        ("README.md", readme(&crate_name, &lib_name)),
-        ("examples/config.toml", example_config(&lib_name)),
-        (".gitignore", "/target\nCargo.lock\n".to_string()),
+    let mut files: Vec<(String, String)> = vec![
+        ("Cargo.toml".into(), cargo_toml(&crate_name, &options.sdk)),
+        ("src/lib.rs".into(), lib_rs(&crate_name)),
+        ("test_config.toml".into(), test_config(&wasm)),
+        ("README.md".into(), readme(&crate_name, &lib_name)),
+        ("examples/config.toml".into(), example_config(&lib_name)),
+        (".gitignore".into(), "/target\nCargo.lock\n".to_string()),
     ];
+    if options.sdk == SdkSource::Vendored {
+        for (name, text) in sdk::FILES {
+            files.push((format!("{}/{name}", sdk::DIR), text.to_string()));
+        }
+    }
     let mut written = Vec::new();
     for (name, text) in files {
-        let path = dir.join(name);
+        let path = dir.join(&name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
-        written.push(PathBuf::from(name));
+        written.push(PathBuf::from(&name));
     }
     let on = MidiMessage::NoteOn {
         channel: 0,
@@ -121,6 +149,7 @@ pub fn scaffold_plugin(
         crate_name,
         wasm,
         files: written,
+        sdk: options.sdk.clone(),
     })
 }
 
@@ -147,6 +176,7 @@ fn toml_string(text: &str) -> String {
 
 fn cargo_toml(name: &str, sdk: &SdkSource) -> String {
     let sdk = match sdk {
+        SdkSource::Vendored => format!("{{ path = {} }}", toml_string(sdk::DIR)),
         SdkSource::Version(v) => toml_string(v),
         SdkSource::Path(p) => format!("{{ path = {} }}", toml_string(&p.to_string_lossy())),
     };
@@ -332,5 +362,11 @@ mod tests {
         );
         assert_eq!(cargo["lib"]["crate-type"][0].as_str(), Some("cdylib"));
         assert_eq!(cargo["profile"]["release"]["opt-level"].as_str(), Some("z"));
+
+        let cargo: toml::Table = cargo_toml("x", &SdkSource::Vendored).parse().unwrap();
+        assert_eq!(
+            cargo["dependencies"]["conductor-plugin"]["path"].as_str(),
+            Some("conductor-plugin")
+        );
     }
 }

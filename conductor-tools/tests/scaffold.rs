@@ -1,5 +1,6 @@
-//! `conductor plugin new`: the scaffolded crate builds for wasm32-wasip1 and runs in
-//! the engine, with its test config and its test.mid.
+//! `conductor plugin new`: the scaffolded crate builds for wasm32-wasip1 — in a folder
+//! outside this repository, with the SDK copy it carries — and runs in the engine, with
+//! its test config and its test.mid.
 
 #[path = "../../conductor-core/tests/support/mod.rs"]
 mod support;
@@ -31,12 +32,15 @@ fn build(dir: &Path) {
 
 #[test]
 fn the_scaffolded_plugin_builds_and_runs_in_the_engine() {
+    // The system's temporary folder: nothing of this repository is above the crate.
     let tmp = support::temp_dir();
+    assert!(
+        !tmp.path().starts_with(support::repo_root()),
+        "the scaffold test needs a temporary folder outside the repository"
+    );
     let dir = tmp.path().join("my-midi-plugin");
-    let options = ScaffoldOptions {
-        sdk: SdkSource::Path(support::repo_root().join("bindings").join("rust-plugin")),
-    };
-    let plugin = scaffold_plugin(&dir, &options).unwrap();
+    let plugin = scaffold_plugin(&dir, &ScaffoldOptions::default()).unwrap();
+    assert_eq!(plugin.sdk, SdkSource::Vendored);
     for file in [
         "Cargo.toml",
         "src/lib.rs",
@@ -44,9 +48,16 @@ fn the_scaffolded_plugin_builds_and_runs_in_the_engine() {
         "test.mid",
         "README.md",
         "examples/config.toml",
+        "conductor-plugin/Cargo.toml",
+        "conductor-plugin/src/lib.rs",
     ] {
         assert!(dir.join(file).is_file(), "{file} was not written");
     }
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(r#"conductor-plugin = { path = "conductor-plugin" }"#),
+        "the crate must use its own copy of the SDK, not this checkout:\n{manifest}"
+    );
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     assert!(readme.starts_with("# my-midi-plugin\n"));
     assert!(readme.contains("~/.conductor/wasm-plugins/my_midi_plugin.wasm"));

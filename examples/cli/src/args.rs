@@ -139,8 +139,8 @@ pub enum PluginCommand {
         /// The crate's folder; its name is the crate name (e.g. my-midi-plugin).
         #[arg(value_name = "NAME")]
         name: PathBuf,
-        /// Take the SDK from this checkout of bindings/rust-plugin (default: the
-        /// checkout this conductor was built from, if present, else crates.io).
+        /// Take the SDK from this checkout of bindings/rust-plugin as a path dependency
+        /// (default: copy the SDK built into this conductor into NAME/conductor-plugin/).
         #[arg(long, value_name = "DIR")]
         sdk_path: Option<PathBuf>,
     },

@@ -108,16 +108,22 @@ pub fn install(session: &Session, file: &Path, dir: Option<&Path>) -> Result<()>
 
 /// Scaffolds a plugin crate in `dir` and says how to build and try it.
 pub fn new(dir: &Path, sdk_path: Option<&Path>) -> Result<()> {
-    // The SDK beside the sources this binary was built from, when they are still there.
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bindings/rust-plugin");
+    // By default the crate carries its own copy of the SDK, so it builds wherever this
+    // binary runs; --sdk-path points it at a checkout instead.
     let sdk = match sdk_path {
-        Some(p) => SdkSource::Path(
-            std::fs::canonicalize(p).map_err(|e| anyhow!("--sdk-path {}: {e}", p.display()))?,
-        ),
-        None => match std::fs::canonicalize(&built_from) {
-            Ok(p) if p.join("Cargo.toml").is_file() => SdkSource::Path(p),
-            _ => SdkSource::default(),
-        },
+        Some(p) => {
+            let p =
+                std::fs::canonicalize(p).map_err(|e| anyhow!("--sdk-path {}: {e}", p.display()))?;
+            if !p.join("Cargo.toml").is_file() {
+                bail!(
+                    "--sdk-path {}: no Cargo.toml there; give the folder of the \
+                     conductor-plugin crate (bindings/rust-plugin in Conductor's sources)",
+                    p.display()
+                );
+            }
+            SdkSource::Path(p)
+        }
+        None => SdkSource::Vendored,
     };
     let done = scaffold_plugin(dir, &ScaffoldOptions { sdk })?;
     let mut out = std::io::stdout().lock();
@@ -130,6 +136,7 @@ pub fn new(dir: &Path, sdk_path: Option<&Path>) -> Result<()> {
     for file in &done.files {
         writeln!(out, "  {}", file.display())?;
     }
+    writeln!(out, "SDK: {}", done.sdk)?;
     writeln!(out, "next:")?;
     writeln!(out, "  cd {}", done.dir.display())?;
     writeln!(out, "  cargo build --target wasm32-wasip1 --release")?;
