@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -180,27 +179,47 @@ def test_unknown_grant_names_are_value_errors(wasm: Wasm) -> None:
         conductor.Plugin(wasm("noop-plugin"), grants=["Teleport"])
 
 
-def test_the_gil_is_released_while_a_plugin_runs(wasm: Wasm) -> None:
-    """This thread runs Python while another thread's plugin call busy-waits."""
-    finished = threading.Event()
-    entering = threading.Event()
-    # hostile-sleep prints "slept N s" at the very end of its call.
+def test_the_gil_is_released_while_a_plugin_runs(wasm: Wasm, tmp_path: Path) -> None:
+    """This thread runs Python while another thread's plugin call is in progress.
+
+    release-wait-plugin prints "waiting for /release" when its call starts and returns
+    only once the file ``release`` exists in its data folder. This thread writes that
+    file after the call has started: had the call kept the GIL, this thread could not
+    run until the call ended, which would then be by its 30 s deadline, as a Timeout.
+    """
+    started = threading.Event()
+    lines: list[str] = []
+
+    def on_output(line: str) -> None:
+        lines.append(line)
+        if "waiting for /release" in line:
+            started.set()
+
     plugin = conductor.Plugin(
-        wasm("hostile-sleep"), fuel=10**15, timeout=60, on_output=lambda line: finished.set()
+        wasm("release-wait-plugin"),
+        grants=["Filesystem"],
+        data_dir=tmp_path,
+        timeout=30,
+        on_output=on_output,
     )
+    outcome: list[BaseException | None] = []
 
     def run() -> None:
-        entering.set()
-        plugin.execute({"seconds": 3})
+        try:
+            plugin.execute({})
+            outcome.append(None)
+        except BaseException as e:  # reported below, on the test's thread
+            outcome.append(e)
 
     worker = threading.Thread(target=run)
     worker.start()
-    entering.wait()
-    # Resuming after this sleep needs the GIL: had the call kept it, this thread could
-    # only resume once the plugin had finished (and printed).
-    time.sleep(0.2)
-    resumed_during_call = not finished.is_set()
-    worker.join()
+    try:
+        assert started.wait(timeout=60), f"the call never started: {lines}"
+        # Python runs on this thread while the call is still in progress.
+        (tmp_path / "release").write_text("go")
+    finally:
+        worker.join(timeout=120)
+    assert not worker.is_alive()
     plugin.close()
-    assert finished.is_set()
-    assert resumed_during_call
+    assert outcome == [None], outcome
+    assert lines == ["waiting for /release", "released"]
