@@ -179,8 +179,9 @@ typedef enum {
  * then logged, and ungranted capabilities refuse the load).
  *
  * Thread safety: not synchronised; set it up on one thread, then pass it (read-only)
- * to `conductor_engine_new_*`, which copies it. The callbacks' `user_data` must stay
- * valid until every engine built with these options is deleted.
+ * to `conductor_engine_new_*`, which copies it. A callback's `user_data` must stay
+ * valid until its finalizer runs (see `conductor_finalizer_t`): after these options and
+ * every engine built with them are deleted.
  */
 typedef struct conductor_engine_options_t conductor_engine_options_t;
 
@@ -325,6 +326,20 @@ typedef uint32_t conductor_capability_t;
  * short (hand slow work to another thread).
  */
 typedef void (*conductor_action_callback_t)(void *user_data, const char *name, const char *json);
+
+/**
+ * Called once with a callback's `user_data` when the library no longer uses it, so the
+ * application knows when it may free it (as wasmtime's `wasmtime_func_new` finalizer).
+ *
+ * It runs when the last object holding the callback is deleted or the callback is
+ * replaced: the options or host config it was set on, and every engine, plugin host
+ * and plugin built from them (they keep their own copy). If the setter fails, or the
+ * callback is `NULL`, it runs before the setter returns. It may run on any thread (the
+ * one deleting the last holder, or an engine thread), must not unwind or `longjmp`
+ * out, and must not call back into the library object being deleted. `NULL`: nothing
+ * to call.
+ */
+typedef void (*conductor_finalizer_t)(void *user_data);
 
 /**
  * Asked while an engine loads its plugins (in `conductor_engine_new_*` and reloads)
@@ -629,34 +644,43 @@ conductor_engine_options_t *conductor_engine_options_new(void);
 /**
  * Registers the host-action callback (`NULL` removes it; host actions are then
  * logged). See `conductor_action_callback_t`.
+ * `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+ * see `conductor_finalizer_t`.
  *
  * Thread safety: must not race with any other use of the same options.
  */
 conductor_status_t conductor_engine_options_set_action_callback(conductor_engine_options_t *options,
                                                                 conductor_action_callback_t callback,
                                                                 void *user_data,
+                                                                conductor_finalizer_t finalizer,
                                                                 conductor_error_t **error_out);
 
 /**
  * Registers the capability-approval callback (`NULL` removes it; ungranted
  * capabilities then refuse the load). See `conductor_approval_callback_t`.
+ * `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+ * see `conductor_finalizer_t`.
  *
  * Thread safety: must not race with any other use of the same options.
  */
 conductor_status_t conductor_engine_options_set_approval_callback(conductor_engine_options_t *options,
                                                                   conductor_approval_callback_t callback,
                                                                   void *user_data,
+                                                                  conductor_finalizer_t finalizer,
                                                                   conductor_error_t **error_out);
 
 /**
  * Registers the callback told about mappings fired for pushed events (`NULL` removes
  * it). See `conductor_fired_callback_t`.
+ * `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+ * see `conductor_finalizer_t`.
  *
  * Thread safety: must not race with any other use of the same options.
  */
 conductor_status_t conductor_engine_options_set_fired_callback(conductor_engine_options_t *options,
                                                                conductor_fired_callback_t callback,
                                                                void *user_data,
+                                                               conductor_finalizer_t finalizer,
                                                                conductor_error_t **error_out);
 
 /**
@@ -684,23 +708,29 @@ conductor_status_t conductor_engine_options_set_host_config(conductor_engine_opt
  * Registers the callback for plugins' SystemControl and Audio requests (`NULL`
  * removes it; such requests then fail in the plugin with "nobody handles it"). See
  * `conductor_host_request_callback_t`.
+ * `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+ * see `conductor_finalizer_t`.
  *
  * Thread safety: must not race with any other use of the same options.
  */
 conductor_status_t conductor_engine_options_set_host_request_callback(conductor_engine_options_t *options,
                                                                       conductor_host_request_callback_t callback,
                                                                       void *user_data,
+                                                                      conductor_finalizer_t finalizer,
                                                                       conductor_error_t **error_out);
 
 /**
  * Registers the MIDI-out callback (`NULL` removes it; MIDI output is then logged and
  * dropped). See `conductor_midi_out_callback_t`.
+ * `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+ * see `conductor_finalizer_t`.
  *
  * Thread safety: must not race with any other use of the same options.
  */
 conductor_status_t conductor_engine_options_set_midi_out_callback(conductor_engine_options_t *options,
                                                                   conductor_midi_out_callback_t callback,
                                                                   void *user_data,
+                                                                  conductor_finalizer_t finalizer,
                                                                   conductor_error_t **error_out);
 
 /**
@@ -1113,14 +1143,16 @@ conductor_status_t conductor_host_config_set_data_root(conductor_host_config_t *
  * Sends every log line (host messages and plugin output) to `callback` with
  * `user_data`, instead of stderr. `callback == NULL` restores stderr.
  *
- * `user_data` must stay valid, and `callback` callable from any thread, until every
- * host, plugin and engine made with this config has been deleted.
+ * `user_data` must stay valid, and `callback` callable from any thread, until
+ * `finalizer` (if not `NULL`) is called with it: once this config and every host,
+ * plugin and engine made with it have been deleted. See `conductor_finalizer_t`.
  *
  * Thread safety: must not race with any other use of the same config.
  */
 conductor_status_t conductor_host_config_set_log_callback(conductor_host_config_t *config,
                                                           conductor_log_callback_t callback,
                                                           void *user_data,
+                                                          conductor_finalizer_t finalizer,
                                                           conductor_error_t **error_out);
 
 /**

@@ -204,13 +204,13 @@ public:
         if (!callback) {
             log_.reset();
             detail::call([&](conductor_error_t **e) {
-                return conductor_host_config_set_log_callback(raw_.get(), nullptr, nullptr, e);
+                return conductor_host_config_set_log_callback(raw_.get(), nullptr, nullptr, nullptr, e);
             });
             return *this;
         }
         auto state = std::make_shared<LogCallback>(std::move(callback));
         detail::call([&](conductor_error_t **e) {
-            return conductor_host_config_set_log_callback(raw_.get(), &HostConfig::trampoline, state.get(), e);
+            return conductor_host_config_set_log_callback(raw_.get(), &HostConfig::trampoline, state.get(), nullptr, e);
         });
         log_ = std::move(state);
         return *this;
@@ -594,19 +594,19 @@ private:
         void *self = callbacks.get();
         detail::call([&](conductor_error_t **e) {
             return conductor_engine_options_set_action_callback(o, callbacks->action ? &Callbacks::on_action : nullptr,
-                                                                self, e);
+                                                                self, nullptr, e);
         });
         detail::call([&](conductor_error_t **e) {
             return conductor_engine_options_set_midi_out_callback(
-                o, callbacks->midi_out ? &Callbacks::on_midi_out : nullptr, self, e);
+                o, callbacks->midi_out ? &Callbacks::on_midi_out : nullptr, self, nullptr, e);
         });
         detail::call([&](conductor_error_t **e) {
             return conductor_engine_options_set_approval_callback(
-                o, callbacks->approve ? &Callbacks::on_approve : nullptr, self, e);
+                o, callbacks->approve ? &Callbacks::on_approve : nullptr, self, nullptr, e);
         });
         detail::call([&](conductor_error_t **e) {
             return conductor_engine_options_set_fired_callback(o, callbacks->fired ? &Callbacks::on_fired : nullptr,
-                                                               self, e);
+                                                               self, nullptr, e);
         });
         state.push_back(host_keep_alive_);
         state.push_back(std::move(callbacks));

@@ -72,7 +72,7 @@ static void quiet_log(void *user_data, conductor_log_level_t level, conductor_lo
 
 static conductor_host_config_t *quiet_config(void) {
     conductor_host_config_t *config = conductor_host_config_new();
-    conductor_host_config_set_log_callback(config, quiet_log, NULL, NULL);
+    conductor_host_config_set_log_callback(config, quiet_log, NULL, NULL, NULL);
     return config;
 }
 

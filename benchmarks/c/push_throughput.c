@@ -188,7 +188,7 @@ int main(int argc, char **argv) {
     conductor_error_t *error = NULL;
     conductor_host_config_t *config = conductor_host_config_new();
     if (log_callback &&
-        conductor_host_config_set_log_callback(config, discard_log, NULL, &error) != CONDUCTOR_OK) {
+        conductor_host_config_set_log_callback(config, discard_log, NULL, NULL, &error) != CONDUCTOR_OK) {
         fail("conductor_host_config_set_log_callback", error);
     }
     conductor_engine_options_t *options = conductor_engine_options_new();
@@ -200,7 +200,7 @@ int main(int argc, char **argv) {
      * header that declares the four-argument type, and keeps this file building
      * against one that still declares three. */
     conductor_midi_out_callback_t callback = (conductor_midi_out_callback_t)(void (*)(void))on_midi_out;
-    if (conductor_engine_options_set_midi_out_callback(options, callback, NULL, &error) != CONDUCTOR_OK) {
+    if (conductor_engine_options_set_midi_out_callback(options, callback, NULL, NULL, &error) != CONDUCTOR_OK) {
         fail("conductor_engine_options_set_midi_out_callback", error);
     }
     conductor_engine_t *engine = NULL;

@@ -10,6 +10,50 @@ use crate::status::conductor_status_t;
 /// Results inside the FFI layer carry the error object C will receive.
 pub(crate) type FfiResult<T> = Result<T, conductor_error_t>;
 
+/// The boundary of every C function, in one macro, so that no function repeats its own
+/// name as a string literal:
+///
+/// * `boundary!(call error_out, || ...)`: a fallible call. Panics become
+///   `CONDUCTOR_ERROR_INTERNAL` naming the enclosing C function, errors go to
+///   `*error_out`; returns the status.
+/// * `boundary!(new value)`: a handle constructor. Boxes `value` and returns it as a raw
+///   pointer (`NULL` if building it panicked).
+/// * `boundary!(delete ptr)`: a deleter. Frees the box behind `ptr` (`NULL` is ignored).
+/// * `boundary!(name)`: the enclosing C function's name, for helpers that take it.
+macro_rules! boundary {
+    (call $error_out:expr, $body:expr) => {
+        $crate::boundary::guard(boundary!(name), $error_out, $body)
+    };
+    (new $value:expr) => {
+        $crate::boundary::guard_value(::std::ptr::null_mut(), || {
+            ::std::boxed::Box::into_raw(::std::boxed::Box::new($value))
+        })
+    };
+    (delete $ptr:expr) => {
+        $crate::boundary::guard_value((), || {
+            let ptr = $ptr;
+            if !ptr.is_null() {
+                // SAFETY: the caller passes a pointer this library boxed and has not
+                // freed, once (each deleter's contract).
+                drop(unsafe { ::std::boxed::Box::from_raw(ptr) });
+            }
+        })
+    };
+    (name) => {{
+        fn here() {}
+        $crate::boundary::enclosing_function(::std::any::type_name_of_val(&here))
+    }};
+}
+pub(crate) use boundary;
+
+/// The C function's name from the type name of a function item declared in its body
+/// (`conductor_ffi::plugin::conductor_plugin_execute::{{closure}}::here`).
+pub(crate) fn enclosing_function(path: &'static str) -> &'static str {
+    path.rsplit("::")
+        .find(|segment| *segment != "here" && !segment.starts_with('{'))
+        .unwrap_or(path)
+}
+
 /// Runs `f` for the C function `function`: a panic becomes `CONDUCTOR_ERROR_INTERNAL`,
 /// an error is boxed into `*error_out` (when given), success clears `*error_out`.
 pub(crate) fn guard(
@@ -145,6 +189,25 @@ mod tests {
         let message = error.message.to_str().unwrap();
         assert!(message.contains("conductor_test_function"), "{message}");
         assert!(message.contains("boom"), "{message}");
+    }
+
+    #[test]
+    fn the_boundary_names_the_enclosing_function() {
+        fn conductor_example(error_out: *mut *mut conductor_error_t) -> conductor_status_t {
+            boundary!(call error_out, || panic!("boom"))
+        }
+        let mut error: *mut conductor_error_t = std::ptr::null_mut();
+        assert_eq!(
+            conductor_example(&mut error),
+            conductor_status_t::CONDUCTOR_ERROR_INTERNAL
+        );
+        // SAFETY: the boundary stored a boxed error.
+        let error = unsafe { Box::from_raw(error) };
+        let message = error.message.to_str().unwrap();
+        assert!(
+            message.contains("internal error in conductor_example: boom"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use conductor_core::plugin::{Capability, CapabilitySet};
 
-use crate::boundary::{guard, guard_value, out, text, FfiResult};
+use crate::boundary::{boundary, guard_value, out, text, FfiResult};
 use crate::error::conductor_error_t;
 use crate::status::conductor_status_t;
 
@@ -97,7 +97,7 @@ pub unsafe extern "C" fn conductor_capability_from_name(
     capability_out: *mut conductor_capability_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_capability_from_name", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let slot = unsafe { out(capability_out, "capability_out") }?;
         let name = unsafe { text(name, name_len, "name") }?;

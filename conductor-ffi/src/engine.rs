@@ -7,7 +7,7 @@ use std::time::Duration;
 use conductor_core::engine::{MAX_PUSH_BYTES, PLUGIN_MAILBOX_CAPACITY};
 use conductor_core::{Engine, EngineOptions};
 
-use crate::boundary::{bytes, guard, guard_value, handle, optional_text, out, text, FfiResult};
+use crate::boundary::{boundary, bytes, guard_value, handle, optional_text, out, text, FfiResult};
 use crate::engine_options::conductor_engine_options_t;
 use crate::error::conductor_error_t;
 use crate::fired::conductor_fired_list_t;
@@ -97,7 +97,7 @@ pub unsafe extern "C" fn conductor_engine_new_from_file(
     engine_out: *mut *mut conductor_engine_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_new_from_file", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let slot = unsafe { out(engine_out, "engine_out") }?;
         *slot = std::ptr::null_mut();
@@ -123,7 +123,7 @@ pub unsafe extern "C" fn conductor_engine_new_from_toml(
     engine_out: *mut *mut conductor_engine_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_new_from_toml", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let slot = unsafe { out(engine_out, "engine_out") }?;
         *slot = std::ptr::null_mut();
@@ -151,12 +151,7 @@ pub unsafe extern "C" fn conductor_engine_new_from_toml(
 /// their `user_data` must stay valid.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_delete(engine: *mut conductor_engine_t) {
-    guard_value((), || {
-        if !engine.is_null() {
-            // SAFETY: the caller passes an engine this library created, once.
-            drop(unsafe { Box::from_raw(engine) });
-        }
-    })
+    boundary!(delete engine)
 }
 
 /// Hands a fired list to the caller, or drops it when they did not ask for it.
@@ -207,7 +202,7 @@ pub unsafe extern "C" fn conductor_engine_process(
     fired_out: *mut *mut conductor_fired_list_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_process", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         unsafe { clear(fired_out) };
         let engine = unsafe { handle(engine, "engine") }?;
@@ -233,7 +228,7 @@ pub unsafe extern "C" fn conductor_engine_tick(
     fired_out: *mut *mut conductor_fired_list_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_tick", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         unsafe { clear(fired_out) };
         let engine = unsafe { handle(engine, "engine") }?;
@@ -356,7 +351,7 @@ pub unsafe extern "C" fn conductor_engine_wait_idle(
     drained_out: *mut bool,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_wait_idle", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let engine = unsafe { handle(engine, "engine") }?;
         let drained = engine.engine.wait_idle(Duration::from_millis(timeout_ms))?;
@@ -378,7 +373,7 @@ pub unsafe extern "C" fn conductor_engine_mode(
     index_out: *mut usize,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_mode", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let slot = unsafe { out(index_out, "index_out") }?;
         *slot = unsafe { handle(engine, "engine") }?.engine.mode();
@@ -397,7 +392,7 @@ pub unsafe extern "C" fn conductor_engine_mode_name(
     name_out: *mut *mut c_char,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_mode_name", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let slot = unsafe { out(name_out, "name_out") }?;
         *slot = std::ptr::null_mut();
@@ -419,7 +414,7 @@ pub unsafe extern "C" fn conductor_engine_set_mode(
     name_len: usize,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_set_mode", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let engine = unsafe { handle(engine, "engine") }?;
         let name = unsafe { text(name, name_len, "name") }?;
@@ -438,7 +433,7 @@ pub unsafe extern "C" fn conductor_engine_set_mode_index(
     index: usize,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_set_mode_index", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contract documented above.
         let engine = unsafe { handle(engine, "engine") }?;
         Ok(engine.engine.set_mode_index(index)?)
@@ -459,7 +454,7 @@ pub unsafe extern "C" fn conductor_engine_reload_file(
     path_len: usize,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_reload_file", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let engine = unsafe { handle(engine, "engine") }?;
         let path = unsafe { text(path, path_len, "path") }?;
@@ -481,7 +476,7 @@ pub unsafe extern "C" fn conductor_engine_reload_toml(
     base_dir_len: usize,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_reload_toml", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let engine = unsafe { handle(engine, "engine") }?;
         let toml = unsafe { text(toml, toml_len, "toml") }?;
@@ -509,7 +504,7 @@ pub unsafe extern "C" fn conductor_engine_shutdown(
     engine: *const conductor_engine_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_engine_shutdown", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contract documented above.
         let engine = unsafe { handle(engine, "engine") }?;
         Ok(engine.engine.shutdown()?)

@@ -11,12 +11,12 @@ use conductor_core::engine::{
 use conductor_core::plugin::HostRequest;
 use conductor_core::EngineOptions;
 
-use crate::boundary::{guard, guard_value, handle, handle_mut, optional_text, text, FfiResult};
+use crate::boundary::{boundary, guard, handle, handle_mut, optional_text, text, FfiResult};
 use crate::capability::{conductor_capability_t, from_c, to_c};
 use crate::error::conductor_error_t;
 use crate::fired::conductor_fired_t;
 use crate::host::{conductor_host_config_t, conductor_plugin_host_t};
-use crate::log::UserData;
+use crate::log::{conductor_finalizer_t, ForeignData};
 use crate::plugin_options::{conductor_signature_policy_t, signature_policy_from_c};
 use crate::status::conductor_status_t;
 use crate::string::to_cstring;
@@ -111,8 +111,9 @@ pub type conductor_host_request_callback_t = Option<
 /// then logged, and ungranted capabilities refuse the load).
 ///
 /// Thread safety: not synchronised; set it up on one thread, then pass it (read-only)
-/// to `conductor_engine_new_*`, which copies it. The callbacks' `user_data` must stay
-/// valid until every engine built with these options is deleted.
+/// to `conductor_engine_new_*`, which copies it. A callback's `user_data` must stay
+/// valid until its finalizer runs (see `conductor_finalizer_t`): after these options and
+/// every engine built with them are deleted.
 #[derive(Debug, Default)]
 pub struct conductor_engine_options_t {
     pub(crate) options: EngineOptions,
@@ -125,9 +126,7 @@ pub struct conductor_engine_options_t {
 /// Thread safety: may be called from any thread.
 #[no_mangle]
 pub extern "C" fn conductor_engine_options_new() -> *mut conductor_engine_options_t {
-    guard_value(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(conductor_engine_options_t::default()))
-    })
+    boundary!(new conductor_engine_options_t::default())
 }
 
 /// Frees engine options. `NULL` is ignored. Engines built from them keep their own
@@ -136,12 +135,7 @@ pub extern "C" fn conductor_engine_options_new() -> *mut conductor_engine_option
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_engine_options_delete(options: *mut conductor_engine_options_t) {
-    guard_value((), || {
-        if !options.is_null() {
-            // SAFETY: the caller passes options from conductor_engine_options_new, once.
-            drop(unsafe { Box::from_raw(options) });
-        }
-    })
+    boundary!(delete options)
 }
 
 /// Runs `f` on the options behind `options` for the C function `function`.
@@ -170,16 +164,11 @@ pub unsafe extern "C" fn conductor_engine_options_set_host_config(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_host_config",
-            options,
-            error_out,
-            |o| {
-                o.host_config = handle(config, "config")?.config.clone();
-                o.host = None;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.host_config = handle(config, "config")?.config.clone();
+            o.host = None;
+            Ok(())
+        })
     }
 }
 
@@ -198,15 +187,10 @@ pub unsafe extern "C" fn conductor_engine_options_set_host(
     let host = unsafe { host.as_ref() }.map(|h| h.host.clone());
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_host",
-            options,
-            error_out,
-            |o| {
-                o.host = host;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.host = host;
+            Ok(())
+        })
     }
 }
 
@@ -222,7 +206,7 @@ pub unsafe extern "C" fn conductor_engine_options_grant(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_engine_options_grant", options, error_out, |o| {
+        with_options(boundary!(name), options, error_out, |o| {
             o.grants.push(from_c(capability)?);
             Ok(())
         })
@@ -244,20 +228,15 @@ pub unsafe extern "C" fn conductor_engine_options_grant_plugin(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_grant_plugin",
-            options,
-            error_out,
-            |o| {
-                let name = text(plugin, plugin_len, "plugin")?;
-                let capability = from_c(capability)?;
-                o.plugin_grants
-                    .entry(name.to_string())
-                    .or_default()
-                    .push(capability);
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            let name = text(plugin, plugin_len, "plugin")?;
+            let capability = from_c(capability)?;
+            o.plugin_grants
+                .entry(name.to_string())
+                .or_default()
+                .push(capability);
+            Ok(())
+        })
     }
 }
 
@@ -273,15 +252,10 @@ pub unsafe extern "C" fn conductor_engine_options_set_queue_capacity(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_queue_capacity",
-            options,
-            error_out,
-            |o| {
-                o.queue_capacity = (capacity > 0).then_some(capacity);
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.queue_capacity = (capacity > 0).then_some(capacity);
+            Ok(())
+        })
     }
 }
 
@@ -298,20 +272,17 @@ pub unsafe extern "C" fn conductor_engine_options_set_port_name(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_port_name",
-            options,
-            error_out,
-            |o| {
-                o.port_name = optional_text(name, name_len, "name")?.map(str::to_string);
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.port_name = optional_text(name, name_len, "name")?.map(str::to_string);
+            Ok(())
+        })
     }
 }
 
 /// Registers the host-action callback (`NULL` removes it; host actions are then
 /// logged). See `conductor_action_callback_t`.
+/// `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+/// see `conductor_finalizer_t`.
 ///
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
@@ -319,9 +290,10 @@ pub unsafe extern "C" fn conductor_engine_options_set_action_callback(
     options: *mut conductor_engine_options_t,
     callback: conductor_action_callback_t,
     user_data: *mut c_void,
+    finalizer: conductor_finalizer_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    let user_data = UserData(user_data);
+    let user_data = ForeignData::new(user_data, finalizer);
     let callback = callback.map(|cb| {
         Arc::new(move |event: &HostActionEvent| {
             let name = to_cstring(event.name.as_str());
@@ -332,20 +304,17 @@ pub unsafe extern "C" fn conductor_engine_options_set_action_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_action_callback",
-            options,
-            error_out,
-            |o| {
-                o.callbacks.on_action = callback;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.callbacks.on_action = callback;
+            Ok(())
+        })
     }
 }
 
 /// Registers the MIDI-out callback (`NULL` removes it; MIDI output is then logged and
 /// dropped). See `conductor_midi_out_callback_t`.
+/// `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+/// see `conductor_finalizer_t`.
 ///
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
@@ -353,9 +322,10 @@ pub unsafe extern "C" fn conductor_engine_options_set_midi_out_callback(
     options: *mut conductor_engine_options_t,
     callback: conductor_midi_out_callback_t,
     user_data: *mut c_void,
+    finalizer: conductor_finalizer_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    let user_data = UserData(user_data);
+    let user_data = ForeignData::new(user_data, finalizer);
     let callback = callback.map(|cb| {
         Arc::new(move |bytes: &[u8], timestamp_us: u64| {
             // SAFETY: the application registered `cb` for these arguments.
@@ -364,20 +334,17 @@ pub unsafe extern "C" fn conductor_engine_options_set_midi_out_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_midi_out_callback",
-            options,
-            error_out,
-            |o| {
-                o.callbacks.on_midi_out = callback;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.callbacks.on_midi_out = callback;
+            Ok(())
+        })
     }
 }
 
 /// Registers the capability-approval callback (`NULL` removes it; ungranted
 /// capabilities then refuse the load). See `conductor_approval_callback_t`.
+/// `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+/// see `conductor_finalizer_t`.
 ///
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
@@ -385,9 +352,10 @@ pub unsafe extern "C" fn conductor_engine_options_set_approval_callback(
     options: *mut conductor_engine_options_t,
     callback: conductor_approval_callback_t,
     user_data: *mut c_void,
+    finalizer: conductor_finalizer_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    let user_data = UserData(user_data);
+    let user_data = ForeignData::new(user_data, finalizer);
     let callback = callback.map(|cb| {
         Arc::new(move |request: &ApprovalRequest| {
             let plugin = to_cstring(request.plugin.as_str());
@@ -399,20 +367,17 @@ pub unsafe extern "C" fn conductor_engine_options_set_approval_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_approval_callback",
-            options,
-            error_out,
-            |o| {
-                o.callbacks.approve = callback;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.callbacks.approve = callback;
+            Ok(())
+        })
     }
 }
 
 /// Registers the callback told about mappings fired for pushed events (`NULL` removes
 /// it). See `conductor_fired_callback_t`.
+/// `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+/// see `conductor_finalizer_t`.
 ///
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
@@ -420,9 +385,10 @@ pub unsafe extern "C" fn conductor_engine_options_set_fired_callback(
     options: *mut conductor_engine_options_t,
     callback: conductor_fired_callback_t,
     user_data: *mut c_void,
+    finalizer: conductor_finalizer_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    let user_data = UserData(user_data);
+    let user_data = ForeignData::new(user_data, finalizer);
     let callback = callback.map(|cb| {
         Arc::new(move |fired: &Fired| {
             let fired = conductor_fired_t::from(fired);
@@ -432,21 +398,18 @@ pub unsafe extern "C" fn conductor_engine_options_set_fired_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_fired_callback",
-            options,
-            error_out,
-            |o| {
-                o.callbacks.on_fired = callback;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.callbacks.on_fired = callback;
+            Ok(())
+        })
     }
 }
 
 /// Registers the callback for plugins' SystemControl and Audio requests (`NULL`
 /// removes it; such requests then fail in the plugin with "nobody handles it"). See
 /// `conductor_host_request_callback_t`.
+/// `finalizer` (may be `NULL`) is called with `user_data` once nothing uses it any more;
+/// see `conductor_finalizer_t`.
 ///
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
@@ -454,9 +417,10 @@ pub unsafe extern "C" fn conductor_engine_options_set_host_request_callback(
     options: *mut conductor_engine_options_t,
     callback: conductor_host_request_callback_t,
     user_data: *mut c_void,
+    finalizer: conductor_finalizer_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    let user_data = UserData(user_data);
+    let user_data = ForeignData::new(user_data, finalizer);
     let callback = callback.map(|cb| {
         Arc::new(move |request: &HostRequest| {
             let plugin = to_cstring(request.plugin.as_str());
@@ -472,15 +436,10 @@ pub unsafe extern "C" fn conductor_engine_options_set_host_request_callback(
     });
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_host_request_callback",
-            options,
-            error_out,
-            |o| {
-                o.callbacks.on_host_request = callback;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.callbacks.on_host_request = callback;
+            Ok(())
+        })
     }
 }
 
@@ -497,14 +456,9 @@ pub unsafe extern "C" fn conductor_engine_options_set_signature_policy(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_engine_options_set_signature_policy",
-            options,
-            error_out,
-            |o| {
-                o.signature_policy = Some(signature_policy_from_c(policy)?);
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.signature_policy = Some(signature_policy_from_c(policy)?);
+            Ok(())
+        })
     }
 }

@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::ffi::{c_char, CString};
 
-use crate::boundary::guard_value;
+use crate::boundary::{boundary, guard_value};
 use crate::status::conductor_status_t;
 use crate::string::to_cstring;
 
@@ -238,10 +238,5 @@ pub unsafe extern "C" fn conductor_error_plugin(error: *const conductor_error_t)
 /// Thread safety: must not race with any other use of the same error.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_error_delete(error: *mut conductor_error_t) {
-    guard_value((), || {
-        if !error.is_null() {
-            // SAFETY: the caller passes an error this library created and has not freed.
-            drop(unsafe { Box::from_raw(error) });
-        }
-    })
+    boundary!(delete error)
 }

@@ -5,7 +5,7 @@ use std::ffi::{c_char, CString};
 
 use conductor_core::engine::{ActionOutcome, Fired};
 
-use crate::boundary::guard_value;
+use crate::boundary::{boundary, guard_value};
 use crate::error::conductor_error_t;
 use crate::string::to_cstring;
 
@@ -125,12 +125,7 @@ pub unsafe extern "C" fn conductor_fired_list_get(
 /// Thread safety: must not race with any other use of the same list.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_fired_list_delete(list: *mut conductor_fired_list_t) {
-    guard_value((), || {
-        if !list.is_null() {
-            // SAFETY: the caller passes a list this library returned, once.
-            drop(unsafe { Box::from_raw(list) });
-        }
-    })
+    boundary!(delete list)
 }
 
 /// Runs `f` on a fired mapping, or returns `fallback` for `NULL`.

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use conductor_core::log::default_sink;
 use conductor_core::plugin::{HostConfig, PluginHost};
 
-use crate::boundary::{guard, guard_value, handle, handle_mut, optional_text, out};
+use crate::boundary::{boundary, handle, handle_mut, optional_text, out};
 use crate::error::conductor_error_t;
-use crate::log::{conductor_log_callback_t, CallbackSink, UserData};
+use crate::log::{conductor_finalizer_t, conductor_log_callback_t, CallbackSink, ForeignData};
 use crate::status::conductor_status_t;
 
 /// Settings shared by every plugin a host runs: the compiled-module cache, the root of
@@ -41,9 +41,7 @@ pub struct conductor_plugin_host_t {
 /// Thread safety: may be called from any thread.
 #[no_mangle]
 pub extern "C" fn conductor_host_config_new() -> *mut conductor_host_config_t {
-    guard_value(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(conductor_host_config_t::default()))
-    })
+    boundary!(new conductor_host_config_t::default())
 }
 
 /// Frees a host config. `NULL` is ignored. Hosts and engine options made from it keep
@@ -52,12 +50,7 @@ pub extern "C" fn conductor_host_config_new() -> *mut conductor_host_config_t {
 /// Thread safety: must not race with any other use of the same config.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_host_config_delete(config: *mut conductor_host_config_t) {
-    guard_value((), || {
-        if !config.is_null() {
-            // SAFETY: the caller passes a config from conductor_host_config_new, once.
-            drop(unsafe { Box::from_raw(config) });
-        }
-    })
+    boundary!(delete config)
 }
 
 /// Sets the folder where compiled plugins are cached on disk (`path`, `path_len` bytes
@@ -71,7 +64,7 @@ pub unsafe extern "C" fn conductor_host_config_set_cache_dir(
     path_len: usize,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_host_config_set_cache_dir", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let config = unsafe { handle_mut(config, "config") }?;
         let path = unsafe { optional_text(path, path_len, "path") }?;
@@ -93,7 +86,7 @@ pub unsafe extern "C" fn conductor_host_config_set_data_root(
     path_len: usize,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_host_config_set_data_root", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let config = unsafe { handle_mut(config, "config") }?;
         let path = unsafe { optional_text(path, path_len, "path") }?;
@@ -114,7 +107,7 @@ pub unsafe extern "C" fn conductor_host_config_set_trust_store(
     path_len: usize,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_host_config_set_trust_store", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let config = unsafe { handle_mut(config, "config") }?;
         let path = unsafe { optional_text(path, path_len, "path") }?;
@@ -126,8 +119,9 @@ pub unsafe extern "C" fn conductor_host_config_set_trust_store(
 /// Sends every log line (host messages and plugin output) to `callback` with
 /// `user_data`, instead of stderr. `callback == NULL` restores stderr.
 ///
-/// `user_data` must stay valid, and `callback` callable from any thread, until every
-/// host, plugin and engine made with this config has been deleted.
+/// `user_data` must stay valid, and `callback` callable from any thread, until
+/// `finalizer` (if not `NULL`) is called with it: once this config and every host,
+/// plugin and engine made with it have been deleted. See `conductor_finalizer_t`.
 ///
 /// Thread safety: must not race with any other use of the same config.
 #[no_mangle]
@@ -135,15 +129,17 @@ pub unsafe extern "C" fn conductor_host_config_set_log_callback(
     config: *mut conductor_host_config_t,
     callback: conductor_log_callback_t,
     user_data: *mut c_void,
+    finalizer: conductor_finalizer_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_host_config_set_log_callback", error_out, || {
+    let user_data = ForeignData::new(user_data, finalizer);
+    boundary!(call error_out, || {
         // SAFETY: pointer contract documented above.
         let config = unsafe { handle_mut(config, "config") }?;
         config.config.log_sink = match callback {
             Some(callback) => Arc::new(CallbackSink {
                 callback,
-                user_data: UserData(user_data),
+                user_data,
             }),
             None => default_sink(),
         };
@@ -162,7 +158,7 @@ pub unsafe extern "C" fn conductor_plugin_host_new(
     host_out: *mut *mut conductor_plugin_host_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_plugin_host_new", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let slot = unsafe { out(host_out, "host_out") }?;
         *slot = std::ptr::null_mut();
@@ -183,10 +179,5 @@ pub unsafe extern "C" fn conductor_plugin_host_new(
 /// Thread safety: must not race with any other use of the same host handle.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_plugin_host_delete(host: *mut conductor_plugin_host_t) {
-    guard_value((), || {
-        if !host.is_null() {
-            // SAFETY: the caller passes a host from conductor_plugin_host_new, once.
-            drop(unsafe { Box::from_raw(host) });
-        }
-    })
+    boundary!(delete host)
 }

@@ -57,24 +57,58 @@ pub type conductor_log_callback_t = Option<
     ),
 >;
 
-/// The application's `user_data`, passed back untouched. The application promises it
-/// may be used from any thread (the header says so on every callback setter).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct UserData(pub(crate) *mut c_void);
+/// Called once with a callback's `user_data` when the library no longer uses it, so the
+/// application knows when it may free it (as wasmtime's `wasmtime_func_new` finalizer).
+///
+/// It runs when the last object holding the callback is deleted or the callback is
+/// replaced: the options or host config it was set on, and every engine, plugin host
+/// and plugin built from them (they keep their own copy). If the setter fails, or the
+/// callback is `NULL`, it runs before the setter returns. It may run on any thread (the
+/// one deleting the last holder, or an engine thread), must not unwind or `longjmp`
+/// out, and must not call back into the library object being deleted. `NULL`: nothing
+/// to call.
+pub type conductor_finalizer_t = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
-impl UserData {
-    /// The pointer. A method rather than `.0`, so closures capture the whole `Send`
-    /// wrapper instead of the bare pointer field.
-    pub(crate) fn ptr(self) -> *mut c_void {
-        self.0
+/// The application's `user_data` with its finalizer, shared by every copy of the
+/// callback that uses it; the finalizer runs when the last copy is dropped. The
+/// application promises the pointer may be used from any thread (the header says so on
+/// every callback setter).
+#[derive(Debug)]
+pub(crate) struct ForeignData {
+    ptr: *mut c_void,
+    finalizer: conductor_finalizer_t,
+}
+
+/// A callback's `user_data`, shared by the copies of the callback.
+pub(crate) type UserData = std::sync::Arc<ForeignData>;
+
+impl ForeignData {
+    /// Wraps `ptr`; `finalizer` runs when the last copy is dropped.
+    pub(crate) fn new(ptr: *mut c_void, finalizer: conductor_finalizer_t) -> UserData {
+        std::sync::Arc::new(ForeignData { ptr, finalizer })
+    }
+
+    /// The pointer, passed back to the application's callback untouched.
+    pub(crate) fn ptr(&self) -> *mut c_void {
+        self.ptr
     }
 }
 
-// SAFETY: the pointer is only handed back to the application's own callbacks, whose
-// documented contract is to be callable from any thread.
-unsafe impl Send for UserData {}
+impl Drop for ForeignData {
+    fn drop(&mut self) {
+        if let Some(finalizer) = self.finalizer {
+            // SAFETY: the application gave this finalizer for this pointer; it is called
+            // once, after the last use of the pointer.
+            unsafe { finalizer(self.ptr) }
+        }
+    }
+}
+
+// SAFETY: the pointer is only handed back to the application's own callbacks and
+// finalizer, whose documented contract is to be callable from any thread.
+unsafe impl Send for ForeignData {}
 // SAFETY: as above.
-unsafe impl Sync for UserData {}
+unsafe impl Sync for ForeignData {}
 
 /// A [`LogSink`] that forwards each line to a C callback.
 pub(crate) struct CallbackSink {

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use conductor_core::plugin::{PluginOptions, SharedPlugin};
 
-use crate::boundary::{bytes, guard, guard_value, handle, out, text, FfiResult};
+use crate::boundary::{boundary, bytes, guard, handle, out, text, FfiResult};
 use crate::capability::mask;
 use crate::error::conductor_error_t;
 use crate::host::conductor_plugin_host_t;
@@ -43,7 +43,7 @@ pub unsafe extern "C" fn conductor_plugin_host_load(
     plugin_out: *mut *mut conductor_plugin_t,
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
-    guard("conductor_plugin_host_load", error_out, || {
+    boundary!(call error_out, || {
         // SAFETY: pointer contracts documented above.
         let slot = unsafe { out(plugin_out, "plugin_out") }?;
         *slot = std::ptr::null_mut();
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn conductor_plugin_execute(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_plugin("conductor_plugin_execute", plugin, error_out, |p| {
+        with_plugin(boundary!(name), plugin, error_out, |p| {
             let params = bytes(params, params_len, "params")?;
             Ok(p.execute(params)?)
         })
@@ -121,16 +121,11 @@ pub unsafe extern "C" fn conductor_plugin_execute_with_context(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_plugin(
-            "conductor_plugin_execute_with_context",
-            plugin,
-            error_out,
-            |p| {
-                let params = bytes(params, params_len, "params")?;
-                let context = bytes(context, context_len, "context")?;
-                Ok(p.execute_with_context(params, context)?)
-            },
-        )
+        with_plugin(boundary!(name), plugin, error_out, |p| {
+            let params = bytes(params, params_len, "params")?;
+            let context = bytes(context, context_len, "context")?;
+            Ok(p.execute_with_context(params, context)?)
+        })
     }
 }
 
@@ -146,7 +141,7 @@ pub unsafe extern "C" fn conductor_plugin_capabilities(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_plugin("conductor_plugin_capabilities", plugin, error_out, |p| {
+        with_plugin(boundary!(name), plugin, error_out, |p| {
             *out(capabilities_out, "capabilities_out")? = mask(p.capabilities());
             Ok(())
         })
@@ -165,7 +160,7 @@ pub unsafe extern "C" fn conductor_plugin_name(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_plugin("conductor_plugin_name", plugin, error_out, |p| {
+        with_plugin(boundary!(name), plugin, error_out, |p| {
             *out(name_out, "name_out")? = owned_string(p.name());
             Ok(())
         })
@@ -183,11 +178,7 @@ pub unsafe extern "C" fn conductor_plugin_shutdown(
     error_out: *mut *mut conductor_error_t,
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
-    unsafe {
-        with_plugin("conductor_plugin_shutdown", plugin, error_out, |p| {
-            Ok(p.shutdown()?)
-        })
-    }
+    unsafe { with_plugin(boundary!(name), plugin, error_out, |p| Ok(p.shutdown()?)) }
 }
 
 /// Frees a plugin, calling its `shutdown` export first if `conductor_plugin_shutdown`
@@ -197,10 +188,5 @@ pub unsafe extern "C" fn conductor_plugin_shutdown(
 /// Thread safety: must not race with any other use of the same plugin.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_plugin_delete(plugin: *mut conductor_plugin_t) {
-    guard_value((), || {
-        if !plugin.is_null() {
-            // SAFETY: the caller passes a plugin from conductor_plugin_host_load, once.
-            drop(unsafe { Box::from_raw(plugin) });
-        }
-    })
+    boundary!(delete plugin)
 }

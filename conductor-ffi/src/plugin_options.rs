@@ -7,7 +7,7 @@ use std::time::Duration;
 use conductor_core::plugin::signing::SignaturePolicy;
 use conductor_core::plugin::PluginOptions;
 
-use crate::boundary::{guard, guard_value, handle_mut, optional_text, FfiResult};
+use crate::boundary::{boundary, guard, handle_mut, optional_text, FfiResult};
 use crate::capability::{conductor_capability_t, from_c};
 use crate::error::conductor_error_t;
 use crate::status::conductor_status_t;
@@ -44,9 +44,7 @@ pub struct conductor_plugin_options_t {
 /// Thread safety: may be called from any thread.
 #[no_mangle]
 pub extern "C" fn conductor_plugin_options_new() -> *mut conductor_plugin_options_t {
-    guard_value(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(conductor_plugin_options_t::default()))
-    })
+    boundary!(new conductor_plugin_options_t::default())
 }
 
 /// Frees plugin options. `NULL` is ignored.
@@ -54,12 +52,7 @@ pub extern "C" fn conductor_plugin_options_new() -> *mut conductor_plugin_option
 /// Thread safety: must not race with any other use of the same options.
 #[no_mangle]
 pub unsafe extern "C" fn conductor_plugin_options_delete(options: *mut conductor_plugin_options_t) {
-    guard_value((), || {
-        if !options.is_null() {
-            // SAFETY: the caller passes options from conductor_plugin_options_new, once.
-            drop(unsafe { Box::from_raw(options) });
-        }
-    })
+    boundary!(delete options)
 }
 
 /// Runs `f` on the options behind `options` for the C function `function`.
@@ -89,15 +82,10 @@ pub unsafe extern "C" fn conductor_plugin_options_set_fuel(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_plugin_options_set_fuel",
-            options,
-            error_out,
-            |o| {
-                o.limits.fuel = fuel;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.limits.fuel = fuel;
+            Ok(())
+        })
     }
 }
 
@@ -114,15 +102,10 @@ pub unsafe extern "C" fn conductor_plugin_options_set_memory_bytes(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_plugin_options_set_memory_bytes",
-            options,
-            error_out,
-            |o| {
-                o.limits.memory_bytes = memory_bytes;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.limits.memory_bytes = memory_bytes;
+            Ok(())
+        })
     }
 }
 
@@ -138,15 +121,10 @@ pub unsafe extern "C" fn conductor_plugin_options_set_timeout_ms(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_plugin_options_set_timeout_ms",
-            options,
-            error_out,
-            |o| {
-                o.limits.timeout = Duration::from_millis(timeout_ms);
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.limits.timeout = Duration::from_millis(timeout_ms);
+            Ok(())
+        })
     }
 }
 
@@ -162,15 +140,10 @@ pub unsafe extern "C" fn conductor_plugin_options_set_output_bytes_per_call(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_plugin_options_set_output_bytes_per_call",
-            options,
-            error_out,
-            |o| {
-                o.limits.output_bytes_per_call = bytes;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.limits.output_bytes_per_call = bytes;
+            Ok(())
+        })
     }
 }
 
@@ -187,7 +160,7 @@ pub unsafe extern "C" fn conductor_plugin_options_grant(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options("conductor_plugin_options_grant", options, error_out, |o| {
+        with_options(boundary!(name), options, error_out, |o| {
             o.grants = o.grants.with(from_c(capability)?);
             Ok(())
         })
@@ -208,15 +181,10 @@ pub unsafe extern "C" fn conductor_plugin_options_set_data_dir(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_plugin_options_set_data_dir",
-            options,
-            error_out,
-            |o| {
-                o.data_dir = optional_text(path, path_len, "path")?.map(PathBuf::from);
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.data_dir = optional_text(path, path_len, "path")?.map(PathBuf::from);
+            Ok(())
+        })
     }
 }
 
@@ -233,15 +201,10 @@ pub unsafe extern "C" fn conductor_plugin_options_set_name(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_plugin_options_set_name",
-            options,
-            error_out,
-            |o| {
-                o.name = optional_text(name, name_len, "name")?.map(str::to_string);
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.name = optional_text(name, name_len, "name")?.map(str::to_string);
+            Ok(())
+        })
     }
 }
 
@@ -259,15 +222,10 @@ pub unsafe extern "C" fn conductor_plugin_options_set_signature_policy(
 ) -> conductor_status_t {
     // SAFETY: forwarded pointer contracts.
     unsafe {
-        with_options(
-            "conductor_plugin_options_set_signature_policy",
-            options,
-            error_out,
-            |o| {
-                o.signature_policy = signature_policy_from_c(policy)?;
-                Ok(())
-            },
-        )
+        with_options(boundary!(name), options, error_out, |o| {
+            o.signature_policy = signature_policy_from_c(policy)?;
+            Ok(())
+        })
     }
 }
 

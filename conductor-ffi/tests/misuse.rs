@@ -83,16 +83,20 @@ fn capability_approval_callback_decides_ungranted_capabilities() {
 #[test]
 fn config_errors_expose_file_line_column_and_plugin() {
     let out = check("config_errors");
-    assert!(out.stdout.contains("typo location: line 4, column "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("typo location: line 4, column "),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("broken.toml:4\n"), "{}", out.stdout);
 }
 
 #[test]
 fn limits_out_of_range_are_refused_naming_the_limit() {
     let out = check("limits");
-    assert!(out
-        .stdout
-        .contains("load with fuel 0: invalid_argument: invalid argument: plugin limit `fuel` is 0"));
+    assert!(out.stdout.contains(
+        "load with fuel 0: invalid_argument: invalid argument: plugin limit `fuel` is 0"
+    ));
 }
 
 #[test]
@@ -101,4 +105,12 @@ fn a_grant_for_a_plugin_the_config_does_not_use_is_warned_about() {
     assert!(out
         .stdout
         .contains("warning: a grant names plugin my_midi_plugn"));
+}
+
+#[test]
+fn a_callback_finalizer_runs_once_when_nothing_uses_its_user_data() {
+    let out = check("finalizers");
+    assert!(out
+        .stdout
+        .contains("finalized: first 1, second 1, unused 1"));
 }

@@ -149,13 +149,13 @@ int main(int argc, char **argv) {
 
     /* Shared settings: every log line goes to on_log. */
     host_config = conductor_host_config_new();
-    CHECK(conductor_host_config_set_log_callback(host_config, on_log, NULL, ERR));
+    CHECK(conductor_host_config_set_log_callback(host_config, on_log, NULL, NULL, ERR));
 
     options = conductor_engine_options_new();
     CHECK(conductor_engine_options_set_host_config(options, host_config, ERR));
-    CHECK(conductor_engine_options_set_action_callback(options, on_action, NULL, ERR));
-    CHECK(conductor_engine_options_set_midi_out_callback(options, on_midi_out, NULL, ERR));
-    CHECK(conductor_engine_options_set_fired_callback(options, on_fired, &pushed_fired, ERR));
+    CHECK(conductor_engine_options_set_action_callback(options, on_action, NULL, NULL, ERR));
+    CHECK(conductor_engine_options_set_midi_out_callback(options, on_midi_out, NULL, NULL, ERR));
+    CHECK(conductor_engine_options_set_fired_callback(options, on_fired, &pushed_fired, NULL, ERR));
 
     /* 1. The guide's config: middle C runs my_midi_plugin. */
     printf("== the guide's config: %s\n", argv[1]);

@@ -288,7 +288,7 @@ static conductor_engine_options_t *options_new(void) {
     char data[4096];
     snprintf(data, sizeof data, "%s/data", env_path("WORK_DIR"));
     EXPECT_OK("set_data_root", conductor_host_config_set_data_root(config, data, strlen(data), &error));
-    EXPECT_OK("set_log_callback", conductor_host_config_set_log_callback(config, on_log, NULL, &error));
+    EXPECT_OK("set_log_callback", conductor_host_config_set_log_callback(config, on_log, NULL, NULL, &error));
     EXPECT_OK("set_host_config", conductor_engine_options_set_host_config(options, config, &error));
     conductor_host_config_delete(config);
     return options;
@@ -439,9 +439,9 @@ static void reentrant(void) {
     struct reentrant r;
     memset(&r, 0, sizeof r);
     pthread_mutex_init(&r.lock, NULL);
-    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, reentrant_midi_out, &r, &error));
-    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, reentrant_action, &r, &error));
-    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, reentrant_fired, &r, &error));
+    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, reentrant_midi_out, &r, NULL, &error));
+    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, reentrant_action, &r, NULL, &error));
+    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, reentrant_fired, &r, NULL, &error));
     r.engine = engine_new(REENTRANT_TOML, options);
 
     EXPECT(conductor_engine_push(r.engine, NOTE_60, sizeof NOTE_60, 1000));
@@ -532,8 +532,8 @@ static void plugin_worker_callbacks(void) {
              "action = { Host = { name = \"inner\" } }\n",
              plugin, plugin);
     EXPECT_OK("grant", conductor_engine_options_grant(options, CONDUCTOR_CAPABILITY_MIDI, &error));
-    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, worker_midi_out, &w, &error));
-    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, worker_action, &w, &error));
+    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, worker_midi_out, &w, NULL, &error));
+    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, worker_action, &w, NULL, &error));
     w.engine = engine_new(toml, options);
     EXPECT(conductor_engine_push(w.engine, NOTE_60, 3, 2000));
     expect_idle(w.engine, 20000);
@@ -602,7 +602,7 @@ static void shutdown_from_callback(void) {
     bool drained = true;
     double started;
     memset(&s, 0, sizeof s);
-    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, shutdown_action, &s, &error));
+    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, shutdown_action, &s, NULL, &error));
     s.engine = engine_new(stop_toml(toml, sizeof toml), options);
     EXPECT(engine_threads_become(2, 20000)); /* the engine thread and my_midi_plugin's worker */
 
@@ -645,7 +645,7 @@ static void delete_from_callback(void) {
     struct stopper s;
     char toml[8192];
     memset(&s, 0, sizeof s);
-    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, delete_action, &s, &error));
+    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, delete_action, &s, NULL, &error));
     s.engine = engine_new(stop_toml(toml, sizeof toml), options);
     EXPECT(engine_threads_become(2, 20000));
     EXPECT(conductor_engine_push(s.engine, NOTE_60, 3, 0));
@@ -680,8 +680,8 @@ static void slow_delay_beside_fast(void) {
     conductor_engine_options_t *options = options_new();
     conductor_engine_t *engine;
     double pushed, echoed, delayed;
-    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, record_midi_out, NULL, &error));
-    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, record_fired_cb, NULL, &error));
+    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, record_midi_out, NULL, NULL, &error));
+    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, record_fired_cb, NULL, NULL, &error));
     engine = engine_new(toml, options);
 
     pushed = now_ms();
@@ -721,8 +721,8 @@ static void slow_plugin_beside_fast(void) {
              "[[modes.mappings]]\ndescription = \"fast\"\ntrigger = { Note = { note = 61 } }\n"
              "action = { SendMidi = { bytes = [0x90, 61, 1] } }\n",
              env_path("SLEEP_PLUGIN"));
-    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, record_midi_out, NULL, &error));
-    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, record_fired_cb, NULL, &error));
+    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, record_midi_out, NULL, NULL, &error));
+    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, record_fired_cb, NULL, NULL, &error));
     engine = engine_new(toml, options);
 
     pushed = now_ms();
@@ -764,7 +764,7 @@ static void midi_out_timestamps(void) {
     conductor_engine_t *engine;
     conductor_fired_list_t *fired = NULL;
     uint64_t due = 0;
-    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, record_midi_out, NULL, &error));
+    EXPECT_OK("set_midi_out_callback", conductor_engine_options_set_midi_out_callback(options, record_midi_out, NULL, NULL, &error));
     engine = engine_new(toml, options);
 
     EXPECT(!conductor_engine_next_due(engine, &due));
@@ -854,7 +854,7 @@ static void refused_plugin_calls(void) {
              "[[modes.mappings]]\ndescription = \"quick\"\ntrigger = { Note = { note = 61 } }\n"
              "action = { WasmPlugin = { path = \"%s\", params = { ms = 0, tag = \"quick\" } } }\n",
              sleep_plugin, sleep_plugin);
-    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, count_refusals, NULL, &error));
+    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, count_refusals, NULL, NULL, &error));
     EXPECT_OK("set_queue_capacity", conductor_engine_options_set_queue_capacity(options, 4 * QUICK_CALLS, &error));
     engine = engine_new(toml, options);
     EXPECT(conductor_engine_refused_plugin_calls(engine) == 0);

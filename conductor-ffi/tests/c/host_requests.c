@@ -25,7 +25,7 @@ static conductor_engine_t *engine_for(const char *toml, struct seen *seen, condu
                                       conductor_error_t **error) {
     conductor_engine_options_t *options = conductor_engine_options_new();
     conductor_engine_options_grant(options, CONDUCTOR_CAPABILITY_SYSTEM_CONTROL, NULL);
-    conductor_engine_options_set_host_request_callback(options, on_request, seen, NULL);
+    conductor_engine_options_set_host_request_callback(options, on_request, seen, NULL, NULL);
     conductor_engine_options_set_signature_policy(options, policy, NULL);
     conductor_engine_t *engine = NULL;
     conductor_engine_new_from_toml(toml, strlen(toml), ".", 1, options, &engine, error);

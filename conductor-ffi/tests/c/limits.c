@@ -78,7 +78,7 @@ static conductor_plugin_host_t *new_host(void) {
     conductor_host_config_t *config = conductor_host_config_new();
     EXPECT(config != NULL);
     EXPECT(conductor_host_config_set_data_root(config, root, strlen(root), NULL) == CONDUCTOR_OK);
-    EXPECT(conductor_host_config_set_log_callback(config, on_log, NULL, NULL) == CONDUCTOR_OK);
+    EXPECT(conductor_host_config_set_log_callback(config, on_log, NULL, NULL, NULL) == CONDUCTOR_OK);
     conductor_plugin_host_t *host = NULL;
     conductor_error_t *error = NULL;
     if (conductor_plugin_host_new(config, &host, &error) != CONDUCTOR_OK) {

@@ -3,7 +3,7 @@
  *
  *   misuse null_handles | invalid_utf8 | double_shutdown | failing_plugin |
  *          config_errors | push_from_thread | capability_approval | limits |
- *          unused_grant
+ *          unused_grant | finalizers
  *
  * Plugins and a scratch folder come from the environment: FAIL_PLUGIN,
  * MY_MIDI_PLUGIN, FILE_LOGGER_PLUGIN (paths to .wasm files) and WORK_DIR.
@@ -94,7 +94,7 @@ static conductor_engine_options_t *quiet_options(void) {
     char data[4096];
     snprintf(data, sizeof data, "%s/data", env_path("WORK_DIR"));
     EXPECT_OK("set_data_root", conductor_host_config_set_data_root(config, data, strlen(data), NULL));
-    EXPECT_OK("set_log_callback", conductor_host_config_set_log_callback(config, quiet_log, NULL, NULL));
+    EXPECT_OK("set_log_callback", conductor_host_config_set_log_callback(config, quiet_log, NULL, NULL, NULL));
     EXPECT_OK("set_host_config", conductor_engine_options_set_host_config(options, config, NULL));
     conductor_host_config_delete(config);
     return options;
@@ -173,7 +173,7 @@ static void null_handles(void) {
         EXPECT_ERROR("set_host_config(NULL config)", conductor_engine_options_set_host_config(options, NULL, &error), CONDUCTOR_ERROR_INVALID_ARGUMENT, "config is NULL");
         conductor_engine_options_delete(options);
     }
-    EXPECT_ERROR("set_log_callback(NULL)", conductor_host_config_set_log_callback(NULL, quiet_log, NULL, &error), CONDUCTOR_ERROR_INVALID_ARGUMENT, "config is NULL");
+    EXPECT_ERROR("set_log_callback(NULL)", conductor_host_config_set_log_callback(NULL, quiet_log, NULL, NULL, &error), CONDUCTOR_ERROR_INVALID_ARGUMENT, "config is NULL");
     EXPECT_ERROR("plugin_options_set_fuel(NULL)", conductor_plugin_options_set_fuel(NULL, 1, &error),
                  CONDUCTOR_ERROR_INVALID_ARGUMENT, "options is NULL");
     conductor_engine_options_delete(NULL);
@@ -323,7 +323,7 @@ static void failing_plugin(void) {
     int32_t code = 0;
     int error_lines = 0;
 
-    EXPECT_OK("set_log_callback", conductor_host_config_set_log_callback(config, count_errors, &error_lines, NULL));
+    EXPECT_OK("set_log_callback", conductor_host_config_set_log_callback(config, count_errors, &error_lines, NULL, NULL));
 
     /* Called directly: the plugin's code reaches the caller. */
     EXPECT_OK("plugin_host_new", conductor_plugin_host_new(config, &host, &error));
@@ -488,7 +488,7 @@ static void push_from_thread(void) {
     int i;
     uint64_t dropped;
 
-    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, count_fired, NULL, &error));
+    EXPECT_OK("set_fired_callback", conductor_engine_options_set_fired_callback(options, count_fired, NULL, NULL, &error));
     /* A small queue, so some pushes may find it full: they must be counted, not lost. */
     EXPECT_OK("set_queue_capacity", conductor_engine_options_set_queue_capacity(options, 64, &error));
     EXPECT_OK("new_from_toml", conductor_engine_new_from_toml(HOST_TOML, strlen(HOST_TOML), NULL, 0, options,
@@ -561,7 +561,7 @@ static void capability_approval(void) {
     EXPECT_ERROR("no grant", conductor_engine_new_from_toml(toml, strlen(toml), NULL, 0, options, &engine, &error), CONDUCTOR_ERROR_CAPABILITY_DENIED, "Filesystem");
 
     EXPECT_OK("set_approval_callback",
-              conductor_engine_options_set_approval_callback(options, approve, &approvals, &error));
+              conductor_engine_options_set_approval_callback(options, approve, &approvals, NULL, &error));
     approvals.answer = false;
     EXPECT_ERROR("refused", conductor_engine_new_from_toml(toml, strlen(toml), NULL, 0, options, &engine, &error), CONDUCTOR_ERROR_CAPABILITY_DENIED, "Filesystem");
     EXPECT(approvals.asked == 1);
@@ -577,7 +577,7 @@ static void capability_approval(void) {
 
     /* A grant in the options needs no approval. */
     EXPECT_OK("set_approval_callback(NULL)",
-              conductor_engine_options_set_approval_callback(options, NULL, NULL, &error));
+              conductor_engine_options_set_approval_callback(options, NULL, NULL, NULL, &error));
     EXPECT_OK("grant_plugin", conductor_engine_options_grant_plugin(options, "file_logger_plugin", 18,
                                                                     CONDUCTOR_CAPABILITY_FILESYSTEM, &error));
     EXPECT_OK("granted", conductor_engine_new_from_toml(toml, strlen(toml), NULL, 0, options, &engine, &error));
@@ -641,7 +641,7 @@ static void unused_grant(void) {
     int warnings = 0;
 
     EXPECT_OK("set_log_callback",
-              conductor_host_config_set_log_callback(config, count_unused_grants, &warnings, NULL));
+              conductor_host_config_set_log_callback(config, count_unused_grants, &warnings, NULL, NULL));
     EXPECT_OK("set_host_config", conductor_engine_options_set_host_config(options, config, NULL));
     EXPECT_OK("grant_plugin", conductor_engine_options_grant_plugin(options, "my_midi_plugn", 13,
                                                                     CONDUCTOR_CAPABILITY_FILESYSTEM, NULL));
@@ -653,6 +653,42 @@ static void unused_grant(void) {
     conductor_engine_delete(engine);
     conductor_engine_options_delete(options);
     conductor_host_config_delete(config);
+}
+
+/* Counts finalizer calls in the int user_data points to. */
+static void count_finalized(void *user_data) { *(int *)user_data += 1; }
+
+static void ignore_action(void *user_data, const char *name, const char *json) {
+    (void)user_data, (void)name, (void)json;
+}
+
+/*
+ * A callback's finalizer runs once, when nothing uses its user_data any more: after the
+ * options and every engine built from them are deleted, when the callback is replaced,
+ * or at once for a NULL callback.
+ */
+static void finalizers(void) {
+    conductor_engine_t *engine = NULL;
+    conductor_engine_options_t *options = quiet_options();
+    int first = 0, second = 0, unused = 0;
+
+    EXPECT_OK("set_action_callback", conductor_engine_options_set_action_callback(options, ignore_action, &first,
+                                                                                  count_finalized, NULL));
+    EXPECT_OK("new_from_toml", conductor_engine_new_from_toml(HOST_TOML, strlen(HOST_TOML), NULL, 0, options,
+                                                              &engine, &error));
+    /* Replacing the callback: the engine still holds the first one. */
+    EXPECT_OK("set_action_callback again", conductor_engine_options_set_action_callback(
+                                               options, ignore_action, &second, count_finalized, NULL));
+    EXPECT(first == 0);
+    EXPECT_OK("set NULL callback", conductor_engine_options_set_midi_out_callback(options, NULL, &unused,
+                                                                                  count_finalized, NULL));
+    EXPECT(unused == 1);
+    conductor_engine_options_delete(options);
+    EXPECT(second == 1);
+    EXPECT(first == 0);
+    conductor_engine_delete(engine);
+    EXPECT(first == 1);
+    printf("finalized: first %d, second %d, unused %d\n", first, second, unused);
 }
 
 int main(int argc, char **argv) {
@@ -669,6 +705,7 @@ int main(int argc, char **argv) {
         {"capability_approval", capability_approval},
         {"limits", limits},
         {"unused_grant", unused_grant},
+        {"finalizers", finalizers},
     };
     size_t i;
     if (argc != 2) {
