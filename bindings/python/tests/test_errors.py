@@ -95,12 +95,18 @@ def test_filesystem_without_a_grant_is_denied_with_the_fix(wasm: Wasm) -> None:
     assert "grant" in str(err)
 
 
-@pytest.mark.parametrize("name", ["not-wasm.wasm", "empty.wasm"])
-def test_a_file_that_is_not_webassembly_does_not_load(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "looks_like"),
+    [("not-wasm.wasm", 'a text file starting with "#!/bin/sh"'), ("empty.wasm", "an empty file")],
+)
+def test_a_file_that_is_not_webassembly_does_not_load(name: str, looks_like: str) -> None:
     with pytest.raises(conductor.PluginLoadError) as caught:
         conductor.Plugin(FIXTURES / name)
     assert caught.value.plugin == Path(name).stem
-    assert "WebAssembly" in str(caught.value) or "wasm" in str(caught.value)
+    message = str(caught.value)
+    assert "it is not a WebAssembly module (no \\0asm header)" in message
+    assert f"it looks like {looks_like}" in message
+    assert "cargo build --target wasm32-wasip1 --release" in message
 
 
 def test_a_missing_plugin_file_says_how_to_build_it(tmp_path: Path) -> None:
