@@ -28,6 +28,7 @@ mod dispatcher;
 mod grant_check;
 mod outcome;
 mod plugins;
+#[cfg(feature = "midi-io")]
 mod ports;
 mod program;
 mod queue;
@@ -42,6 +43,7 @@ pub use callbacks::{
 };
 pub use context::TriggerContext;
 pub use outcome::{ActionOutcome, Fired};
+#[cfg(feature = "midi-io")]
 pub use ports::{device_selector, EngineInput};
 pub use queue::MAX_PUSH_BYTES;
 pub use worker::PLUGIN_MAILBOX_CAPACITY;
