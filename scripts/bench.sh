@@ -101,13 +101,13 @@ if ! "$venv/bin/python" -c "import mididings" 2>/dev/null; then
 fi
 say "building the conductor wheel (release)"
 wheels=target/bench-wheels
-rm -f "$wheels"/conductor-*.whl
+rm -f "$wheels"/conductor_midi-*.whl
 # A plain `linux` wheel for this machine: the module links the system's libasound,
 # as a build from source does.
 "$venv/bin/maturin" build --release --quiet --compatibility linux \
     --manifest-path bindings/python/Cargo.toml \
     --interpreter "$venv/bin/python" --out "$wheels"
-"${pip[@]}" --force-reinstall --no-deps "$wheels"/conductor-*.whl
+"${pip[@]}" --force-reinstall --no-deps "$wheels"/conductor_midi-*.whl
 
 say "running the comparisons"
 exec target/release/conductor-bench --python "$venv/bin/python" "${cli_args[@]}" "$@"

@@ -168,7 +168,7 @@ fn machine_facts(h: &Harness) -> Vec<(String, String)> {
     if let Some(python) = &h.python {
         let script = "import importlib.metadata as m, platform\n\
                       v = []\n\
-                      for p in ('conductor', 'wasmtime', 'extism', 'extism-sys', 'mididings'):\n\
+                      for p in ('conductor-midi', 'wasmtime', 'extism', 'extism-sys', 'mididings'):\n\
                       \x20   try: v.append(p + ' ' + m.version(p))\n\
                       \x20   except m.PackageNotFoundError: v.append(p + ' (not installed)')\n\
                       print('Python ' + platform.python_version() + ': ' + ', '.join(v))";

@@ -28,7 +28,7 @@ def built_wheel(out: Path) -> Path:
          str(REPO / "bindings" / "python" / "Cargo.toml"), "--interpreter", sys.executable, "--out", str(out)],
         check=True,
     )
-    [wheel] = out.glob("conductor-*.whl")
+    [wheel] = out.glob("conductor_midi-*.whl")
     return wheel
 
 
