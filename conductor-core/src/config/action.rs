@@ -7,12 +7,11 @@ use std::time::Duration;
 use toml::de::DeValue;
 
 use super::paths;
-use super::plugins::{parse_overrides, OVERRIDE_KEYS};
+use super::plugins::{parse_overrides, PluginOverrides, OVERRIDE_KEYS};
 use super::reader::{self, Doc, Table, Value};
 use super::suggest::did_you_mean;
 use super::trigger::CHANNEL_HINT;
 use crate::midi::MidiMessage;
-use crate::plugin::Capability;
 use crate::{Error, Result};
 
 /// The longest `Delay` (and pause between a `Repeat`'s runs) a config may ask for: 24
@@ -92,30 +91,6 @@ pub struct WasmPluginAction {
     pub overrides: PluginOverrides,
 }
 
-/// Per-plugin limits and grants that override `[plugins]` defaults.
-///
-/// Every field is optional; `None` means "not set here".
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PluginOverrides {
-    /// Capabilities approved for the plugin (`grant = ["Filesystem"]`).
-    pub grant: Option<Vec<Capability>>,
-    /// Instruction budget per call.
-    pub fuel: Option<u64>,
-    /// Memory limit in bytes.
-    pub memory_bytes: Option<u64>,
-    /// Wall-clock limit per call.
-    pub timeout: Option<Duration>,
-    /// Hosts the plugin may reach with the Network capability.
-    pub allowed_hosts: Option<Vec<String>>,
-}
-
-impl PluginOverrides {
-    /// Whether nothing is set.
-    pub fn is_empty(&self) -> bool {
-        *self == PluginOverrides::default()
-    }
-}
-
 /// A MIDI message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendMidiAction {
@@ -165,32 +140,110 @@ pub struct HostAction {
     pub data: serde_json::Value,
 }
 
-/// Action kinds as written in configs, for matching and suggestions.
-const KINDS: [&str; 13] = [
-    "WasmPlugin",
-    "SendMidi",
-    "ModeChange",
-    "Sequence",
-    "Delay",
-    "Repeat",
-    "Keystroke",
-    "Text",
-    "Launch",
-    "Shell",
-    "MouseClick",
-    "VolumeControl",
-    "Host",
+/// How an action kind is read from its table of fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KindParser {
+    /// `WasmPlugin`: a plugin call.
+    WasmPlugin,
+    /// `SendMidi`: a MIDI message.
+    SendMidi,
+    /// `ModeChange`: a mode by name, or next / previous.
+    ModeChange,
+    /// `Sequence`: a list of actions.
+    Sequence,
+    /// `Delay`: a pause in milliseconds.
+    Delay,
+    /// `Repeat`: an action run several times.
+    Repeat,
+    /// `Host`: the generic host action, with its own `name` and `data`.
+    Host,
+    /// A named host action (`Keystroke`, ...): every field passes through as its data.
+    HostShorthand,
+}
+
+/// One action kind as written in configs: the one place that says what it is called,
+/// which fields it takes and needs, and how it is read. What an action does when it
+/// runs is decided by the engine, which matches on [`Action`], so a new variant without
+/// a runner does not compile.
+struct ActionKind {
+    /// The name written in configs.
+    name: &'static str,
+    /// The fields it accepts (groups that are joined); `None` = any field (host
+    /// shorthands hand every field to the application).
+    fields: Option<&'static [&'static [&'static str]]>,
+    /// The fields it needs.
+    required: &'static [&'static str],
+    /// How its fields become an [`Action`].
+    parser: KindParser,
+}
+
+impl ActionKind {
+    const fn new(
+        name: &'static str,
+        fields: &'static [&'static [&'static str]],
+        required: &'static [&'static str],
+        parser: KindParser,
+    ) -> Self {
+        ActionKind {
+            name,
+            fields: Some(fields),
+            required,
+            parser,
+        }
+    }
+
+    /// A host action kind that needs `field` and passes every field through.
+    const fn host(name: &'static str, field: &'static [&'static str]) -> Self {
+        ActionKind {
+            name,
+            fields: None,
+            required: field,
+            parser: KindParser::HostShorthand,
+        }
+    }
+}
+
+/// Every action kind a config may name.
+const ACTION_KINDS: &[ActionKind] = &[
+    ActionKind::new(
+        "WasmPlugin",
+        &[&["path", "params"], &OVERRIDE_KEYS],
+        &["path"],
+        KindParser::WasmPlugin,
+    ),
+    ActionKind::new("SendMidi", &[&SEND_MIDI_FIELDS], &[], KindParser::SendMidi),
+    ActionKind::new(
+        "ModeChange",
+        &[&["mode"]],
+        &["mode"],
+        KindParser::ModeChange,
+    ),
+    ActionKind::new(
+        "Sequence",
+        &[&["actions"]],
+        &["actions"],
+        KindParser::Sequence,
+    ),
+    ActionKind::new("Delay", &[&["ms"]], &["ms"], KindParser::Delay),
+    ActionKind::new(
+        "Repeat",
+        &[&["action", "count", "delay_ms"]],
+        &["action", "count"],
+        KindParser::Repeat,
+    ),
+    ActionKind::host("Keystroke", &["keys"]),
+    ActionKind::host("Text", &["text"]),
+    ActionKind::host("Launch", &["app"]),
+    ActionKind::host("Shell", &["command"]),
+    ActionKind::host("MouseClick", &["button"]),
+    ActionKind::host("VolumeControl", &["operation"]),
+    ActionKind::new("Host", &[&["name", "data"]], &["name"], KindParser::Host),
 ];
 
-/// Host action kinds and the field each one needs.
-const HOST_KINDS: [(&str, &str); 6] = [
-    ("Keystroke", "keys"),
-    ("Text", "text"),
-    ("Launch", "app"),
-    ("Shell", "command"),
-    ("MouseClick", "button"),
-    ("VolumeControl", "operation"),
-];
+/// The names of every action kind, in the order of [`ACTION_KINDS`].
+fn kind_names() -> impl Iterator<Item = &'static str> + Clone {
+    ACTION_KINDS.iter().map(|k| k.name)
+}
 
 /// How deep sequences and repeats may nest.
 const MAX_NESTING: usize = 32;
@@ -234,26 +287,26 @@ impl<'a, 't> ActionReader<'a, 't> {
             "{ WasmPlugin = { path = \"plugin.wasm\" } }",
         )?;
         let kind = tagged.kind;
-        if !KINDS.contains(&kind) {
-            let hint = did_you_mean(kind, KINDS)
+        let Some(spec) = ACTION_KINDS.iter().find(|k| k.name == kind) else {
+            let hint = did_you_mean(kind, kind_names())
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
             return Err(doc.error(
                 tagged.kind_span,
                 format!(
                     "unknown action `{kind}`; {hint}(actions: {})",
-                    KINDS.join(", ")
+                    kind_names().collect::<Vec<_>>().join(", ")
                 ),
             ));
-        }
+        };
         // Shorthands of the externally tagged form whose body is not a table.
         if !tagged.internal {
             let body = tagged.body;
-            match (kind, body.get_ref()) {
-                ("Sequence", DeValue::Array(items)) => {
+            match (spec.parser, body.get_ref()) {
+                (KindParser::Sequence, DeValue::Array(items)) => {
                     return self.sequence(body, items, depth);
                 }
-                ("Delay", DeValue::Integer(_)) => {
+                (KindParser::Delay, DeValue::Integer(_)) => {
                     return Ok(Action::Delay(Duration::from_millis(reader::int_in(
                         doc,
                         body,
@@ -264,7 +317,7 @@ impl<'a, 't> ActionReader<'a, 't> {
                     )?
                         as u64)));
                 }
-                ("ModeChange", DeValue::String(name)) => {
+                (KindParser::ModeChange, DeValue::String(name)) => {
                     return self.mode_target(body, name).map(Action::ModeChange);
                 }
                 _ => {}
@@ -272,45 +325,36 @@ impl<'a, 't> ActionReader<'a, 't> {
         }
         let what = format!("the {kind} action");
         let t = Table::of(doc, tagged.body, &what)?;
-        let allow = |fields: &[&str]| -> Result<()> {
-            let mut allowed = fields.to_vec();
+        if let Some(groups) = spec.fields {
+            let mut allowed: Vec<&str> = groups.concat();
             if tagged.internal {
                 allowed.push("type");
             }
-            t.allow_only(doc, &allowed)
-        };
+            t.allow_only(doc, &allowed)?;
+        }
+        for field in spec.required {
+            t.require(doc, field)?;
+        }
 
-        match kind {
-            "WasmPlugin" => {
-                let mut fields = vec!["path", "params"];
-                fields.extend(OVERRIDE_KEYS);
-                allow(&fields)?;
-                self.wasm_plugin(&t).map(Action::WasmPlugin)
-            }
-            "SendMidi" => {
-                allow(&SEND_MIDI_FIELDS)?;
-                send_midi(doc, &t).map(Action::SendMidi)
-            }
-            "ModeChange" => {
-                allow(&["mode"])?;
+        match spec.parser {
+            KindParser::WasmPlugin => self.wasm_plugin(&t).map(Action::WasmPlugin),
+            KindParser::SendMidi => send_midi(doc, &t).map(Action::SendMidi),
+            KindParser::ModeChange => {
                 let v = t.require(doc, "mode")?;
                 let name = reader::string(doc, v, "`mode`")?;
                 self.mode_target(v, name).map(Action::ModeChange)
             }
-            "Sequence" => {
-                allow(&["actions"])?;
+            KindParser::Sequence => {
                 let v = t.require(doc, "actions")?;
                 let items = reader::array(doc, v, "`actions`")?;
                 self.sequence(v, items, depth)
             }
-            "Delay" => {
-                allow(&["ms"])?;
+            KindParser::Delay => {
                 let v = t.require(doc, "ms")?;
                 let ms = reader::int_in(doc, v, "`ms`", 0, i128::from(MAX_DELAY_MS), DELAY_HINT)?;
                 Ok(Action::Delay(Duration::from_millis(ms as u64)))
             }
-            "Repeat" => {
-                allow(&["action", "count", "delay_ms"])?;
+            KindParser::Repeat => {
                 let action = self.parse_nested(t.require(doc, "action")?, depth + 1)?;
                 let count = reader::int_in(
                     doc,
@@ -340,8 +384,7 @@ impl<'a, 't> ActionReader<'a, 't> {
                     delay: Duration::from_millis(delay),
                 })
             }
-            "Host" => {
-                allow(&["name", "data"])?;
+            KindParser::Host => {
                 let name = reader::string(doc, t.require(doc, "name")?, "`name`")?;
                 if name.trim().is_empty() {
                     return Err(doc.error(t.span.clone(), "a Host action needs a non-empty `name`"));
@@ -358,12 +401,7 @@ impl<'a, 't> ActionReader<'a, 't> {
                     data,
                 }))
             }
-            _ => {
-                let (_, required) = HOST_KINDS
-                    .iter()
-                    .find(|(k, _)| *k == kind)
-                    .expect("every other name in KINDS is a host kind");
-                t.require(doc, required)?;
+            KindParser::HostShorthand => {
                 let mut data = serde_json::Map::new();
                 for (key, value) in t.entries_in_order() {
                     let key: &str = key.get_ref();
@@ -716,4 +754,32 @@ fn raw_bytes(doc: &Doc<'_>, v: &Value<'_>) -> Result<Vec<u8>> {
         return Err(doc.error(v.span(), "`bytes` is empty"));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_kind_has_one_name_and_accepts_the_fields_it_needs() {
+        let mut names: Vec<&str> = kind_names().collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ACTION_KINDS.len(), "two kinds share a name");
+        for kind in ACTION_KINDS {
+            if let Some(groups) = kind.fields {
+                let accepted = groups.concat();
+                for field in kind.required {
+                    assert!(
+                        accepted.contains(field),
+                        "{} needs `{field}` but does not accept it",
+                        kind.name
+                    );
+                }
+            } else {
+                assert_eq!(kind.parser, KindParser::HostShorthand, "{}", kind.name);
+                assert_eq!(kind.required.len(), 1, "{}", kind.name);
+            }
+        }
+    }
 }

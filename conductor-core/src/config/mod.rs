@@ -52,11 +52,10 @@ use std::path::{Path, PathBuf};
 
 pub use crate::plugin::signing::SignaturePolicy;
 pub use action::{
-    Action, HostAction, MidiOut, ModeTarget, PluginOverrides, SendMidiAction, WasmPluginAction,
-    MAX_DELAY_MS,
+    Action, HostAction, MidiOut, ModeTarget, SendMidiAction, WasmPluginAction, MAX_DELAY_MS,
 };
 pub use mapping::{Mapping, Mode};
-pub use plugins::{PluginDefaults, PluginSettings, ResolvedPluginSettings};
+pub use plugins::{PluginDefaults, PluginOverrides, PluginSettings, ResolvedPluginSettings};
 pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, TimingSettings};
 pub use trigger::{EncoderDirection, EncoderEncoding, Trigger};
 pub use warning::ConfigWarning;

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::action::PluginOverrides;
 use super::paths;
 use super::reader::{self, Doc, Table, Value};
 use super::size::parse_size;
@@ -87,6 +86,30 @@ impl ResolvedPluginSettings {
     /// The grants as the plugin host's [`Grants`] type.
     pub fn grants(&self) -> Grants {
         self.grants.iter().copied().collect()
+    }
+}
+
+/// Per-plugin limits and grants that override `[plugins]` defaults.
+///
+/// Every field is optional; `None` means "not set here".
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PluginOverrides {
+    /// Capabilities approved for the plugin (`grant = ["Filesystem"]`).
+    pub grant: Option<Vec<Capability>>,
+    /// Instruction budget per call.
+    pub fuel: Option<u64>,
+    /// Memory limit in bytes.
+    pub memory_bytes: Option<u64>,
+    /// Wall-clock limit per call.
+    pub timeout: Option<Duration>,
+    /// Hosts the plugin may reach with the Network capability.
+    pub allowed_hosts: Option<Vec<String>>,
+}
+
+impl PluginOverrides {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == PluginOverrides::default()
     }
 }
 
