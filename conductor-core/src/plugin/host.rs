@@ -2,27 +2,22 @@
 //! that every plugin runs on.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::{Config, Engine, Linker, Module};
 
-use super::instance::{Plugin, StoreState};
+use super::epoch::EpochTicker;
+use super::host_functions::PerInstanceState;
 use super::module_cache::{default_cache_dir, ModuleCache, ModuleSource};
 use super::module_check::{check_exports, check_imports, describe_non_wasm};
-use super::probe::sealed_capabilities;
 use super::sandbox::default_data_root;
 use super::services::PluginServices;
-use super::signing::{check_bytes, CheckedBytes, SignaturePolicy, TrustStore};
+use super::signing::{SignaturePolicy, TrustStore};
 use super::{CapabilitySet, Grants, Limits};
 use crate::log::{self, default_sink, LogLevel, SharedLogSink};
 use crate::{Error, Result};
-
-/// How often the epoch clock ticks; wall-clock deadlines are rounded up to it.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 /// Settings shared by every plugin a host loads.
 #[derive(Clone)]
@@ -106,7 +101,7 @@ pub struct PluginInfo {
 
 pub(crate) struct HostInner {
     pub(crate) engine: Engine,
-    pub(crate) linker: Linker<StoreState>,
+    pub(crate) linker: Linker<PerInstanceState>,
     pub(crate) cache: ModuleCache,
     pub(crate) config: HostConfig,
     /// Epoch ticks since the host started; host functions measure a call's elapsed
@@ -138,7 +133,7 @@ impl PluginHost {
         let engine = Engine::new(&wasm_config)
             .map_err(|e| Error::InvalidArgument(format!("cannot create the wasm engine: {e}")))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut StoreState| &mut s.wasi)
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut PerInstanceState| &mut s.wasi)
             .map_err(|e| Error::InvalidArgument(format!("cannot link WASI: {e}")))?;
         super::host_functions::add_to_linker(&mut linker)
             .map_err(|e| Error::InvalidArgument(format!("cannot link the host functions: {e}")))?;
@@ -173,97 +168,6 @@ impl PluginHost {
         &self.inner.config.log_sink
     }
 
-    /// Loads a plugin from a `.wasm` file: compiles it (or takes it from the cache),
-    /// instantiates it, reads its capabilities, checks them against the grants and
-    /// calls `init`.
-    pub fn load(&self, path: impl AsRef<Path>, options: PluginOptions) -> Result<Plugin> {
-        let path = path.as_ref();
-        let name = options.name.clone().unwrap_or_else(|| plugin_name(path));
-        let wasm = read_wasm(path, &name)?;
-        self.load_file_bytes(path, &wasm, options)
-    }
-
-    /// Loads a plugin whose file `path` was already read into `wasm` (the signature is
-    /// looked for beside `path`).
-    pub fn load_file_bytes(
-        &self,
-        path: impl AsRef<Path>,
-        wasm: &[u8],
-        options: PluginOptions,
-    ) -> Result<Plugin> {
-        let path = path.as_ref();
-        let name = options.name.clone().unwrap_or_else(|| plugin_name(path));
-        self.load_bytes_named(name, wasm, Some(path.to_path_buf()), options)
-    }
-
-    /// Loads a plugin from bytes already in memory. `name` appears in logs and errors.
-    /// There is no file, so no signature: under [`SignaturePolicy::Require`] the load
-    /// is refused.
-    pub fn load_bytes(&self, name: &str, wasm: &[u8], options: PluginOptions) -> Result<Plugin> {
-        self.load_bytes_named(name.to_string(), wasm, None, options)
-    }
-
-    fn load_bytes_named(
-        &self,
-        name: String,
-        wasm: &[u8],
-        path: Option<PathBuf>,
-        options: PluginOptions,
-    ) -> Result<Plugin> {
-        options.limits.validate()?;
-        if let Some(what) = describe_non_wasm(wasm) {
-            return Err(Error::plugin_load(&name, what));
-        }
-        // The signature is judged on these exact bytes before any of them is compiled
-        // or run: a refused plugin costs a hash, not a compile.
-        let signature = self.check_signature_bytes(&name, path.as_deref(), wasm, &options)?;
-        let (module, sha256, _) = self.compile(&name, wasm)?;
-        // What it asks for is what it declares plus what its imports need: a plugin
-        // cannot leave a capability out of its signature by not declaring it.
-        let declared = sealed_capabilities(self, &name, &module)?;
-        let effective = declared.union(import_capabilities(&module));
-        signature.check_capabilities(effective)?;
-        if let Some(warning) = signature.status.warning(options.signature_policy) {
-            log::host(
-                self.log_sink().as_ref(),
-                LogLevel::Warn,
-                &format!("plugin {name}: {warning}"),
-            );
-        }
-        Plugin::load(
-            self.clone(),
-            name,
-            path,
-            module,
-            sha256,
-            effective,
-            signature.status,
-            options,
-        )
-    }
-
-    /// The signature check that needs only the bytes (see [`check_bytes`]).
-    fn check_signature_bytes(
-        &self,
-        name: &str,
-        path: Option<&Path>,
-        wasm: &[u8],
-        options: &PluginOptions,
-    ) -> Result<CheckedBytes> {
-        match path {
-            Some(path) => check_bytes(path, wasm, options.signature_policy, || {
-                self.trust_store_for(options.signature_policy)
-            }),
-            None if options.signature_policy == SignaturePolicy::Require => Err(Error::Signature {
-                plugin: name.to_string(),
-                reason: "it was loaded from memory, so it has no signature, and the \
-                             signature policy is `require`"
-                    .into(),
-            }),
-            None => Ok(CheckedBytes::unsigned()),
-        }
-    }
-
     /// Compiles (or fetches from the cache) and checks a module.
     pub(crate) fn compile(
         &self,
@@ -281,7 +185,7 @@ impl PluginHost {
             .map_err(|e| {
                 Error::plugin_load(name, format!("it is not a valid WebAssembly module: {e:#}"))
             })?;
-        check_imports(&module, super::host_functions::NAMES)
+        check_imports(&module, &super::host_functions::names())
             .map_err(|e| Error::plugin_load(name, e))?;
         check_exports(&module).map_err(|e| Error::plugin_load(name, e))?;
         Ok((module, sha256, source))
@@ -327,37 +231,6 @@ impl PluginHost {
     pub fn clear_memory_cache(&self) {
         self.inner.cache.clear_memory();
     }
-
-    /// Reads a plugin's declared capabilities, exports and imports without calling
-    /// `init` and without any grant. The file is read once; `capabilities()` runs in a
-    /// sealed instance (no WASI, no host functions, every import a trap).
-    pub fn inspect(&self, path: impl AsRef<Path>) -> Result<PluginInfo> {
-        let path = path.as_ref();
-        let name = plugin_name(path);
-        let wasm = read_wasm(path, &name)?;
-        self.inspect_bytes(name, &wasm)
-    }
-
-    /// [`PluginHost::inspect`] on bytes already read; `name` appears in errors.
-    pub fn inspect_bytes(&self, name: String, wasm: &[u8]) -> Result<PluginInfo> {
-        if let Some(what) = describe_non_wasm(wasm) {
-            return Err(Error::plugin_load(&name, what));
-        }
-        let (module, sha256, _) = self.compile(&name, wasm)?;
-        let declared = sealed_capabilities(self, &name, &module)?;
-        Ok(PluginInfo {
-            name,
-            size: wasm.len() as u64,
-            sha256,
-            capabilities: declared.union(import_capabilities(&module)),
-            declared,
-            exports: module.exports().map(|e| e.name().to_string()).collect(),
-            imports: module
-                .imports()
-                .map(|i| format!("{}.{}", i.module(), i.name()))
-                .collect(),
-        })
-    }
 }
 
 impl PluginInfo {
@@ -390,7 +263,7 @@ impl PluginInfo {
 }
 
 /// What the module's imports of host functions need.
-fn import_capabilities(module: &Module) -> CapabilitySet {
+pub(super) fn import_capabilities(module: &Module) -> CapabilitySet {
     super::host_functions::capability_imports(module)
         .map(|(_, cap)| cap)
         .collect()
@@ -403,7 +276,7 @@ pub fn plugin_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-fn read_wasm(path: &Path, name: &str) -> Result<Vec<u8>> {
+pub(super) fn read_wasm(path: &Path, name: &str) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             " (build it with `cargo build --target wasm32-wasip1 --release`, or fix the path)"
@@ -412,75 +285,4 @@ fn read_wasm(path: &Path, name: &str) -> Result<Vec<u8>> {
         };
         Error::plugin_load(name, format!("cannot read {}: {e}{hint}", path.display()))
     })
-}
-
-/// A background thread that advances the engine's epoch every [`EPOCH_TICK`], which is
-/// what lets wall-clock deadlines interrupt a running guest.
-struct EpochTicker {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl EpochTicker {
-    fn start(engine: Engine, ticks: Arc<AtomicU64>) -> std::io::Result<Self> {
-        Self::start_with(engine, ticks, |builder, body| builder.spawn(body))
-    }
-
-    /// [`EpochTicker::start`] with the thread spawned by `spawn`; its failure is the
-    /// caller's error.
-    fn start_with(
-        engine: Engine,
-        ticks: Arc<AtomicU64>,
-        spawn: impl FnOnce(
-            std::thread::Builder,
-            Box<dyn FnOnce() + Send + 'static>,
-        ) -> std::io::Result<JoinHandle<()>>,
-    ) -> std::io::Result<Self> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let body = Box::new(move || {
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(EPOCH_TICK);
-                engine.increment_epoch();
-                ticks.fetch_add(1, Ordering::Relaxed);
-            }
-        });
-        let thread = spawn(
-            std::thread::Builder::new().name("conductor-epoch".into()),
-            body,
-        )?;
-        Ok(Self {
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for EpochTicker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_ticker_that_cannot_start_is_an_error() {
-        let engine = Engine::default();
-        let failed = EpochTicker::start_with(engine.clone(), Arc::default(), |_, _| {
-            Err(std::io::Error::other("no threads left"))
-        });
-        assert!(failed.is_err());
-        let ticks = Arc::new(AtomicU64::new(0));
-        let ticker = EpochTicker::start(engine, ticks.clone()).unwrap();
-        while ticks.load(Ordering::Relaxed) == 0 {
-            std::thread::yield_now();
-        }
-        drop(ticker);
-    }
 }

@@ -5,12 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{Instance, Memory, Module, Store, TypedFunc};
-use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::I32Exit;
 
+use super::epoch::EPOCH_TICK;
 use super::guest_abi::ScratchRegion;
-use super::host::{PluginHost, PluginOptions, EPOCH_TICK};
-use super::host_functions::{capability_imports, CallState, PluginEnv, WASI_INNER_MODULE};
+use super::host::{PluginHost, PluginOptions};
+use super::host_functions::{
+    capability_imports, PerCallState, PerInstanceState, PerPluginState, WASI_INNER_MODULE,
+};
 use super::limits::MemoryLimiter;
 use super::output::{OutputBudget, PluginOutput, Stream};
 use super::sandbox::{plugin_data_dir, wasi_context};
@@ -19,17 +21,9 @@ use super::{Capability, CapabilitySet, Grants, Limits};
 use crate::log::{self, LogLevel};
 use crate::{Error, Result};
 
-/// Per-instance state kept in the wasmtime store.
-pub(crate) struct StoreState {
-    pub(crate) wasi: WasiP1Ctx,
-    limiter: MemoryLimiter,
-    /// What the `conductor` host functions work with.
-    pub(crate) host: CallState,
-}
-
 /// A live instance and the exports the host calls.
 struct Live {
-    store: Store<StoreState>,
+    store: Store<PerInstanceState>,
     instance: Instance,
     memory: Option<Memory>,
     execute: Option<TypedFunc<(i32, i32), i32>>,
@@ -60,7 +54,7 @@ pub struct Plugin {
     stdout: PluginOutput,
     stderr: PluginOutput,
     /// The plugin's name, grants and services, shared with its instances' host calls.
-    env: Arc<PluginEnv>,
+    env: Arc<PerPluginState>,
     live: Option<Live>,
     shut_down: bool,
 }
@@ -118,7 +112,7 @@ impl Plugin {
         } else {
             None
         };
-        let env = PluginEnv::new(
+        let env = PerPluginState::new(
             name.clone(),
             sink.clone(),
             options.grants,
@@ -347,10 +341,10 @@ impl Plugin {
         )?;
         let mut store = Store::new(
             &self.host.inner.engine,
-            StoreState {
+            PerInstanceState {
                 wasi,
                 limiter: MemoryLimiter::new(self.limits.memory_bytes),
-                host: CallState::new(self.env.clone(), self.stderr.clone()),
+                host: PerCallState::new(self.env.clone(), self.stderr.clone()),
             },
         );
         store.limiter(|s| &mut s.limiter);
@@ -375,7 +369,7 @@ impl Plugin {
                 other => other,
             })?;
         let typed =
-            |store: &mut Store<StoreState>, name: &str| instance.get_func(&mut *store, name);
+            |store: &mut Store<PerInstanceState>, name: &str| instance.get_func(&mut *store, name);
         let execute = typed(&mut store, "execute").and_then(|f| f.typed(&store).ok());
         let execute_with_context =
             typed(&mut store, "execute_with_context").and_then(|f| f.typed(&store).ok());
@@ -414,9 +408,9 @@ impl Plugin {
     /// into the matching [`Error`].
     fn guarded<R>(
         &self,
-        store: &mut Store<StoreState>,
+        store: &mut Store<PerInstanceState>,
         what: &str,
-        f: impl FnOnce(&mut Store<StoreState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<PerInstanceState>) -> wasmtime::Result<R>,
     ) -> Result<R> {
         self.arm(store);
         store.data_mut().limiter.refused_growth = false;
@@ -434,7 +428,7 @@ impl Plugin {
         })
     }
 
-    fn arm(&self, store: &mut Store<StoreState>) {
+    fn arm(&self, store: &mut Store<PerInstanceState>) {
         // Fuel is always enabled on the host's engine, so this cannot fail.
         let _ = store.set_fuel(self.limits.fuel);
         let ticks = self
@@ -448,7 +442,7 @@ impl Plugin {
         store.data_mut().host.start_call(self.limits.timeout);
     }
 
-    fn classify(&self, store: &Store<StoreState>, error: wasmtime::Error) -> Error {
+    fn classify(&self, store: &Store<PerInstanceState>, error: wasmtime::Error) -> Error {
         let plugin = self.name.clone();
         if let Some(exit) = error.downcast_ref::<I32Exit>() {
             return Error::PluginTrap {

@@ -5,12 +5,14 @@
 //! `docs/plugin-abi.md`.
 
 mod capability;
+mod epoch;
 mod guest_abi;
 mod host;
 mod host_functions;
 mod host_settings;
 mod instance;
 mod limits;
+mod load;
 mod module_cache;
 mod module_check;
 mod output;

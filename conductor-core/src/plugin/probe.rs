@@ -11,7 +11,8 @@ use std::time::Duration;
 use wasmtime::{Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Val};
 
 use super::guest_abi::{decode_capabilities, CapabilitiesError};
-use super::host::{PluginHost, EPOCH_TICK};
+use super::epoch::EPOCH_TICK;
+use super::host::PluginHost;
 use super::{Capability, CapabilitySet};
 use crate::{Error, Result};
 

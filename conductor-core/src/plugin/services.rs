@@ -66,6 +66,10 @@ impl HostRequest {
 /// without a MIDI sink `midi_send` reports "unavailable", without a handler so do
 /// `system_request` and `audio_request`.
 ///
+/// Given once per load, inside [`PluginOptions`](super::PluginOptions), and kept for
+/// the plugin's whole life (every instance after a trap sees the same services). The
+/// host's own per-plugin, per-instance and per-call state lives in `host_functions`.
+///
 /// ```
 /// use std::sync::Arc;
 /// use conductor_core::plugin::{PluginOptions, PluginServices};

@@ -3,20 +3,10 @@
 //! failure); the guest reads it into a buffer of its own, so it needs no allocator
 //! export.
 
-use wasmtime::Linker;
-
 use super::{guest_range, memory, HostCaller, HostErrorCode};
-use crate::plugin::instance::StoreState;
-use crate::plugin::module_check::HOST_MODULE;
-
-pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    linker.func_wrap(HOST_MODULE, "result_len", result_len)?;
-    linker.func_wrap(HOST_MODULE, "result_read", result_read)?;
-    Ok(())
-}
 
 /// `result_len() -> i32`: the length of the result buffer in bytes.
-fn result_len(caller: HostCaller<'_>) -> i32 {
+pub(super) fn result_len(caller: HostCaller<'_>) -> i32 {
     i32::try_from(caller.data().host.result.len()).unwrap_or(i32::MAX)
 }
 
@@ -24,7 +14,7 @@ fn result_len(caller: HostCaller<'_>) -> i32 {
 /// the result buffer to `ptr` and returns how many it copied, or
 /// [`HostErrorCode::Memory`] when the destination lies outside the guest's memory. The
 /// buffer is left as it is, so it can be read again.
-fn result_read(mut caller: HostCaller<'_>, ptr: i32, len: i32) -> i32 {
+pub(super) fn result_read(mut caller: HostCaller<'_>, ptr: i32, len: i32) -> i32 {
     let Ok(memory) = memory(&mut caller) else {
         return HostErrorCode::Memory.code();
     };

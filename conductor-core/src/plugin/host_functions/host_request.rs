@@ -2,38 +2,36 @@
 //! `audio_request(ptr, len) -> i32` (capability Audio): JSON requests handed to the
 //! embedding application, which owns keystrokes, volume, app launching and audio cues.
 
-use wasmtime::Linker;
-
 use super::{finish, read_capped, require, Failure, HostCaller, HostErrorCode, MAX_REQUEST_BYTES};
-use crate::plugin::instance::StoreState;
-use crate::plugin::module_check::HOST_MODULE;
 use crate::plugin::services::HostRequest;
 use crate::plugin::Capability;
 
-pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    linker.func_wrap(
-        HOST_MODULE,
+/// `system_request(ptr, len) -> i32`: a request for the application (keystrokes,
+/// volume, launching apps); needs SystemControl.
+pub(super) fn system_request(
+    mut caller: HostCaller<'_>,
+    ptr: i32,
+    len: i32,
+) -> wasmtime::Result<i32> {
+    let outcome = request(
+        &mut caller,
         "system_request",
-        |mut caller: HostCaller<'_>, ptr: i32, len: i32| {
-            let outcome = request(
-                &mut caller,
-                "system_request",
-                Capability::SystemControl,
-                ptr,
-                len,
-            );
-            finish(&mut caller, "system_request", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        HOST_MODULE,
-        "audio_request",
-        |mut caller: HostCaller<'_>, ptr: i32, len: i32| {
-            let outcome = request(&mut caller, "audio_request", Capability::Audio, ptr, len);
-            finish(&mut caller, "audio_request", outcome)
-        },
-    )?;
-    Ok(())
+        Capability::SystemControl,
+        ptr,
+        len,
+    );
+    finish(&mut caller, "system_request", outcome)
+}
+
+/// `audio_request(ptr, len) -> i32`: a request for the application's audio (cues,
+/// levels); needs Audio.
+pub(super) fn audio_request(
+    mut caller: HostCaller<'_>,
+    ptr: i32,
+    len: i32,
+) -> wasmtime::Result<i32> {
+    let outcome = request(&mut caller, "audio_request", Capability::Audio, ptr, len);
+    finish(&mut caller, "audio_request", outcome)
 }
 
 /// Parses the JSON at `ptr..ptr+len` and hands it to the host's handler. Returns 0

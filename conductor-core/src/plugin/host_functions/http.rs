@@ -13,23 +13,15 @@ use ureq::http::{self, Method, Request, Response};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use url::Url;
-use wasmtime::Linker;
 
 use super::{
-    finish, framed, read_capped, require, Failure, HostCaller, HostErrorCode, PluginEnv,
+    finish, framed, read_capped, require, Failure, HostCaller, HostErrorCode, PerPluginState,
     MAX_HEAD_BYTES,
 };
-use crate::plugin::instance::StoreState;
-use crate::plugin::module_check::HOST_MODULE;
 use crate::plugin::Capability;
 
 /// Redirects followed before giving up; each hop is checked against `allowed_hosts`.
 const MAX_REDIRECTS: usize = 10;
-
-pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    linker.func_wrap(HOST_MODULE, "http_request", http_request)?;
-    Ok(())
-}
 
 /// The JSON head of a request: `{"method": "GET", "url": "...", "headers": {...},
 /// "timeout_ms": 2000}`. `headers` may also be a list of `[name, value]` pairs.
@@ -74,7 +66,7 @@ impl Headers {
 /// leaves `{"status", "headers", "url", "body_len", "truncated"}` + `\n` + body in the
 /// result buffer. A body over the cap returns [`HostErrorCode::TooLarge`] with the same
 /// layout, the body cut at the cap and an `"error"` field in the head.
-fn http_request(
+pub(super) fn http_request(
     mut caller: HostCaller<'_>,
     head_ptr: i32,
     head_len: i32,
@@ -119,7 +111,7 @@ fn request(
 }
 
 fn perform(
-    env: &PluginEnv,
+    env: &PerPluginState,
     head: RequestHead,
     body: Vec<u8>,
     deadline: Instant,
@@ -403,7 +395,7 @@ fn redirect_target(response: &Response<ureq::Body>, base: &Url) -> Option<Url> {
 }
 
 /// Refuses schemes other than http/https and hosts outside the allow-list.
-fn check_url(env: &PluginEnv, url: &Url) -> Result<(), Failure> {
+fn check_url(env: &PerPluginState, url: &Url) -> Result<(), Failure> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Failure::new(
             HostErrorCode::Denied,

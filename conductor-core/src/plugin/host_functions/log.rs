@@ -2,17 +2,8 @@
 //! Always available; it leaves the result buffer alone, so a plugin can log between a
 //! call and reading its result.
 
-use wasmtime::Linker;
-
 use super::{guest_range, memory, HostCaller, HostErrorCode};
 use crate::log::LogLevel;
-use crate::plugin::instance::StoreState;
-use crate::plugin::module_check::HOST_MODULE;
-
-pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    linker.func_wrap(HOST_MODULE, "log", log)?;
-    Ok(())
-}
 
 /// The level for a guest's level number: 0 debug, 1 info, 2 warn, 3 error.
 fn level(n: i32) -> Option<LogLevel> {
@@ -31,7 +22,7 @@ fn level(n: i32) -> Option<LogLevel> {
 /// output budget, shared with stdout and stderr: beyond it they are not even read, and
 /// one truncation marker is logged. Returns 0, [`HostErrorCode::Invalid`] for an
 /// unknown level or [`HostErrorCode::Memory`] for a range outside guest memory.
-fn log(mut caller: HostCaller<'_>, level_number: i32, ptr: i32, len: i32) -> i32 {
+pub(super) fn log(mut caller: HostCaller<'_>, level_number: i32, ptr: i32, len: i32) -> i32 {
     let Some(level) = level(level_number) else {
         return HostErrorCode::Invalid.code();
     };

@@ -1,24 +1,15 @@
 //! `midi_send(ptr, len) -> i32` (capability Midi): one MIDI message to the engine's
 //! MIDI output, the same sink `SendMidi` actions use.
 
-use wasmtime::Linker;
-
 use super::{finish, read_capped, require, Failure, HostCaller, HostErrorCode, MAX_REQUEST_BYTES};
 use crate::midi::parse_message;
-use crate::plugin::instance::StoreState;
-use crate::plugin::module_check::HOST_MODULE;
 use crate::plugin::Capability;
-
-pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    linker.func_wrap(HOST_MODULE, "midi_send", midi_send)?;
-    Ok(())
-}
 
 /// Sends the bytes at `ptr..ptr+len`, which must be exactly one complete message with
 /// its status byte (`[0x90, 60, 100]`, a whole SysEx `F0 .. F7`). Returns 0, or
 /// [`HostErrorCode::Invalid`] for anything else and [`HostErrorCode::Unavailable`]
 /// when no MIDI output is open.
-fn midi_send(mut caller: HostCaller<'_>, ptr: i32, len: i32) -> wasmtime::Result<i32> {
+pub(super) fn midi_send(mut caller: HostCaller<'_>, ptr: i32, len: i32) -> wasmtime::Result<i32> {
     let outcome = send(&mut caller, ptr, len);
     finish(&mut caller, "midi_send", outcome)
 }

@@ -12,46 +12,92 @@ mod http;
 mod log;
 mod midi;
 mod process;
+mod state;
 mod wasi_poll;
 
+pub(crate) use state::{PerCallState, PerInstanceState, PerPluginState};
 pub(crate) use wasi_poll::{SandboxClock, INNER_MODULE as WASI_INNER_MODULE};
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use wasmtime::{Caller, Extern, Linker, Memory, Module};
 
-use wasmtime::{Caller, Extern, Func, Linker, Memory, Module};
-
-use super::host::EPOCH_TICK;
-use super::instance::StoreState;
 use super::module_check::HOST_MODULE;
-use super::output::PluginOutput;
-use super::services::PluginServices;
-use super::{Capability, Grants};
-use crate::log::{LogLevel, SharedLogSink};
+use super::Capability;
+use crate::log::LogLevel;
 
-/// Names of the functions the `conductor` import module provides.
-pub(crate) const NAMES: &[&str] = &[
-    "log",
-    "result_len",
-    "result_read",
-    "http_request",
-    "midi_send",
-    "process_run",
-    "system_request",
-    "audio_request",
+/// One function of the `conductor` import module: the one place that says what it is
+/// called, which capability it needs and how it is put on the linker. The load-time
+/// import check, the capability check and the linker all read [`HOST_FUNCTIONS`].
+pub(crate) struct HostFunction {
+    /// Its import name in [`HOST_MODULE`].
+    pub(crate) name: &'static str,
+    /// The capability a plugin must be granted to import it; `None` = always available.
+    pub(crate) capability: Option<Capability>,
+    /// Registers it on a linker under `name`.
+    link: fn(&mut Linker<PerInstanceState>, &'static str) -> wasmtime::Result<()>,
+}
+
+/// Every function the `conductor` import module provides.
+pub(crate) const HOST_FUNCTIONS: &[HostFunction] = &[
+    HostFunction {
+        name: "log",
+        capability: None,
+        link: |l, name| l.func_wrap(HOST_MODULE, name, log::log).map(|_| ()),
+    },
+    HostFunction {
+        name: "result_len",
+        capability: None,
+        link: |l, name| l.func_wrap(HOST_MODULE, name, buffer::result_len).map(|_| ()),
+    },
+    HostFunction {
+        name: "result_read",
+        capability: None,
+        link: |l, name| l.func_wrap(HOST_MODULE, name, buffer::result_read).map(|_| ()),
+    },
+    HostFunction {
+        name: "http_request",
+        capability: Some(Capability::Network),
+        link: |l, name| l.func_wrap(HOST_MODULE, name, http::http_request).map(|_| ()),
+    },
+    HostFunction {
+        name: "midi_send",
+        capability: Some(Capability::Midi),
+        link: |l, name| l.func_wrap(HOST_MODULE, name, midi::midi_send).map(|_| ()),
+    },
+    HostFunction {
+        name: "process_run",
+        capability: Some(Capability::Subprocess),
+        link: |l, name| l.func_wrap(HOST_MODULE, name, process::process_run).map(|_| ()),
+    },
+    HostFunction {
+        name: "system_request",
+        capability: Some(Capability::SystemControl),
+        link: |l, name| {
+            l.func_wrap(HOST_MODULE, name, host_request::system_request)
+                .map(|_| ())
+        },
+    },
+    HostFunction {
+        name: "audio_request",
+        capability: Some(Capability::Audio),
+        link: |l, name| {
+            l.func_wrap(HOST_MODULE, name, host_request::audio_request)
+                .map(|_| ())
+        },
+    },
 ];
 
-/// The capability a host function needs, or `None` when it is always available.
+/// The names of the functions the `conductor` import module provides.
+pub(crate) fn names() -> Vec<&'static str> {
+    HOST_FUNCTIONS.iter().map(|f| f.name).collect()
+}
+
+/// The capability a host function needs, or `None` when it is always available (or
+/// not a host function).
 pub(crate) fn capability_of(function: &str) -> Option<Capability> {
-    match function {
-        "http_request" => Some(Capability::Network),
-        "midi_send" => Some(Capability::Midi),
-        "process_run" => Some(Capability::Subprocess),
-        "system_request" => Some(Capability::SystemControl),
-        "audio_request" => Some(Capability::Audio),
-        _ => None,
-    }
+    HOST_FUNCTIONS
+        .iter()
+        .find(|f| f.name == function)
+        .and_then(|f| f.capability)
 }
 
 /// The `conductor` functions a module imports that need a capability, with it.
@@ -69,6 +115,7 @@ pub(crate) fn capability_imports(
 /// UTF-8 message saying what went wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
+#[non_exhaustive]
 pub enum HostErrorCode {
     /// A pointer and length do not lie inside the guest's memory (or it exports no
     /// `memory`).
@@ -118,101 +165,13 @@ impl HostErrorCode {
     }
 }
 
-/// What one plugin's host functions work with, shared by all its instances.
-pub(crate) struct PluginEnv {
-    pub(crate) name: String,
-    pub(crate) log_sink: SharedLogSink,
-    pub(crate) grants: Grants,
-    pub(crate) services: PluginServices,
-    /// One HTTP agent per plugin, made on first use, so connections are reused.
-    http_agent: OnceLock<ureq::Agent>,
-    /// The host's epoch tick count ([`EPOCH_TICK`] apart).
-    epoch_ticks: Arc<AtomicU64>,
-}
-
-impl PluginEnv {
-    pub(crate) fn new(
-        name: String,
-        log_sink: SharedLogSink,
-        grants: Grants,
-        services: PluginServices,
-        epoch_ticks: Arc<AtomicU64>,
-    ) -> Arc<Self> {
-        Arc::new(Self {
-            name,
-            log_sink,
-            grants,
-            services,
-            http_agent: OnceLock::new(),
-            epoch_ticks,
-        })
-    }
-}
-
-/// Per-instance state of the host functions, kept in the wasmtime store.
-pub(crate) struct CallState {
-    pub(crate) env: Arc<PluginEnv>,
-    /// Where `log` writes: the plugin's stderr, within the call's output budget.
-    output: PluginOutput,
-    /// The last result handed out through `result_len` / `result_read`.
-    result: Vec<u8>,
-    /// The epoch tick at which the guest call in progress started.
-    started_tick: u64,
-    /// That call's wall-clock budget; host calls never wait past it.
-    timeout: Duration,
-    /// wasmtime-wasi's own `poll_oneoff` in this store, for the polls the bounded one
-    /// hands over (see `wasi_poll`).
-    pub(crate) wasi_poll: Option<Func>,
-}
-
-impl CallState {
-    pub(crate) fn new(env: Arc<PluginEnv>, output: PluginOutput) -> Self {
-        Self {
-            env,
-            output,
-            result: Vec::new(),
-            started_tick: 0,
-            timeout: Duration::ZERO,
-            wasi_poll: None,
-        }
-    }
-
-    /// Starts the wall-clock budget of a guest call. On the hot path: one relaxed
-    /// atomic load, no clock read.
-    pub(crate) fn start_call(&mut self, timeout: Duration) {
-        self.started_tick = self.env.epoch_ticks.load(Ordering::Relaxed);
-        self.timeout = timeout;
-    }
-
-    /// How long a host call may still take before the guest call's deadline, measured
-    /// in epoch ticks as the guest's own deadline is.
-    fn remaining(&self) -> Duration {
-        let ticks = self
-            .env
-            .epoch_ticks
-            .load(Ordering::Relaxed)
-            .saturating_sub(self.started_tick);
-        let elapsed = EPOCH_TICK.saturating_mul(u32::try_from(ticks).unwrap_or(u32::MAX));
-        self.timeout.saturating_sub(elapsed)
-    }
-
-    fn set_result(&mut self, bytes: &[u8]) {
-        self.result.clear();
-        self.result.extend_from_slice(bytes);
-    }
-}
-
 /// Registers every host function on `linker` under [`HOST_MODULE`], and replaces WASI's
 /// `poll_oneoff` (already on `linker`) with one bounded by the call's deadline.
-pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    buffer::add_to_linker(linker)?;
-    log::add_to_linker(linker)?;
-    http::add_to_linker(linker)?;
-    midi::add_to_linker(linker)?;
-    process::add_to_linker(linker)?;
-    host_request::add_to_linker(linker)?;
-    wasi_poll::add_to_linker(linker)?;
-    Ok(())
+pub(crate) fn add_to_linker(linker: &mut Linker<PerInstanceState>) -> wasmtime::Result<()> {
+    for function in HOST_FUNCTIONS {
+        (function.link)(linker, function.name)?;
+    }
+    wasi_poll::add_to_linker(linker)
 }
 
 /// Why a host call failed: the code returned and the message put in the result
@@ -240,7 +199,7 @@ impl Failure {
 }
 
 /// The caller every host function receives.
-type HostCaller<'a> = Caller<'a, StoreState>;
+type HostCaller<'a> = Caller<'a, PerInstanceState>;
 
 fn memory(caller: &mut HostCaller<'_>) -> Result<Memory, Failure> {
     match caller.get_export("memory") {
@@ -399,8 +358,9 @@ mod tests {
 
     #[test]
     fn every_named_function_with_a_capability_is_known() {
-        let with_caps: Vec<_> = NAMES.iter().filter_map(|n| capability_of(n)).collect();
+        let with_caps: Vec<_> = names().into_iter().filter_map(capability_of).collect();
         assert_eq!(with_caps.len(), 5);
+        assert_eq!(capability_of("process_run"), Some(Capability::Subprocess));
         assert_eq!(capability_of("log"), None);
         assert_eq!(HostErrorCode::from_code(-6), Some(HostErrorCode::TooLarge));
         assert_eq!(HostErrorCode::from_code(0), None);

@@ -11,19 +11,11 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::json;
 use wait_timeout::ChildExt;
-use wasmtime::Linker;
 
 use super::{
     finish, framed, read_capped, require, Failure, HostCaller, HostErrorCode, MAX_HEAD_BYTES,
 };
-use crate::plugin::instance::StoreState;
-use crate::plugin::module_check::HOST_MODULE;
 use crate::plugin::Capability;
-
-pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    linker.func_wrap(HOST_MODULE, "process_run", process_run)?;
-    Ok(())
-}
 
 /// The JSON head: `{"argv": ["echo", "hello"], "timeout_ms": 1000}`.
 #[derive(Deserialize)]
@@ -37,7 +29,7 @@ struct RunHead {
 /// `{"exit_code", "signal", "success", "stdout_len", "stderr_len", "truncated"}`, a
 /// newline, stdout, stderr. [`HostErrorCode::Timeout`] when it was killed at the
 /// timeout, [`HostErrorCode::Io`] when it cannot be started.
-fn process_run(
+pub(super) fn process_run(
     mut caller: HostCaller<'_>,
     head_ptr: i32,
     head_len: i32,

@@ -22,7 +22,7 @@ use wasmtime::{Extern, Linker, Memory};
 use wasmtime_wasi::HostMonotonicClock;
 
 use super::HostCaller;
-use crate::plugin::instance::StoreState;
+use super::PerInstanceState;
 use crate::plugin::module_check::WASI_MODULE;
 
 /// Where wasmtime-wasi's `poll_oneoff` stays reachable for the cases handled by it.
@@ -43,7 +43,7 @@ const ABSTIME: u16 = 1;
 const SUCCESS: i32 = 0;
 
 /// Replaces `poll_oneoff` on a linker that already holds WASI.
-pub(super) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
+pub(super) fn add_to_linker(linker: &mut Linker<PerInstanceState>) -> wasmtime::Result<()> {
     linker.alias(WASI_MODULE, NAME, INNER_MODULE, NAME)?;
     linker.allow_shadowing(true);
     let result = linker.func_wrap(WASI_MODULE, NAME, poll_oneoff).map(|_| ());
