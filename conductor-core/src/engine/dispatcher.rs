@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::queue::RawEvent;
-use super::run::{Pause, Run};
+use super::run::{AwaitingPlugin, Pause, Run};
 use super::schedule::Schedule;
 use super::{long_press_message, Shared};
 use crate::log::{self, LogLevel};
@@ -61,10 +61,11 @@ impl Dispatcher {
                 self.handle_event(&event);
                 worked = true;
             }
-            while let Some(mut run) = shared.returns.runs.pop() {
+            while let Some(step) = shared.returns.runs.pop() {
                 shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+                let mut run = step.run;
                 run.resume_after_plugin(&shared);
-                self.drive(*run);
+                self.drive(run);
                 worked = true;
             }
             if self.timers.next_due().is_some() {
@@ -227,11 +228,12 @@ impl Dispatcher {
                         .accepts_context()
                         .then(|| run.context(&shared).to_json());
                     shared.in_flight.fetch_add(1, Ordering::SeqCst);
-                    match worker.dispatch(Box::new(run), context, shared.returns.clone()) {
+                    let step = AwaitingPlugin::new(run, context, shared.returns.clone());
+                    match worker.dispatch(Box::new(step)) {
                         Ok(()) => return,
                         Err((back, error)) => {
                             shared.in_flight.fetch_sub(1, Ordering::SeqCst);
-                            run = *back;
+                            run = back.run;
                             run.finish_plugin(&shared, Err(error), Duration::ZERO);
                         }
                     }

@@ -67,10 +67,10 @@ use crate::{Error, Result};
 use plugins::PluginSet;
 use program::Program;
 use queue::EventQueue;
-use run::{Pause, Run};
+use run::{Pause, Returns, Run};
 use schedule::Schedule;
 use wakeup::Doorbell;
-use worker::{on_worker_thread, Returns};
+use worker::on_worker_thread;
 
 /// How an engine is built, beyond its config.
 #[derive(Clone, Default)]

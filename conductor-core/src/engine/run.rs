@@ -6,11 +6,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crossbeam_queue::SegQueue;
+
 use super::chain::{Op, PluginCall, MAX_REPEAT_DEPTH};
 use super::context::TriggerContext;
 use super::outcome::{label, ActionOutcome, Fired};
 use super::program::Program;
-use super::worker::CallResult;
+use super::wakeup::Doorbell;
+use super::worker::{CallResult, PluginStep};
 use super::{HostActionEvent, Shared};
 use crate::config::ModeTarget;
 use crate::log::{self, LogLevel};
@@ -26,6 +29,57 @@ pub(crate) enum Pause {
     Delay(Duration),
     /// The current step is this plugin call; resume with [`Run::finish_plugin`].
     Plugin,
+}
+
+/// Where workers hand back runs whose plugin step is done: the dispatcher's return
+/// queue and the doorbell that wakes it.
+pub(crate) struct Returns {
+    pub(crate) runs: SegQueue<Box<AwaitingPlugin>>,
+    pub(crate) doorbell: Doorbell,
+}
+
+/// A run paused at a plugin step, on its way to the plugin's worker: with the context
+/// the plugin gets and the queue it comes back by.
+pub(crate) struct AwaitingPlugin {
+    pub(crate) run: Run,
+    context: Option<Vec<u8>>,
+    returns: Arc<Returns>,
+}
+
+impl AwaitingPlugin {
+    /// `run`, paused at a plugin step, to be handed back through `returns`.
+    pub(crate) fn new(run: Run, context: Option<Vec<u8>>, returns: Arc<Returns>) -> Self {
+        AwaitingPlugin {
+            run,
+            context,
+            returns,
+        }
+    }
+}
+
+impl PluginStep for AwaitingPlugin {
+    fn params(&self) -> &[u8] {
+        &self.run.plugin_call().params
+    }
+
+    fn context(&self) -> Option<&[u8]> {
+        self.context.as_deref()
+    }
+
+    fn event_time_us(&self) -> u64 {
+        self.run.event_time_us()
+    }
+
+    fn finish(mut self: Box<Self>, result: CallResult) {
+        self.run.plugin_result = Some(result);
+        let returns = self.returns.clone();
+        returns.runs.push(self);
+        returns.doorbell.ring();
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
 }
 
 /// A mapping's chain in progress.

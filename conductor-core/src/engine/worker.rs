@@ -4,6 +4,7 @@
 //! Dispatch never blocks on a mailbox: a full one refuses the call, and the engine
 //! counts and logs it.
 
+use std::any::Any;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -11,10 +12,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use crossbeam_queue::SegQueue;
-
-use super::run::Run;
-use super::wakeup::Doorbell;
 use crate::plugin::Plugin;
 use crate::{Error, Result};
 
@@ -32,11 +29,20 @@ pub(crate) fn on_worker_thread() -> bool {
     ON_WORKER.with(Cell::get)
 }
 
-/// Where workers hand back runs whose plugin step is done: the dispatcher's return
-/// queue and the doorbell that wakes it.
-pub(crate) struct Returns {
-    pub(crate) runs: SegQueue<Box<Run>>,
-    pub(crate) doorbell: Doorbell,
+/// A paused chain whose next step is a call to this worker's plugin: what the worker
+/// reads from it, and how it goes back with the result. The worker knows nothing else
+/// of chains, so `run` can name workers without workers naming runs.
+pub(crate) trait PluginStep: Any + Send {
+    /// The params of the call, serialised.
+    fn params(&self) -> &[u8];
+    /// The trigger context, serialised, when the plugin takes one.
+    fn context(&self) -> Option<&[u8]>;
+    /// The event time the call runs at (MIDI the plugin sends is stamped with it).
+    fn event_time_us(&self) -> u64;
+    /// Hands the chain back, with the call's result, to whoever resumes it.
+    fn finish(self: Box<Self>, result: CallResult);
+    /// The step as `Any`, to give a refused step back to its sender with its own type.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
 /// A plugin call's result and how long it took.
@@ -44,11 +50,7 @@ pub(crate) type CallResult = (Result<()>, Duration);
 
 enum Job {
     /// A plugin step of a dispatched run; the run goes back through `returns`.
-    Step {
-        run: Box<Run>,
-        context: Option<Vec<u8>>,
-        returns: Arc<Returns>,
-    },
+    Step(Box<dyn PluginStep>),
     /// A synchronous call (`process`); the result goes to `reply`.
     Call {
         params: Arc<[u8]>,
@@ -115,35 +117,29 @@ impl PluginWorker {
         self.refused.load(Ordering::Relaxed)
     }
 
-    /// Queues `run`'s plugin step without waiting. The worker stores the result in the
-    /// run and hands it back through `returns`. When the mailbox is full or the
-    /// worker has stopped, the run comes back at once with the reason.
-    pub(crate) fn dispatch(
+    /// Queues a plugin step without waiting; the worker runs it and calls
+    /// [`PluginStep::finish`]. When the mailbox is full or the worker has stopped, the
+    /// step comes back at once with the reason.
+    pub(crate) fn dispatch<S: PluginStep>(
         &self,
-        run: Box<Run>,
-        context: Option<Vec<u8>>,
-        returns: Arc<Returns>,
-    ) -> std::result::Result<(), (Box<Run>, Error)> {
+        step: Box<S>,
+    ) -> std::result::Result<(), (Box<S>, Error)> {
         if self.stopped.load(Ordering::Acquire) {
             self.refused.fetch_add(1, Ordering::Relaxed);
-            return Err((run, self.stopped_error()));
+            return Err((step, self.stopped_error()));
         }
-        let job = Job::Step {
-            run,
-            context,
-            returns,
+        let (job, error) = match self.sender.try_send(Job::Step(step)) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(job)) => (job, self.full_error()),
+            Err(TrySendError::Disconnected(job)) => (job, self.stopped_error()),
         };
-        match self.sender.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(Job::Step { run, .. })) => {
-                self.refused.fetch_add(1, Ordering::Relaxed);
-                Err((run, self.full_error()))
-            }
-            Err(TrySendError::Disconnected(Job::Step { run, .. })) => {
-                self.refused.fetch_add(1, Ordering::Relaxed);
-                Err((run, self.stopped_error()))
-            }
-            Err(_) => unreachable!("the job sent is a step"),
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        match job {
+            Job::Step(step) => match step.into_any().downcast::<S>() {
+                Ok(step) => Err((step, error)),
+                Err(_) => unreachable!("the step sent comes back with its own type"),
+            },
+            _ => unreachable!("the job sent is a step"),
         }
     }
 
@@ -258,16 +254,9 @@ fn serve(
     };
     let handle = |job: Job| -> bool {
         match job {
-            Job::Step {
-                mut run,
-                context,
-                returns,
-            } => {
-                let params = run.plugin_call().params.clone();
-                let (result, elapsed) = call(&params, context.as_deref(), run.event_time_us());
-                run.plugin_result = Some((result, elapsed));
-                returns.runs.push(run);
-                returns.doorbell.ring();
+            Job::Step(step) => {
+                let result = call(step.params(), step.context(), step.event_time_us());
+                step.finish(result);
             }
             Job::Call {
                 params,
