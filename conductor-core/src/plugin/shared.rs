@@ -72,7 +72,7 @@ impl SharedPlugin {
         match self.lock().as_mut() {
             Some(plugin) => f(plugin),
             None => Err(Error::InvalidArgument(format!(
-                "plugin {} has been shut down; load it again to call it",
+                "plugin {} is closed: it has been shut down; load it again to call it",
                 self.name
             ))),
         }
