@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::queue::RawEvent;
 use super::run::{AwaitingPlugin, Pause, Run};
 use super::schedule::Schedule;
-use super::{long_press_message, Shared};
+use super::{held_presses, Shared};
 use crate::log::{self, LogLevel};
 use crate::mapping::MappingId;
 use crate::midi::{MidiMessage, MidiParser};
@@ -187,16 +187,15 @@ impl Dispatcher {
 
     fn tick_gestures_at(&mut self, now_us: u64) {
         let mut ids = Vec::new();
-        let program = {
+        let (program, presses) = {
             let mut router = self.shared.router();
             if !router.table.has_timed_gestures() {
                 return;
             }
             router.table.tick(now_us, self.shared.mode(), &mut ids);
-            router.program.clone()
+            (router.program.clone(), held_presses(&router.table, &ids))
         };
-        for id in ids {
-            let msg = long_press_message(&program, id);
+        for (id, msg) in presses {
             let run = Run::new(&self.shared, program.clone(), id, &msg, now_us, self.report);
             self.drive(run);
         }

@@ -570,17 +570,16 @@ impl Engine {
             }
         }
         let mut ids = Vec::new();
-        let program = {
+        let (program, presses) = {
             let mut router = self.shared.router();
             if !router.table.has_timed_gestures() {
                 return;
             }
             let mode = self.shared.mode();
             router.table.tick(now_us, mode, &mut ids);
-            router.program.clone()
+            (router.program.clone(), held_presses(&router.table, &ids))
         };
-        for id in ids {
-            let msg = long_press_message(&program, id);
+        for (id, msg) in presses {
             let run = Run::new(&self.shared, program.clone(), id, &msg, now_us, true);
             self.drive_sync(run, fired);
         }
@@ -656,13 +655,11 @@ fn return_freed_memory() {
 }
 
 /// The message a long press fires with: a note-on of its note, velocity 0.
-fn long_press_message(program: &Program, id: MappingId) -> MidiMessage {
-    match &program.entry(id).mapping.trigger {
-        crate::config::Trigger::LongPress { note, channel, .. } => MidiMessage::NoteOn {
-            channel: channel.unwrap_or(0),
-            note: *note,
-            velocity: 0,
-        },
-        _ => unreachable!("only long presses are timed"),
-    }
+/// The long presses `tick` fired, each with the note-on that started it: a long press
+/// fires while its key is still down, so its context reports that press (velocity
+/// included), not a note-off.
+fn held_presses(table: &MappingTable, ids: &[MappingId]) -> Vec<(MappingId, MidiMessage)> {
+    ids.iter()
+        .filter_map(|&id| Some((id, table.held_note_on(id)?)))
+        .collect()
 }

@@ -4,6 +4,18 @@
 use crate::config::Trigger;
 use crate::midi::MidiMessage;
 
+/// The note-on that started a press: when, and what it carried, so a long press that
+/// fires while the note is still down reports the press itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeldNote {
+    /// When the note went down (µs).
+    pub(crate) at: u64,
+    /// Its channel (0-15).
+    pub(crate) channel: u8,
+    /// Its velocity.
+    pub(crate) velocity: u8,
+}
+
 /// Per-mapping gesture state.
 #[derive(Debug, Clone, Default)]
 pub(crate) enum GestureState {
@@ -11,7 +23,8 @@ pub(crate) enum GestureState {
     #[default]
     None,
     LongPress {
-        pressed_at: Option<u64>,
+        /// The note-on of the press being held, if any.
+        held: Option<HeldNote>,
         fired: bool,
     },
     DoubleTap {
@@ -27,7 +40,7 @@ impl GestureState {
     pub(crate) fn for_trigger(trigger: &Trigger) -> Self {
         match trigger {
             Trigger::LongPress { .. } => GestureState::LongPress {
-                pressed_at: None,
+                held: None,
                 fired: false,
             },
             Trigger::DoubleTap { .. } => GestureState::DoubleTap { last_tap: None },
@@ -45,25 +58,34 @@ impl GestureState {
 
     /// Feeds a message at time `t` (µs); returns whether the gesture fires now.
     pub(crate) fn on_message(&mut self, trigger: &Trigger, msg: &MidiMessage, t: u64) -> bool {
-        let (on, note) = match *msg {
-            MidiMessage::NoteOn { note, .. } => (true, note),
-            MidiMessage::NoteOff { note, .. } => (false, note),
+        let (on, note, channel, velocity) = match *msg {
+            MidiMessage::NoteOn {
+                note,
+                channel,
+                velocity,
+            } => (true, note, channel, velocity),
+            MidiMessage::NoteOff { note, .. } => (false, note, 0, 0),
             _ => return false,
         };
         match (self, trigger) {
             (
-                GestureState::LongPress { pressed_at, fired },
+                GestureState::LongPress { held, fired },
                 Trigger::LongPress {
                     note: n, duration, ..
                 },
             ) if *n == note => {
                 if on {
-                    *pressed_at = Some(t);
+                    *held = Some(HeldNote {
+                        at: t,
+                        channel,
+                        velocity,
+                    });
                     *fired = false;
                     false
                 } else {
-                    let held = pressed_at.take().map(|p| t.saturating_sub(p));
-                    let fire = !*fired && held.is_some_and(|h| h >= duration.as_micros() as u64);
+                    let held_for = held.take().map(|p| t.saturating_sub(p.at));
+                    let fire =
+                        !*fired && held_for.is_some_and(|h| h >= duration.as_micros() as u64);
                     *fired = false;
                     fire
                 }
@@ -115,17 +137,26 @@ impl GestureState {
     pub(crate) fn on_tick(&mut self, trigger: &Trigger, now: u64) -> bool {
         if let (
             GestureState::LongPress {
-                pressed_at: Some(p),
+                held: Some(p),
                 fired,
             },
             Trigger::LongPress { duration, .. },
         ) = (self, trigger)
         {
-            if !*fired && now.saturating_sub(*p) >= duration.as_micros() as u64 {
+            if !*fired && now.saturating_sub(p.at) >= duration.as_micros() as u64 {
                 *fired = true;
                 return true;
             }
         }
         false
+    }
+
+    /// The note-on of the long press being held, for the context of a long press that
+    /// fires on a tick (the note is still down, so there is no note-off to report).
+    pub(crate) fn held_note(&self) -> Option<HeldNote> {
+        match self {
+            GestureState::LongPress { held, .. } => *held,
+            _ => None,
+        }
     }
 }

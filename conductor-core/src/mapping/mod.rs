@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use gesture::GestureState;
 
-use crate::config::{Config, Mapping};
+use crate::config::{Config, Mapping, Trigger};
 use crate::midi::MidiMessage;
 
 /// Identifies a mapping inside a [`MappingTable`].
@@ -151,6 +151,21 @@ impl MappingTable {
                 fired.push(id);
             }
         }
+    }
+
+    /// The note-on that started the press a long press mapping is timing: what a long
+    /// press that [`tick`](Self::tick) fires reports as its message (the key is still
+    /// down). `None` when `id` is no long press or its note is up.
+    pub fn held_note_on(&self, id: MappingId) -> Option<MidiMessage> {
+        let held = self.gestures.get(id as usize)?.held_note()?;
+        let Trigger::LongPress { note, .. } = self.entries[id as usize].mapping.trigger else {
+            return None;
+        };
+        Some(MidiMessage::NoteOn {
+            channel: held.channel,
+            note,
+            velocity: held.velocity,
+        })
     }
 
     /// Whether any long press is being timed (the engine only ticks when needed).
