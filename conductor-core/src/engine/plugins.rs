@@ -11,15 +11,26 @@ use sha2::{Digest, Sha256};
 use super::callbacks::ApprovalRequest;
 use super::worker::PluginWorker;
 use super::EngineOptions;
-use crate::config::Config;
+use crate::config::{Config, ResolvedPluginSettings};
+use crate::plugin::signing::SignaturePolicy;
 use crate::plugin::{plugin_name, Grants, PluginHost, PluginOptions, PluginServices};
 use crate::{Error, Result};
 
 #[derive(Clone)]
 pub(crate) struct LoadedPlugin {
     worker: Arc<PluginWorker>,
+    reuse: ReuseKey,
+}
+
+/// What decides whether a plugin loaded for the previous config serves the next one
+/// as it is: the same bytes, loaded with the same settings, grants and signature
+/// policy. Anything else loads it afresh (and `init` runs again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ReuseKey {
     sha256: [u8; 32],
-    options_key: String,
+    settings: ResolvedPluginSettings,
+    grants: Grants,
+    signature_policy: Option<SignaturePolicy>,
 }
 
 /// The plugins of one config, by absolute path.
@@ -120,9 +131,14 @@ fn load_one(
         )
     })?;
     let sha256: [u8; 32] = Sha256::digest(&wasm).into();
-    let options_key = format!("{settings:?}|{grants:?}|{:?}", options.signature_policy);
+    let reuse = ReuseKey {
+        sha256,
+        settings: settings.clone(),
+        grants,
+        signature_policy: options.signature_policy,
+    };
     if let Some(old) = previous.plugins.get(path) {
-        if old.sha256 == sha256 && old.options_key == options_key {
+        if old.reuse == reuse {
             return Ok(old.clone());
         }
     }
@@ -170,7 +186,6 @@ fn load_one(
     };
     Ok(LoadedPlugin {
         worker: Arc::new(PluginWorker::start(plugin, event_time)?),
-        sha256,
-        options_key,
+        reuse,
     })
 }
