@@ -250,3 +250,24 @@ fn out_of_fuel_in_init_names_the_plugin_and_its_limit_and_no_plugin_is_handed_ou
         "{err:?}"
     );
 }
+
+#[test]
+fn an_alloc_that_returns_0_for_a_non_empty_request_is_a_memory_limit_error() {
+    // docs/plugin-abi.md: "`alloc` returning 0 for a non-empty request is reported as a
+    // memory-limit error". The guest's own memory is fine; its allocator gave up.
+    let module = wat_module(
+        r#"(module
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) i32.const 0)
+  (func (export "execute") (param i32 i32) (result i32) i32.const 0))"#,
+    );
+    let dir = support::temp_dir();
+    let mut plugin = host(&dir)
+        .load_bytes("no_room", &module, PluginOptions::default())
+        .unwrap();
+    let err = plugin.execute(b"{}").expect_err("alloc found no room");
+    assert!(
+        matches!(&err, Error::MemoryLimit { plugin, .. } if plugin == "no_room"),
+        "{err:?}"
+    );
+}
