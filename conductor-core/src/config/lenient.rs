@@ -46,17 +46,40 @@ struct JsonColon {
 enum InTable {
     /// At the start, or after a comma: a key comes next.
     ExpectKey,
-    /// Inside a (possibly dotted) key; `key_start` is its first byte.
-    InKey { key_start: usize },
+    /// Inside a (possibly dotted) key; the frame's `key_start` is its first byte.
+    InKey,
     /// After the `=`: the value, up to the next comma or `}`.
     InValue,
 }
 
-/// What encloses the current token.
+/// What encloses the current token: an inline table (with where the lexer is in it)
+/// or an array.
+///
+/// A struct of plain fields rather than an enum carrying data: every byte of a frame is
+/// always initialised, so optimised code that loads a whole frame before looking at
+/// its kind never reads undefined bytes (valgrind reported exactly that when the key's
+/// start was the payload of one enum variant).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Frame {
-    Table(InTable),
-    Array,
+struct Frame {
+    /// `false` for an inline table, `true` for an array.
+    array: bool,
+    /// Where the lexer is, for an inline table.
+    state: InTable,
+    /// The first byte of the key being read, when `state` is [`InTable::InKey`].
+    key_start: usize,
+}
+
+impl Frame {
+    const ARRAY: Frame = Frame {
+        array: true,
+        state: InTable::ExpectKey,
+        key_start: 0,
+    };
+    const TABLE: Frame = Frame {
+        array: false,
+        state: InTable::ExpectKey,
+        key_start: 0,
+    };
 }
 
 /// Where the lexer is on a top-level line (outside any bracket).
@@ -84,67 +107,63 @@ fn find_json_colon(text: &str) -> Option<JsonColon> {
                 (_, TokenKind::Newline) => top = TopLine::Key,
                 (TopLine::Key, TokenKind::LeftSquareBracket) => top = TopLine::Header,
                 (TopLine::Key, TokenKind::Equals) => top = TopLine::Value,
-                (TopLine::Value, TokenKind::LeftCurlyBracket) => {
-                    stack.push(Frame::Table(InTable::ExpectKey))
-                }
-                (TopLine::Value, TokenKind::LeftSquareBracket) => stack.push(Frame::Array),
+                (TopLine::Value, TokenKind::LeftCurlyBracket) => stack.push(Frame::TABLE),
+                (TopLine::Value, TokenKind::LeftSquareBracket) => stack.push(Frame::ARRAY),
                 _ => {}
             }
             continue;
         };
-        match frame {
-            Frame::Array => match kind {
-                TokenKind::LeftCurlyBracket => stack.push(Frame::Table(InTable::ExpectKey)),
-                TokenKind::LeftSquareBracket => stack.push(Frame::Array),
+        if frame.array {
+            match kind {
+                TokenKind::LeftCurlyBracket => stack.push(Frame::TABLE),
+                TokenKind::LeftSquareBracket => stack.push(Frame::ARRAY),
                 TokenKind::RightSquareBracket => {
                     stack.pop();
                 }
                 _ => {}
-            },
-            Frame::Table(state) => match (*state, kind) {
-                (_, TokenKind::Newline) => {}
-                (InTable::ExpectKey, TokenKind::RightCurlyBracket)
-                | (InTable::InValue, TokenKind::RightCurlyBracket) => {
-                    stack.pop();
-                }
-                (
-                    InTable::ExpectKey,
-                    TokenKind::BasicString | TokenKind::LiteralString | TokenKind::Atom,
-                ) => {
-                    if kind == TokenKind::Atom {
-                        // A bare key with the colon glued on: `message: "x"`.
-                        if let Some(at) = raw.find(':') {
-                            let key = &raw[..at];
-                            if !key.is_empty() && key.bytes().all(is_bare_key_byte) {
-                                let colon = span.start() + at;
-                                return Some(JsonColon {
-                                    colon,
-                                    key_start: span.start(),
-                                });
-                            }
+            }
+            continue;
+        }
+        match (frame.state, kind) {
+            (_, TokenKind::Newline) => {}
+            (InTable::ExpectKey, TokenKind::RightCurlyBracket)
+            | (InTable::InValue, TokenKind::RightCurlyBracket) => {
+                stack.pop();
+            }
+            (
+                InTable::ExpectKey,
+                TokenKind::BasicString | TokenKind::LiteralString | TokenKind::Atom,
+            ) => {
+                if kind == TokenKind::Atom {
+                    // A bare key with the colon glued on: `message: "x"`.
+                    if let Some(at) = raw.find(':') {
+                        let key = &raw[..at];
+                        if !key.is_empty() && key.bytes().all(is_bare_key_byte) {
+                            let colon = span.start() + at;
+                            return Some(JsonColon {
+                                colon,
+                                key_start: span.start(),
+                            });
                         }
                     }
-                    *state = InTable::InKey {
-                        key_start: span.start(),
-                    };
                 }
-                (InTable::InKey { .. }, TokenKind::Dot) => {}
-                (InTable::InKey { .. }, TokenKind::BasicString | TokenKind::LiteralString) => {}
-                (InTable::InKey { key_start }, TokenKind::Atom) if raw.starts_with(':') => {
-                    return Some(JsonColon {
-                        colon: span.start(),
-                        key_start,
-                    });
-                }
-                (InTable::InKey { .. }, TokenKind::Atom) => {}
-                (InTable::InKey { .. }, TokenKind::Equals) => *state = InTable::InValue,
-                (InTable::InValue, TokenKind::Comma) => *state = InTable::ExpectKey,
-                (InTable::InValue, TokenKind::LeftCurlyBracket) => {
-                    stack.push(Frame::Table(InTable::ExpectKey))
-                }
-                (InTable::InValue, TokenKind::LeftSquareBracket) => stack.push(Frame::Array),
-                _ => {}
-            },
+                frame.state = InTable::InKey;
+                frame.key_start = span.start();
+            }
+            (InTable::InKey, TokenKind::Dot) => {}
+            (InTable::InKey, TokenKind::BasicString | TokenKind::LiteralString) => {}
+            (InTable::InKey, TokenKind::Atom) if raw.starts_with(':') => {
+                return Some(JsonColon {
+                    colon: span.start(),
+                    key_start: frame.key_start,
+                });
+            }
+            (InTable::InKey, TokenKind::Atom) => {}
+            (InTable::InKey, TokenKind::Equals) => frame.state = InTable::InValue,
+            (InTable::InValue, TokenKind::Comma) => frame.state = InTable::ExpectKey,
+            (InTable::InValue, TokenKind::LeftCurlyBracket) => stack.push(Frame::TABLE),
+            (InTable::InValue, TokenKind::LeftSquareBracket) => stack.push(Frame::ARRAY),
+            _ => {}
         }
     }
     None
