@@ -12,6 +12,7 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::child::{output_within, wait_status};
 use super::{sandbox_env, Sandbox};
 
 /// How long to wait for each step (server start, port appearing, a line being printed)
@@ -260,11 +261,19 @@ pub fn wait_connected(port: &str, other: &str) {
 }
 
 fn stdbuf_available() -> bool {
-    Command::new("stdbuf")
+    let Ok(mut child) = Command::new("stdbuf")
         .arg("--version")
         .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+        .spawn()
+    else {
+        return false;
+    };
+    let status = wait_status(&mut child, TOOL_LIMIT);
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    status.is_some_and(|s| s.success())
 }
 
 /// A running program and the lines it prints, with everything seen so far for failure
@@ -342,11 +351,8 @@ pub fn start_conductor(sandbox: &Sandbox, config: &str, args: &[&str], debug: bo
 /// Ctrl-C: conductor stops in order and exits with code 0.
 pub fn interrupt(conductor: &mut Watched) {
     let pid = conductor.child.0.id().to_string();
-    let sent = Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("run kill");
-    assert!(sent.success());
+    let sent = output_within(Command::new("kill").args(["-INT", &pid]), TOOL_LIMIT);
+    assert!(sent.status.success(), "kill -INT {pid}: {sent:?}");
     let deadline = Instant::now() + PATIENCE;
     let status = loop {
         if let Some(status) = conductor.child.0.try_wait().expect("wait for conductor") {
