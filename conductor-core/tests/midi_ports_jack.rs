@@ -15,10 +15,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
+use wait_timeout::ChildExt;
+
 use conductor_core::midi::{
     create_virtual_input, create_virtual_output, input_ports, open_input, open_output,
     output_ports, MidiMessage, MidiParser, PortEvent, PortSelector, ReconnectingInput,
 };
+use conductor_core::ErrorKind;
 
 /// Upper bound for anything to show up; generous because the machine may be busy.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -137,17 +140,21 @@ fn a_missing_port_lists_the_ports_that_exist() {
         "conductor-test-rx",
         |_, _| {},
     )
-    .unwrap_err()
-    .to_string();
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Midi, "{err}");
+    let err = err.to_string();
     assert!(
         err.contains("no MIDI input port name contains \"no-such-port\""),
         "{err}"
     );
     assert!(err.contains(":conductor-test-src-b"), "{err}");
-    let err = open_output(&PortSelector::Index(10_000))
-        .unwrap_err()
-        .to_string();
+    let err = open_output(&PortSelector::Index(10_000)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Midi, "{err}");
+    let err = err.to_string();
     assert!(err.contains("there is no MIDI output port #10000"), "{err}");
+    let err = open_output(&PortSelector::Name("no-such-port".into())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Midi, "{err}");
+    assert!(err.to_string().contains("\"no-such-port\""), "{err}");
 }
 
 fn reconnecting_input_reports_and_survives_its_port_going_away() {
@@ -384,12 +391,24 @@ impl JackServer {
     }
 }
 
+/// Whether `jack_lsp` reaches the server. libjack can hang closing a client on a busy
+/// server, so a `jack_lsp` that has not finished after 10 s is killed and counts as no.
 fn server_is_up() -> bool {
-    Command::new("jack_lsp")
+    let Ok(mut child) = Command::new("jack_lsp")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+        .spawn()
+    else {
+        return false;
+    };
+    match child.wait_timeout(Duration::from_secs(10)) {
+        Ok(Some(status)) => status.success(),
+        _ => {
+            let _ = child.kill();
+            let _ = child.wait();
+            false
+        }
+    }
 }
 
 impl Drop for JackServer {
