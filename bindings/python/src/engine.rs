@@ -6,19 +6,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use conductor_core::config::Config;
 use conductor_core::log::SharedLogSink;
-use conductor_core::plugin::HostConfig;
+use conductor_core::plugin::HostSettings;
 use conductor_core::{Engine, EngineOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyInt, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
 
 use crate::callbacks::PythonCallbacks;
 use crate::convert::{capabilities, midi_bytes, repr, seconds};
 use crate::errors::IntoPyResult;
 use crate::fired::PyFired;
 use crate::log_sink::PythonLogSink;
+use crate::options::PyEngineOptions;
 use crate::ports::{selector, MidiConnections};
 use crate::reporting::CallbackErrors;
 
@@ -37,18 +37,19 @@ pub struct PyEngine {
     closed: AtomicBool,
 }
 
-/// Everything `from_file` and `from_toml` accept besides the config itself.
-struct Settings {
-    callbacks: PythonCallbacks,
-    on_log: Option<Py<PyAny>>,
-    grants: Vec<String>,
-    plugin_grants: HashMap<String, Vec<String>>,
-    port_name: Option<String>,
-    queue_capacity: Option<usize>,
-    signature_policy: Option<String>,
-    trust_store: Option<PathBuf>,
-    cache_dir: Option<PathBuf>,
-    data_root: Option<PathBuf>,
+/// Everything `from_file` and `from_toml` accept besides the config itself, taken
+/// from an `EngineOptions` and the keyword arguments (see `options.rs`).
+pub(crate) struct Settings {
+    pub callbacks: PythonCallbacks,
+    pub on_log: Option<Py<PyAny>>,
+    pub grants: Vec<String>,
+    pub plugin_grants: HashMap<String, Vec<String>>,
+    pub port_name: Option<String>,
+    pub queue_capacity: Option<usize>,
+    pub signature_policy: Option<String>,
+    pub trust_store: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
+    pub data_root: Option<PathBuf>,
 }
 
 impl Settings {
@@ -64,18 +65,18 @@ impl Settings {
             on_log: self.on_log,
             errors: errors.clone(),
         });
-        let defaults = HostConfig::default();
         let mut plugin_grants = HashMap::new();
         for (name, caps) in &self.plugin_grants {
             plugin_grants.insert(name.clone(), capabilities(caps)?);
         }
         let options = EngineOptions {
-            host_config: HostConfig {
-                cache_dir: self.cache_dir.or(defaults.cache_dir),
-                data_root: self.data_root.or(defaults.data_root),
-                trust_store: self.trust_store.or(defaults.trust_store),
-                log_sink: sink.clone(),
-            },
+            host_config: HostSettings {
+                cache_dir: self.cache_dir,
+                data_root: self.data_root,
+                trust_store: self.trust_store,
+                log_sink: Some(sink.clone()),
+            }
+            .resolve(),
             host: None,
             grants: capabilities(&self.grants)?,
             plugin_grants,
@@ -110,102 +111,33 @@ impl Settings {
 
 #[pymethods]
 impl PyEngine {
-    /// Loads the config file at `path` and every plugin it uses.
+    /// Loads the config file at `path` and every plugin it uses. `options` (an
+    /// `EngineOptions`) and the keyword arguments (its fields, applied over it) say how.
     #[staticmethod]
-    #[pyo3(signature = (
-        path, *, on_action = None, on_midi_out = None, on_log = None, approve = None,
-        on_fired = None, on_host_request = None, grants = Vec::new(), plugin_grants = HashMap::new(),
-        port_name = None, queue_capacity = None, signature_policy = None, trust_store = None,
-        cache_dir = None, data_root = None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (path, *, options = None, **fields))]
     fn from_file(
         py: Python<'_>,
         path: PathBuf,
-        on_action: Option<Py<PyAny>>,
-        on_midi_out: Option<Py<PyAny>>,
-        on_log: Option<Py<PyAny>>,
-        approve: Option<Py<PyAny>>,
-        on_fired: Option<Py<PyAny>>,
-        on_host_request: Option<Py<PyAny>>,
-        grants: Vec<String>,
-        plugin_grants: HashMap<String, Vec<String>>,
-        port_name: Option<String>,
-        queue_capacity: Option<usize>,
-        signature_policy: Option<String>,
-        trust_store: Option<PathBuf>,
-        cache_dir: Option<PathBuf>,
-        data_root: Option<PathBuf>,
+        options: Option<&Bound<'_, PyEngineOptions>>,
+        fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let settings = Settings {
-            callbacks: PythonCallbacks {
-                on_action,
-                on_midi_out,
-                approve,
-                on_fired,
-                on_host_request,
-            },
-            on_log,
-            grants,
-            plugin_grants,
-            port_name,
-            queue_capacity,
-            signature_policy,
-            trust_store,
-            cache_dir,
-            data_root,
-        };
-        settings.build(py, |options| Engine::from_file(&path, options))
+        PyEngineOptions::settings(py, options, fields, "Engine.from_file()")?
+            .build(py, |options| Engine::from_file(&path, options))
     }
 
     /// Builds an engine from config text; relative paths resolve against `base_dir`.
+    /// Options as for `from_file`.
     #[staticmethod]
-    #[pyo3(signature = (
-        text, base_dir = PathBuf::from("."), *, on_action = None, on_midi_out = None,
-        on_log = None, approve = None, on_fired = None, on_host_request = None,
-        grants = Vec::new(),
-        plugin_grants = HashMap::new(), port_name = None, queue_capacity = None,
-        signature_policy = None, trust_store = None, cache_dir = None, data_root = None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (text, base_dir = PathBuf::from("."), *, options = None, **fields))]
     fn from_toml(
         py: Python<'_>,
         text: String,
         base_dir: PathBuf,
-        on_action: Option<Py<PyAny>>,
-        on_midi_out: Option<Py<PyAny>>,
-        on_log: Option<Py<PyAny>>,
-        approve: Option<Py<PyAny>>,
-        on_fired: Option<Py<PyAny>>,
-        on_host_request: Option<Py<PyAny>>,
-        grants: Vec<String>,
-        plugin_grants: HashMap<String, Vec<String>>,
-        port_name: Option<String>,
-        queue_capacity: Option<usize>,
-        signature_policy: Option<String>,
-        trust_store: Option<PathBuf>,
-        cache_dir: Option<PathBuf>,
-        data_root: Option<PathBuf>,
+        options: Option<&Bound<'_, PyEngineOptions>>,
+        fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let settings = Settings {
-            callbacks: PythonCallbacks {
-                on_action,
-                on_midi_out,
-                approve,
-                on_fired,
-                on_host_request,
-            },
-            on_log,
-            grants,
-            plugin_grants,
-            port_name,
-            queue_capacity,
-            signature_policy,
-            trust_store,
-            cache_dir,
-            data_root,
-        };
-        settings.build(py, |options| Engine::from_toml(&text, &base_dir, options))
+        PyEngineOptions::settings(py, options, fields, "Engine.from_toml()")?
+            .build(py, |options| Engine::from_toml(&text, &base_dir, options))
     }
 
     /// Runs the mappings `message` fires and returns what fired, with outcomes. Time
@@ -326,30 +258,19 @@ impl PyEngine {
         toml: Option<String>,
         base_dir: Option<PathBuf>,
     ) -> PyResult<()> {
-        let result = py.detach(|| -> PyResult<conductor_core::Result<()>> {
-            let config = match (path, toml) {
-                (Some(_), Some(_)) => {
-                    return Err(PyValueError::new_err(
-                        "give Engine.reload a path or toml text, not both",
-                    ))
-                }
-                (Some(path), None) => Config::from_file(path),
-                (None, Some(text)) => {
-                    let base = base_dir.unwrap_or_else(|| PathBuf::from("."));
-                    Config::from_toml_str(&text, &base)
-                }
-                (None, None) => match self.engine.config().path.clone() {
-                    Some(path) => Config::from_file(path),
-                    None => {
-                        return Err(PyValueError::new_err(
-                            "this engine's config did not come from a file; give \
-                             Engine.reload a path or toml text",
-                        ))
-                    }
-                },
-            };
-            Ok(config.and_then(|c| self.engine.reload(c)))
-        })?;
+        if path.is_some() && toml.is_some() {
+            return Err(PyValueError::new_err(
+                "give Engine.reload a path or toml text, not both",
+            ));
+        }
+        let result = py.detach(|| match (path, toml) {
+            (Some(path), _) => self.engine.reload_file(path),
+            (None, Some(text)) => {
+                let base = base_dir.unwrap_or_else(|| PathBuf::from("."));
+                self.engine.reload_from_toml(&text, &base)
+            }
+            (None, None) => self.engine.reload_current_file(),
+        });
         if result.is_err() {
             self.errors.take();
         }
@@ -357,11 +278,13 @@ impl PyEngine {
         self.errors.check()
     }
 
-    /// Opens a MIDI input, by index in `input_ports()` or by (part of) its name, and
-    /// feeds what arrives to the engine thread as `push()` would. Returns its name.
-    fn open_input(&self, py: Python<'_>, port: &Bound<'_, PyAny>) -> PyResult<String> {
-        let port = selector(port)?;
-        self.open(py, || self.ports.open_input(&self.engine, &port))
+    /// Opens a MIDI input, by index in `input_ports()` or by (part of) its name (none:
+    /// the config's `[device]` port or name, else the first input), and feeds what
+    /// arrives to the engine thread as `push()` would. Returns its name.
+    #[pyo3(signature = (port = None))]
+    fn open_input(&self, py: Python<'_>, port: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        let port = port.map(selector).transpose()?;
+        self.open(py, || self.ports.open_input(&self.engine, port.as_ref()))
     }
 
     /// Opens a MIDI output, by index in `output_ports()` or by name; what the engine

@@ -12,6 +12,7 @@ mod engine;
 mod errors;
 mod fired;
 mod log_sink;
+mod options;
 mod plugin;
 mod ports;
 mod reporting;
@@ -21,29 +22,36 @@ use pyo3::prelude::*;
 
 /// The compiled module. Import `conductor`, not this.
 #[pymodule]
-fn _conductor(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    errors::register(m)?;
-    m.add_class::<plugin::PyPlugin>()?;
-    m.add_class::<engine::PyEngine>()?;
-    m.add_class::<fired::PyFired>()?;
-    m.add_class::<fired::PyOutcome>()?;
-    m.add_class::<fired::PyHostAction>()?;
-    m.add_class::<signing::PySignature>()?;
-    m.add_class::<signing::PyKeyPair>()?;
-    m.add_function(wrap_pyfunction!(ports::input_ports, m)?)?;
-    m.add_function(wrap_pyfunction!(ports::output_ports, m)?)?;
-    m.add_function(wrap_pyfunction!(signing::generate_key, m)?)?;
-    m.add_function(wrap_pyfunction!(signing::sign, m)?)?;
-    m.add_function(wrap_pyfunction!(signing::verify, m)?)?;
-    m.add("DEFAULT_FUEL", conductor_core::plugin::DEFAULT_FUEL)?;
-    m.add(
-        "DEFAULT_MEMORY_LIMIT",
-        conductor_core::plugin::DEFAULT_MEMORY_BYTES,
-    )?;
-    m.add(
-        "DEFAULT_TIMEOUT",
-        conductor_core::plugin::DEFAULT_TIMEOUT.as_secs_f64(),
-    )?;
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    Ok(())
+mod _conductor {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::engine::PyEngine;
+    #[pymodule_export]
+    use crate::fired::{PyFired, PyHostAction, PyOutcome};
+    #[pymodule_export]
+    use crate::options::PyEngineOptions;
+    #[pymodule_export]
+    use crate::plugin::PyPlugin;
+    #[pymodule_export]
+    use crate::ports::{input_ports, output_ports};
+    #[pymodule_export]
+    use crate::signing::{generate_key, sign, verify, PyKeyPair, PySignature};
+
+    /// The exception classes and the constants.
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        crate::errors::register(m)?;
+        m.add("DEFAULT_FUEL", conductor_core::plugin::DEFAULT_FUEL)?;
+        m.add(
+            "DEFAULT_MEMORY_LIMIT",
+            conductor_core::plugin::DEFAULT_MEMORY_BYTES,
+        )?;
+        m.add(
+            "DEFAULT_TIMEOUT",
+            conductor_core::plugin::DEFAULT_TIMEOUT.as_secs_f64(),
+        )?;
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        Ok(())
+    }
 }

@@ -2,13 +2,12 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use conductor_core::plugin::{
-    Grants, HostConfig, Limits, Plugin, PluginHost, PluginOptions, PluginServices, DEFAULT_FUEL,
-    DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT,
+    Grants, HostSettings, Limits, PluginHost, PluginOptions, PluginServices, SharedPlugin,
+    DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT,
 };
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::callbacks::{host_request_handler, midi_sink};
@@ -21,14 +20,12 @@ use crate::reporting::CallbackErrors;
 /// `with` block) calls its `shutdown()` export once.
 #[pyclass(frozen, module = "conductor._conductor", name = "Plugin")]
 pub struct PyPlugin {
-    /// `None` once closed. Locked only with the GIL released: plugin output is
-    /// delivered to Python while the lock is held.
-    plugin: Mutex<Option<Plugin>>,
-    name: String,
+    /// Called only with the GIL released: plugin output is delivered to Python while
+    /// a call holds the plugin.
+    plugin: SharedPlugin,
     path: PathBuf,
     capabilities: Vec<String>,
     sha256: String,
-    accepts_context: bool,
     closed: AtomicBool,
     errors: Arc<CallbackErrors>,
 }
@@ -63,21 +60,18 @@ impl PyPlugin {
         cache_dir: Option<PathBuf>,
         data_root: Option<PathBuf>,
     ) -> PyResult<Self> {
-        if fuel == 0 {
-            return Err(PyValueError::new_err("fuel must be at least 1 instruction"));
-        }
         let errors = Arc::new(CallbackErrors::default());
-        let defaults = HostConfig::default();
-        let host_config = HostConfig {
-            cache_dir: cache_dir.or(defaults.cache_dir),
-            data_root: data_root.or(defaults.data_root),
-            trust_store: trust_store.or(defaults.trust_store),
-            log_sink: Arc::new(PythonLogSink {
+        let host_config = HostSettings {
+            cache_dir,
+            data_root,
+            trust_store,
+            log_sink: Some(Arc::new(PythonLogSink {
                 on_output,
                 on_log: None,
                 errors: errors.clone(),
-            }),
-        };
+            })),
+        }
+        .resolve();
         let options = PluginOptions {
             limits: Limits {
                 fuel,
@@ -100,8 +94,8 @@ impl PyPlugin {
             .detach(|| PluginHost::new(host_config)?.load(&path, options))
             .into_py(py)?;
         errors.check()?;
+        let plugin = SharedPlugin::new(plugin);
         Ok(PyPlugin {
-            name: plugin.name().to_string(),
             capabilities: plugin
                 .capabilities()
                 .names()
@@ -109,9 +103,8 @@ impl PyPlugin {
                 .map(String::from)
                 .collect(),
             sha256: plugin.sha256().iter().map(|b| format!("{b:02x}")).collect(),
-            accepts_context: plugin.accepts_context(),
             path,
-            plugin: Mutex::new(Some(plugin)),
+            plugin,
             closed: AtomicBool::new(false),
             errors,
         })
@@ -121,7 +114,7 @@ impl PyPlugin {
     #[pyo3(signature = (params = None))]
     fn execute(&self, py: Python<'_>, params: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let params = json_payload(params)?;
-        let result = py.detach(|| self.with_plugin(|p| p.execute(&params)));
+        let result = py.detach(|| self.plugin.execute(&params));
         self.finish(py, result)
     }
 
@@ -135,25 +128,22 @@ impl PyPlugin {
     ) -> PyResult<()> {
         let params = json_payload(params)?;
         let context = json_payload(context)?;
-        let result = py.detach(|| self.with_plugin(|p| p.execute_with_context(&params, &context)));
+        let result = py.detach(|| self.plugin.execute_with_context(&params, &context));
         self.finish(py, result)
     }
 
     /// Calls the plugin's `shutdown()` once; later calls do nothing.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.closed.store(true, Ordering::Release);
-        let result = py.detach(|| {
-            let plugin = self.lock().take();
-            // Dropped here, with the GIL released, after shutdown() ran.
-            plugin.map_or(Ok(()), |mut p| p.shutdown())
-        });
+        // The instance is dropped with the GIL released, after shutdown() ran.
+        let result = py.detach(|| self.plugin.shutdown());
         self.finish(py, result)
     }
 
     /// The name used in log lines and errors (the file stem unless given).
     #[getter]
     fn name(&self) -> &str {
-        &self.name
+        self.plugin.name()
     }
 
     /// The file the plugin was loaded from.
@@ -177,7 +167,7 @@ impl PyPlugin {
     /// Whether the plugin exports `execute_with_context`.
     #[getter]
     fn accepts_context(&self) -> bool {
-        self.accepts_context
+        self.plugin.accepts_context()
     }
 
     /// Whether `close()` has been called.
@@ -198,31 +188,13 @@ impl PyPlugin {
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "<conductor.Plugin {} capabilities={}>",
-            repr(py, &self.name),
+            repr(py, self.plugin.name()),
             repr(py, &self.capabilities)
         )
     }
 }
 
 impl PyPlugin {
-    fn lock(&self) -> MutexGuard<'_, Option<Plugin>> {
-        self.plugin.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `f` on the open plugin. Call with the GIL released.
-    fn with_plugin(
-        &self,
-        f: impl FnOnce(&mut Plugin) -> conductor_core::Result<()>,
-    ) -> conductor_core::Result<()> {
-        match self.lock().as_mut() {
-            Some(p) => f(p),
-            None => Err(conductor_core::Error::InvalidArgument(format!(
-                "plugin {} is closed; load it again to call it",
-                self.name
-            ))),
-        }
-    }
-
     /// The call's result, unless a callback raised during it and the call succeeded.
     /// When the call itself failed, that error wins (the callback's was logged).
     fn finish(&self, py: Python<'_>, result: conductor_core::Result<()>) -> PyResult<()> {
@@ -236,13 +208,9 @@ impl PyPlugin {
 
 impl Drop for PyPlugin {
     fn drop(&mut self) {
-        let plugin = self
-            .plugin
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(plugin) = plugin {
-            // shutdown() may print, and printing takes the GIL: release it meanwhile.
+        if let Some(plugin) = self.plugin.take() {
+            // Dropping runs shutdown(), which may print, and printing takes the GIL:
+            // release it meanwhile. A shutdown error goes to the log.
             Python::try_attach(|py| py.detach(|| drop(plugin)));
         }
     }

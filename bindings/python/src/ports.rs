@@ -1,8 +1,9 @@
 //! MIDI ports: `input_ports()`, `output_ports()` and the connections an engine opens.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use conductor_core::midi::{self, InputConnection, OutputConnection, PortInfo, PortSelector};
+use conductor_core::engine::EngineInput;
+use conductor_core::midi::{self, OutputConnection, PortInfo, PortSelector};
 use conductor_core::Engine;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -47,25 +48,19 @@ pub fn selector(port: &Bound<'_, PyAny>) -> PyResult<PortSelector> {
 /// engine sends (`SendMidi` actions, plugins with the Midi capability).
 #[derive(Default)]
 pub struct MidiConnections {
-    inputs: Mutex<Vec<InputConnection>>,
+    inputs: Mutex<Vec<EngineInput>>,
     outputs: Mutex<Vec<OutputConnection>>,
 }
 
 impl MidiConnections {
-    /// Opens the input `selector` picks, pushing every packet into `engine` with the
-    /// backend's timestamp. Returns the port's name.
+    /// Opens the input `selector` picks (`None`: the config's `[device]` port), pushing
+    /// every packet into `engine` with the backend's timestamp. Returns the port's name.
     pub fn open_input(
         &self,
-        engine: &Arc<Engine>,
-        selector: &PortSelector,
+        engine: &Engine,
+        selector: Option<&PortSelector>,
     ) -> conductor_core::Result<String> {
-        let engine = engine.clone();
-        let connection =
-            midi::open_input(selector, midi::DEFAULT_CLIENT_NAME, move |ts, bytes| {
-                // A full queue counts a drop (Engine.dropped); the backend thread never waits.
-                engine.push(bytes, ts);
-            })?;
-        Ok(self.add_input(connection))
+        Ok(self.add_input(engine.connect_input(selector)?))
     }
 
     /// Opens the output `selector` picks. Returns the port's name.
@@ -78,14 +73,10 @@ impl MidiConnections {
     #[cfg(unix)]
     pub fn open_virtual_input(
         &self,
-        engine: &Arc<Engine>,
+        engine: &Engine,
         name: &str,
     ) -> conductor_core::Result<String> {
-        let engine = engine.clone();
-        let connection = midi::create_virtual_input(name, move |ts, bytes| {
-            engine.push(bytes, ts);
-        })?;
-        Ok(self.add_input(connection))
+        Ok(self.add_input(engine.connect_virtual_input(name)?))
     }
 
     /// Creates an output port named `name` other programs can receive from.
@@ -117,7 +108,7 @@ impl MidiConnections {
         (
             lock(&self.inputs)
                 .iter()
-                .map(|c| c.port_name().to_string())
+                .map(EngineInput::port_name)
                 .collect(),
             lock(&self.outputs)
                 .iter()
@@ -126,8 +117,8 @@ impl MidiConnections {
         )
     }
 
-    fn add_input(&self, connection: InputConnection) -> String {
-        let name = connection.port_name().to_string();
+    fn add_input(&self, connection: EngineInput) -> String {
+        let name = connection.port_name();
         lock(&self.inputs).push(connection);
         name
     }

@@ -72,4 +72,4 @@ def test_the_wheel_installs_into_a_clean_virtualenv_and_runs_a_plugin(tmp_path: 
         capture_output=True,
         text=True,
     ).stdout.split()
-    assert {name.split("==")[0].lower() for name in installed} <= {"conductor", "pip", "setuptools"}
+    assert {name.split("==")[0].lower() for name in installed} <= {"conductor-midi", "pip", "setuptools"}

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, Union, final
+from typing import Any, Protocol, TypedDict, Union, final
 
-from typing_extensions import Self
+from typing_extensions import Self, Unpack
 
 __version__: str
 
@@ -320,6 +320,93 @@ class HostAction:
     def to_dict(self) -> dict[str, Any]:
         """One dict: ``{"action": name, **fields, "context": {...}}``."""
 
+class EngineOptionsFields(TypedDict, total=False):
+    """The fields of :class:`EngineOptions`, as keyword arguments of
+    :meth:`Engine.from_file` and :meth:`Engine.from_toml` (for type checkers only)."""
+
+    on_action: Callable[[HostAction], object] | None
+    on_midi_out: MidiOutHandler | None
+    on_log: Callable[[str, str | None, str], object] | None
+    approve: Callable[[str, str], bool] | None
+    on_fired: Callable[[Fired], object] | None
+    on_host_request: HostRequestHandler | None
+    grants: Sequence[str]
+    plugin_grants: Mapping[str, Sequence[str]]
+    port_name: str | None
+    queue_capacity: int | None
+    signature_policy: str | None
+    trust_store: StrPath | None
+    cache_dir: StrPath | None
+    data_root: StrPath | None
+
+@final
+class EngineOptions:
+    """How an engine is built beyond its config: one typed object for
+    :meth:`Engine.from_file` and :meth:`Engine.from_toml`, built with keyword arguments
+    and changed field by field::
+
+        options = conductor.EngineOptions(on_action=print, grants=["Filesystem"])
+        options.queue_capacity = 4096
+        engine = conductor.Engine.from_file("config.toml", options=options)
+
+    The engine builders also take each field as a keyword argument, applied over the
+    options object they are given. A keyword that is not a field raises ``TypeError``.
+    """
+
+    on_action: Callable[[HostAction], object] | None
+    """Host actions (``Keystroke``...); without it they are logged."""
+    on_midi_out: MidiOutHandler | None
+    """MIDI from ``SendMidi`` actions and from plugins with the Midi capability:
+    ``on_midi_out(data)``, or ``on_midi_out(data, timestamp_us)`` to get the time each
+    message belongs to (see ``MidiOutHandler``)."""
+    on_log: Callable[[str, str | None, str], object] | None
+    """``(level, plugin or None, message)`` for every log line, instead of ``logging``.
+    Warnings about the config and about grants naming a plugin the config does not use
+    arrive here too."""
+    approve: Callable[[str, str], bool] | None
+    """``(plugin, capability) -> bool``, asked for capabilities nothing granted; without
+    it they refuse the load."""
+    on_fired: Callable[[Fired], object] | None
+    """Mappings fired by messages that came through ``push()``, one ``Fired`` per chain
+    once it has finished (after its delays and plugin calls)."""
+    on_host_request: HostRequestHandler | None
+    """Answers plugins' ``system_request`` / ``audio_request``."""
+    port_name: str | None
+    """Reported as ``port`` in trigger contexts."""
+    queue_capacity: int | None
+    """Size of the ``push()`` queue (default: the config's ``[engine] queue_capacity``)."""
+    signature_policy: str | None
+    """Overrides the config's ``signature_policy`` (``"allow"``, ``"warn"``, ``"require"``)."""
+
+    def __new__(cls, **fields: Unpack[EngineOptionsFields]) -> Self: ...
+    @property
+    def grants(self) -> list[str]:
+        """Capabilities granted to every plugin (default: none)."""
+    @grants.setter
+    def grants(self, value: Sequence[str]) -> None: ...
+    @property
+    def plugin_grants(self) -> dict[str, list[str]]:
+        """Capabilities granted per plugin name (its file name without ``.wasm``)."""
+    @plugin_grants.setter
+    def plugin_grants(self, value: Mapping[str, Sequence[str]]) -> None: ...
+    @property
+    def trust_store(self) -> Path | None:
+        """The trust store file (default: ``~/.conductor/trusted_keys.toml``)."""
+    @trust_store.setter
+    def trust_store(self, value: StrPath | None) -> None: ...
+    @property
+    def cache_dir(self) -> Path | None:
+        """Where compiled plugins are cached (default: the config's, else per-OS)."""
+    @cache_dir.setter
+    def cache_dir(self, value: StrPath | None) -> None: ...
+    @property
+    def data_root(self) -> Path | None:
+        """Root of the plugins' data folders (default: the config's, else per-OS)."""
+    @data_root.setter
+    def data_root(self, value: StrPath | None) -> None: ...
+    def copy(self) -> EngineOptions:
+        """A copy: changing it leaves this one alone (callables are shared)."""
+
 @final
 class Engine:
     """MIDI in, mappings matched, actions run.
@@ -356,41 +443,18 @@ class Engine:
     def from_file(
         path: StrPath,
         *,
-        on_action: Callable[[HostAction], object] | None = None,
-        on_midi_out: MidiOutHandler | None = None,
-        on_log: Callable[[str, str | None, str], object] | None = None,
-        approve: Callable[[str, str], bool] | None = None,
-        on_fired: Callable[[Fired], object] | None = None,
-        on_host_request: HostRequestHandler | None = None,
-        grants: Iterable[str] = ...,
-        plugin_grants: Mapping[str, Iterable[str]] = ...,
-        port_name: str | None = None,
-        queue_capacity: int | None = None,
-        signature_policy: str | None = None,
-        trust_store: StrPath | None = None,
-        cache_dir: StrPath | None = None,
-        data_root: StrPath | None = None,
+        options: EngineOptions | None = None,
+        **fields: Unpack[EngineOptionsFields],
     ) -> Engine:
         """Loads the config file at ``path`` and every plugin it uses.
 
-        :param on_action: host actions (``Keystroke``...); without it they are logged.
-        :param on_midi_out: MIDI from ``SendMidi`` actions and from plugins with the Midi
-            capability: ``on_midi_out(data)``, or ``on_midi_out(data, timestamp_us)`` to
-            get the time each message belongs to (see ``MidiOutHandler``).
-        :param on_log: ``(level, plugin or None, message)`` for every log line, instead
-            of ``logging``.
-        :param approve: ``(plugin, capability) -> bool``, asked for capabilities nothing
-            granted; without it they refuse the load.
-        :param on_fired: mappings fired by messages that came through ``push()``, one
-            ``Fired`` per chain once it has finished (after its delays and plugin calls).
-        :param on_host_request: answers plugins' ``system_request`` / ``audio_request``.
-        :param grants: capabilities granted to every plugin (default: none).
-        :param plugin_grants: capabilities granted per plugin name (default: none).
-        :param port_name: reported as ``port`` in trigger contexts.
-        :param queue_capacity: size of the ``push()`` queue (default: the config's).
-        :param signature_policy: overrides the config's ``signature_policy``.
+        :param options: how to build the engine (callbacks, grants, folders...); see
+            :class:`EngineOptions`. Default: ``EngineOptions()``.
+        :param fields: any field of :class:`EngineOptions` as a keyword argument
+            (``Engine.from_file(path, on_action=print)``), applied over ``options``.
         :raises ConfigError: the config is invalid (``.line``, ``.column``).
         :raises PluginLoadError: a plugin could not be loaded (all problems listed).
+        :raises TypeError: a keyword that is not a field of :class:`EngineOptions`.
         """
 
     @staticmethod
@@ -398,24 +462,11 @@ class Engine:
         text: str,
         base_dir: StrPath = ...,
         *,
-        on_action: Callable[[HostAction], object] | None = None,
-        on_midi_out: MidiOutHandler | None = None,
-        on_log: Callable[[str, str | None, str], object] | None = None,
-        approve: Callable[[str, str], bool] | None = None,
-        on_fired: Callable[[Fired], object] | None = None,
-        on_host_request: HostRequestHandler | None = None,
-        grants: Iterable[str] = ...,
-        plugin_grants: Mapping[str, Iterable[str]] = ...,
-        port_name: str | None = None,
-        queue_capacity: int | None = None,
-        signature_policy: str | None = None,
-        trust_store: StrPath | None = None,
-        cache_dir: StrPath | None = None,
-        data_root: StrPath | None = None,
+        options: EngineOptions | None = None,
+        **fields: Unpack[EngineOptionsFields],
     ) -> Engine:
         """Builds an engine from config text; relative paths resolve against ``base_dir``
-        (default: the current folder). Takes the same keyword arguments as
-        :meth:`from_file`."""
+        (default: the current folder). Takes the same options as :meth:`from_file`."""
 
     def process(self, message: MidiMessage, timestamp_us: int | None = None) -> list[Fired]:
         """Runs the mappings ``message`` fires (one or more MIDI messages; running
@@ -474,10 +525,13 @@ class Engine:
     @property
     def config_path(self) -> Path | None:
         """The config file in use, if it came from a file."""
-    def open_input(self, port: int | str) -> str:
-        """Opens a MIDI input, by index in :func:`input_ports` or by (part of) its name,
-        and feeds what arrives to the engine thread as ``push()`` would, with the MIDI
-        system's timestamps. Returns the port's name.
+    def open_input(self, port: int | str | None = None) -> str:
+        """Opens a MIDI input, by index in :func:`input_ports` or by (part of) its name
+        (``None``: the config's ``[device]`` port or name, else the first input), and
+        feeds what arrives to the engine thread as ``push()`` would, with the MIDI
+        system's timestamps. An input the config's ``[device]`` lets reconnect
+        (``auto_reconnect``, the default) is reopened when it comes back after being
+        unplugged. Returns the port's name.
 
         :raises MidiError: no such port (the message lists those that exist), or no
             MIDI system is available.
