@@ -21,7 +21,7 @@ use crate::session::Session;
 /// in the config (with its line), in a plugin (named) or at shutdown — is returned.
 pub fn run(session: &Session, path: &Path) -> Result<()> {
     let config = Config::from_file(path)?;
-    let options = session.engine_options(&config, EngineCallbacks::default());
+    let options = session.engine_options(EngineCallbacks::default());
     let warnings = config.warnings.len();
     let engine = Engine::new(config, options)?;
 

@@ -99,19 +99,6 @@ impl CliGrants {
         }
         lines
     }
-
-    /// The plugin names `--grant PLUGIN=...` used that are not among `known`, for a
-    /// warning (a typo would otherwise go unnoticed until the plugin is refused).
-    pub fn unknown_plugins<'a>(&'a self, known: &[String]) -> Vec<&'a str> {
-        let mut unknown: Vec<&str> = self
-            .per_plugin
-            .keys()
-            .filter(|p| !known.contains(p))
-            .map(String::as_str)
-            .collect();
-        unknown.sort();
-        unknown
-    }
 }
 
 fn risk_name(cap: Capability) -> &'static str {
@@ -158,6 +145,5 @@ mod tests {
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[0].contains("Subprocess (high risk) to every plugin"));
         assert!(lines[1].contains("Filesystem (medium risk) to plugin p"));
-        assert_eq!(grants.unknown_plugins(&["q".into()]), vec!["p"]);
     }
 }

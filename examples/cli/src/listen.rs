@@ -3,121 +3,50 @@
 
 use std::io::Write;
 use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{anyhow, Result};
 use conductor_core::config::Config;
-use conductor_core::engine::MidiOutCallback;
-use conductor_core::midi::{
-    self, InputConnection, OutputConnection, PortEvent, PortSelector, ReconnectingInput,
-    DEFAULT_CLIENT_NAME,
-};
+use conductor_core::engine::{EngineInput, MidiOutCallback};
+use conductor_core::midi::{self, OutputConnection, PortSelector};
 use conductor_core::Engine;
 
 use crate::logging::Log;
 
-/// Where input goes once the engine is ready; events before that are dropped (nothing
-/// is listening yet).
-pub type EngineSlot = Arc<OnceLock<Arc<Engine>>>;
+/// An open input port feeding the engine (core's [`EngineInput`]): opened before the
+/// engine exists, attached once it is ready.
+pub type Input = EngineInput;
 
-/// An open input port feeding `Engine::push`.
-pub enum Input {
-    /// An existing port, reopened when it comes back after disappearing.
-    Port(ReconnectingInput),
-    /// A port conductor created for other programs to connect to.
-    Virtual(InputConnection),
+/// Opens the port `port` names (an index or part of a name; default: the config's
+/// `[device]` port or name, else the first input). It is reopened when it comes back
+/// after unplugging, unless `[device] auto_reconnect = false`.
+///
+/// When there is no such port, or no input port at all, the error says so and offers
+/// `--virtual` and `--replay`.
+pub fn open_input(port: Option<&str>, config: &Config, log: &Log) -> Result<Input> {
+    let selector = port.map(str::parse::<PortSelector>).transpose()?;
+    EngineInput::open(selector.as_ref(), &config.device, log.sink()).map_err(|e| {
+        anyhow!(
+            "no MIDI input to listen on: {e}\nInstead, `--virtual NAME` creates an input \
+             port other programs can send to, and `--replay FILE.mid` plays a MIDI file \
+             through the config"
+        )
+    })
 }
 
-impl Input {
-    /// Opens the port `port` names (an index or part of a name; default: the config's
-    /// `[device]` port or name, else the first input) and feeds what arrives to the
-    /// engine in `slot`.
-    ///
-    /// When there is no such port, or no input port at all, the error says so and
-    /// offers `--virtual` and `--replay`.
-    pub fn open(
-        port: Option<&str>,
-        config: &Config,
-        slot: &EngineSlot,
-        log: &Log,
-    ) -> Result<Input> {
-        let selector = match port {
-            Some(text) => text.parse::<PortSelector>()?,
-            None => default_selector(config),
-        };
-        let events = log.clone();
-        ReconnectingInput::open(&selector, DEFAULT_CLIENT_NAME, feeder(slot), move |e| {
-            report(&events, e)
-        })
-        .map(Input::Port)
-        .map_err(|e| {
-            anyhow!(
-                "no MIDI input to listen on: {e}\nInstead, `--virtual NAME` creates an input \
-                 port other programs can send to, and `--replay FILE.mid` plays a MIDI file \
-                 through the config"
-            )
-        })
+/// Creates a virtual input port called `name`.
+pub fn open_virtual_input(name: &str) -> Result<Input> {
+    #[cfg(unix)]
+    {
+        Ok(EngineInput::open_virtual(name)?)
     }
-
-    /// Creates a virtual input port called `name` and feeds what arrives to the engine
-    /// in `slot`.
-    pub fn open_virtual(name: &str, slot: &EngineSlot) -> Result<Input> {
-        #[cfg(unix)]
-        {
-            Ok(Input::Virtual(midi::create_virtual_input(
-                name,
-                feeder(slot),
-            )?))
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = (name, slot);
-            Err(anyhow!(
-                "virtual MIDI ports are not available on this operating system; create one \
-                 with a loopback driver (e.g. loopMIDI) and pass its name as the port"
-            ))
-        }
-    }
-
-    /// The port's name, as reported in trigger contexts.
-    pub fn name(&self) -> String {
-        match self {
-            Input::Port(p) => p.port_name(),
-            Input::Virtual(c) => c.port_name().to_string(),
-        }
-    }
-}
-
-/// The port to open when none is given: `[device] port`, else `[device] name`, else the
-/// first input port.
-fn default_selector(config: &Config) -> PortSelector {
-    match (&config.device.port, &config.device.name) {
-        (Some(port), _) => port.clone(),
-        (None, Some(name)) => PortSelector::Name(name.clone()),
-        (None, None) => PortSelector::Index(0),
-    }
-}
-
-/// The input callback: push into the engine once there is one.
-fn feeder(slot: &EngineSlot) -> impl FnMut(u64, &[u8]) + Send + 'static {
-    let slot = slot.clone();
-    move |timestamp_us, bytes| {
-        if let Some(engine) = slot.get() {
-            engine.push(bytes, timestamp_us);
-        }
-    }
-}
-
-fn report(log: &Log, event: PortEvent) {
-    match event {
-        PortEvent::Disconnected { port } => log.warn(&format!(
-            "MIDI input {port} disappeared; waiting for it to come back"
-        )),
-        PortEvent::Reconnected { port } => log.info(&format!("MIDI input {port} is back")),
-        PortEvent::ReconnectFailed { port, reason } => log.warn(&format!(
-            "MIDI input {port} is back but cannot be opened: {reason}"
-        )),
-        PortEvent::BackendUnavailable { reason } => log.warn(&reason),
+    #[cfg(not(unix))]
+    {
+        let _ = name;
+        Err(anyhow!(
+            "virtual MIDI ports are not available on this operating system; create one \
+             with a loopback driver (e.g. loopMIDI) and pass its name as the port"
+        ))
     }
 }
 
@@ -160,7 +89,7 @@ impl Output {
 pub fn run(engine: &Arc<Engine>, input: Input, stop: &Receiver<()>, log: &Log) -> Result<()> {
     log.info(&format!(
         "listening on MIDI input {}; press Ctrl-C to stop",
-        input.name()
+        input.port_name()
     ));
     // An error here means the handler is gone; stop as if it had fired.
     let _ = stop.recv();

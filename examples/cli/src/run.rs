@@ -11,7 +11,7 @@ use conductor_core::Engine;
 
 use crate::args::RunArgs;
 use crate::host_actions::HostActions;
-use crate::listen::{self, EngineSlot, Input, Output};
+use crate::listen::{self, Input, Output};
 use crate::session::{sends_midi, Session};
 use crate::{replay, stop};
 
@@ -35,11 +35,10 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
 
     // Ports are opened before plugins load, so a missing port fails fast; input that
     // arrives before the engine is ready is dropped.
-    let slot = EngineSlot::default();
     let input = match (&args.replay, &args.virtual_port) {
         (Some(_), _) => None,
-        (None, Some(name)) => Some(Input::open_virtual(name, &slot)?),
-        (None, None) => Some(Input::open(args.port.as_deref(), &config, &slot, log)?),
+        (None, Some(name)) => Some(listen::open_virtual_input(name)?),
+        (None, None) => Some(listen::open_input(args.port.as_deref(), &config, log)?),
     };
     let output = match &args.output {
         Some(selector) => Some(Output::open(selector, log)?),
@@ -64,11 +63,13 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
         on_midi_out: output.as_ref().map(Output::callback),
         ..EngineCallbacks::default()
     };
-    let mut options = session.engine_options(&config, callbacks);
-    options.port_name = input.as_ref().map(Input::name);
+    let mut options = session.engine_options(callbacks);
+    options.port_name = input.as_ref().map(Input::port_name);
     let stop = stop::on_ctrl_c()?;
     let engine = Arc::new(Engine::new(config, options)?);
-    let _ = slot.set(engine.clone());
+    if let Some(input) = &input {
+        input.attach(&engine);
+    }
 
     let outcome = match (&args.replay, input) {
         (Some(file), _) => replay::run(&engine, file, args.fast, &stop, log)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use conductor_core::config::{Action, Config};
 use conductor_core::engine::EngineCallbacks;
 use conductor_core::plugin::signing::{SignaturePolicy, TrustStore};
-use conductor_core::plugin::{plugin_name, HostConfig};
+use conductor_core::plugin::{HostConfig, HostSettings};
 use conductor_core::EngineOptions;
 
 use crate::args::CommonArgs;
@@ -42,11 +42,12 @@ impl Session {
     /// The plugin host's settings: default cache and data folders, this log, this
     /// trust store.
     pub fn host_config(&self) -> HostConfig {
-        HostConfig {
-            log_sink: self.log.sink(),
+        HostSettings {
+            log_sink: Some(self.log.sink()),
             trust_store: self.trust_store.clone(),
-            ..HostConfig::default()
+            ..HostSettings::default()
         }
+        .resolve()
     }
 
     /// The policy for commands that have no config (`plugin install`): the flag, else
@@ -55,24 +56,14 @@ impl Session {
         self.signature_policy.unwrap_or_default()
     }
 
-    /// Engine options for `config`: grants from `--grant` (announced on the log, so that
-    /// nothing that needs approval is granted unseen), the signature policy, and
-    /// `callbacks`. No approval callback is set: a plugin asking for a capability that
-    /// neither the config nor `--grant` approves does not load.
-    pub fn engine_options(&self, config: &Config, callbacks: EngineCallbacks) -> EngineOptions {
+    /// Engine options: grants from `--grant` (announced on the log, so that nothing
+    /// that needs approval is granted unseen; the engine warns about grants naming a
+    /// plugin the config does not use), the signature policy, and `callbacks`. No
+    /// approval callback is set: a plugin asking for a capability that neither the
+    /// config nor `--grant` approves does not load.
+    pub fn engine_options(&self, callbacks: EngineCallbacks) -> EngineOptions {
         for line in self.grants.announcements() {
             self.log.info(&line);
-        }
-        let known: Vec<String> = config
-            .wasm_plugin_paths()
-            .iter()
-            .map(|p| plugin_name(p))
-            .collect();
-        for unknown in self.grants.unknown_plugins(&known) {
-            self.log.warn(&format!(
-                "--grant {unknown}=...: the config uses no plugin called {unknown} (its plugins: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
-            ));
         }
         EngineOptions {
             host_config: self.host_config(),
