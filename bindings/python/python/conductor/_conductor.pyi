@@ -168,9 +168,10 @@ class Plugin:
         :param grants: capabilities approved for it (``"Filesystem"``, ``"Subprocess"``,
             ``"SystemControl"``); ``Network``, ``Audio`` and ``Midi`` are automatic
             (default: none).
-        :param fuel: instructions per call (default ``DEFAULT_FUEL``).
-        :param memory_limit: linear memory cap in bytes (default ``DEFAULT_MEMORY_LIMIT``).
-        :param timeout: wall-clock deadline per call, in seconds.
+        :param fuel: instructions per call, at least 1 (default ``DEFAULT_FUEL``).
+        :param memory_limit: linear memory cap in bytes, at least one 64 KiB page
+            (default ``DEFAULT_MEMORY_LIMIT``).
+        :param timeout: wall-clock deadline per call, in seconds (at least 1 ms).
         :param data_dir: the folder mounted at ``/`` when Filesystem is granted
             (default: the plugin's own folder under the data root).
         :param name: the name used in log lines and errors (default: the file stem).
@@ -187,6 +188,8 @@ class Plugin:
         :raises PluginLoadError: the file is missing, not WebAssembly, or malformed.
         :raises CapabilityDenied: it declares a capability that was not granted.
         :raises SignatureError: its signature is invalid, or required and missing.
+        :raises ValueError: a limit is out of range (the message names it and the range;
+            the same rule as for a config's ``[plugins]`` and the C API).
         """
 
     def execute(self, params: JsonPayload = None) -> None:
