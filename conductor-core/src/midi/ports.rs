@@ -21,6 +21,7 @@ use super::jack;
 use super::message::MidiMessage;
 use crate::error::{Error, Result};
 
+#[cfg(not(feature = "jack"))]
 use super::port_info::backend_unavailable;
 pub use super::port_info::{InputCallback, PortDirection, PortInfo};
 pub use super::port_selector::PortSelector;
