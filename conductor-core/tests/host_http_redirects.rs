@@ -12,12 +12,16 @@ use conductor_core::plugin::{HostConfig, Plugin, PluginHost, PluginOptions, Plug
 use conductor_core::Error;
 use serde_json::json;
 
+/// What the server saw of one request: its path, and its headers as lower-case names
+/// with their values.
+type Seen = (String, Vec<(String, String)>);
+
 /// A loopback server: `/go/<url>` answers 302 with `Location: <url>`, anything else
 /// answers 200 "hello". It records the path and lower-cased header names and values of
 /// every request it receives.
 struct Server {
     server: Arc<tiny_http::Server>,
-    seen: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
     thread: Option<JoinHandle<()>>,
     port: u16,
 }
@@ -66,7 +70,7 @@ impl Server {
         format!("http://{host}:{}{path}", self.port)
     }
 
-    fn seen(&self) -> Vec<(String, Vec<(String, String)>)> {
+    fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
