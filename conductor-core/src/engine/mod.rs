@@ -49,7 +49,7 @@ pub use queue::MAX_PUSH_BYTES;
 pub use worker::PLUGIN_MAILBOX_CAPACITY;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
@@ -60,9 +60,7 @@ use crate::log::{self, LogLevel, LogSink};
 use crate::mapping::{MappingId, MappingTable};
 use crate::midi::{MidiMessage, MidiParser};
 use crate::plugin::signing::SignaturePolicy;
-use crate::plugin::{
-    default_cache_dir, default_data_root, Capability, HostConfig, Plugin, PluginHost,
-};
+use crate::plugin::{Capability, HostConfig, Plugin, PluginHost};
 use crate::{Error, Result};
 use plugins::PluginSet;
 use program::Program;
@@ -628,17 +626,7 @@ impl Drop for Engine {
 /// built.
 fn host_config_for(options: &HostConfig, config: &Config) -> HostConfig {
     let defaults = &config.plugins.defaults;
-    let pick = |set: &Option<PathBuf>, default: Option<PathBuf>, from_config: &Option<PathBuf>| {
-        match from_config {
-            Some(dir) if *set == default => Some(dir.clone()),
-            _ => set.clone(),
-        }
-    };
-    HostConfig {
-        data_root: pick(&options.data_root, default_data_root(), &defaults.data_dir),
-        cache_dir: pick(&options.cache_dir, default_cache_dir(), &defaults.cache_dir),
-        ..options.clone()
-    }
+    options.with_config_folders(defaults.data_dir.as_deref(), defaults.cache_dir.as_deref())
 }
 
 /// Hands memory freed after loading back to the OS. Parsing a large config builds the

@@ -1,7 +1,7 @@
 //! [`HostSettings`]: the plugin host's settings as a front end receives them, merged
 //! with the defaults in one place.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::signing::TrustStore;
 use super::{default_cache_dir, default_data_root, HostConfig};
@@ -46,6 +46,30 @@ impl HostSettings {
     }
 }
 
+impl HostConfig {
+    /// This config with the folders a config file names (`[plugins] data_dir` and
+    /// `cache_dir`) in place of those left at their defaults: a folder the application
+    /// set wins, a config's folder wins over `CONDUCTOR_PLUGIN_DATA_DIR` and the per-OS
+    /// defaults. The one merge of host folders, used when an engine is built.
+    pub fn with_config_folders(
+        &self,
+        data_dir: Option<&Path>,
+        cache_dir: Option<&Path>,
+    ) -> HostConfig {
+        let pick = |set: &Option<PathBuf>, default: Option<PathBuf>, from_config: Option<&Path>| {
+            match from_config {
+                Some(dir) if *set == default => Some(dir.to_path_buf()),
+                _ => set.clone(),
+            }
+        };
+        HostConfig {
+            data_root: pick(&self.data_root, default_data_root(), data_dir),
+            cache_dir: pick(&self.cache_dir, default_cache_dir(), cache_dir),
+            ..self.clone()
+        }
+    }
+}
+
 impl std::fmt::Debug for HostSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HostSettings")
@@ -54,5 +78,27 @@ impl std::fmt::Debug for HostSettings {
             .field("trust_store", &self.trust_store)
             .field("log_sink", &self.log_sink.is_some())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_folder_replaces_a_default_but_not_a_folder_the_application_set() {
+        let from_config = Path::new("/config/data");
+        let defaults = HostSettings::default().resolve();
+        let merged = defaults.with_config_folders(Some(from_config), None);
+        assert_eq!(merged.data_root.as_deref(), Some(from_config));
+        assert_eq!(merged.cache_dir, defaults.cache_dir);
+
+        let set = HostSettings {
+            data_root: Some("/app/data".into()),
+            ..HostSettings::default()
+        }
+        .resolve();
+        let merged = set.with_config_folders(Some(from_config), None);
+        assert_eq!(merged.data_root.as_deref(), Some(Path::new("/app/data")));
     }
 }
