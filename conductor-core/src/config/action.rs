@@ -55,12 +55,12 @@ impl Action {
     /// host action, its own name (`"Keystroke"`).
     pub fn kind(&self) -> &str {
         match self {
-            Action::WasmPlugin(_) => "WasmPlugin",
-            Action::SendMidi(_) => "SendMidi",
-            Action::ModeChange(_) => "ModeChange",
-            Action::Sequence(_) => "Sequence",
-            Action::Delay(_) => "Delay",
-            Action::Repeat { .. } => "Repeat",
+            Action::WasmPlugin(_) => kind_name::WASM_PLUGIN,
+            Action::SendMidi(_) => kind_name::SEND_MIDI,
+            Action::ModeChange(_) => kind_name::MODE_CHANGE,
+            Action::Sequence(_) => kind_name::SEQUENCE,
+            Action::Delay(_) => kind_name::DELAY,
+            Action::Repeat { .. } => kind_name::REPEAT,
             Action::Host(h) => &h.name,
         }
     }
@@ -140,6 +140,25 @@ pub struct HostAction {
     pub data: serde_json::Value,
 }
 
+/// The names of the built-in action kinds as configs write them: the one spelling that
+/// the kind table, [`Action::kind`] and the engine's outcome records share.
+pub(crate) mod kind_name {
+    /// `WasmPlugin`.
+    pub(crate) const WASM_PLUGIN: &str = "WasmPlugin";
+    /// `SendMidi`.
+    pub(crate) const SEND_MIDI: &str = "SendMidi";
+    /// `ModeChange`.
+    pub(crate) const MODE_CHANGE: &str = "ModeChange";
+    /// `Sequence`.
+    pub(crate) const SEQUENCE: &str = "Sequence";
+    /// `Delay`.
+    pub(crate) const DELAY: &str = "Delay";
+    /// `Repeat`.
+    pub(crate) const REPEAT: &str = "Repeat";
+    /// `Host`, the generic host action.
+    pub(crate) const HOST: &str = "Host";
+}
+
 /// How an action kind is read from its table of fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KindParser {
@@ -206,27 +225,32 @@ impl ActionKind {
 /// Every action kind a config may name.
 const ACTION_KINDS: &[ActionKind] = &[
     ActionKind::new(
-        "WasmPlugin",
+        kind_name::WASM_PLUGIN,
         &[&["path", "params"], &OVERRIDE_KEYS],
         &["path"],
         KindParser::WasmPlugin,
     ),
-    ActionKind::new("SendMidi", &[&SEND_MIDI_FIELDS], &[], KindParser::SendMidi),
     ActionKind::new(
-        "ModeChange",
+        kind_name::SEND_MIDI,
+        &[&SEND_MIDI_FIELDS],
+        &[],
+        KindParser::SendMidi,
+    ),
+    ActionKind::new(
+        kind_name::MODE_CHANGE,
         &[&["mode"]],
         &["mode"],
         KindParser::ModeChange,
     ),
     ActionKind::new(
-        "Sequence",
+        kind_name::SEQUENCE,
         &[&["actions"]],
         &["actions"],
         KindParser::Sequence,
     ),
-    ActionKind::new("Delay", &[&["ms"]], &["ms"], KindParser::Delay),
+    ActionKind::new(kind_name::DELAY, &[&["ms"]], &["ms"], KindParser::Delay),
     ActionKind::new(
-        "Repeat",
+        kind_name::REPEAT,
         &[&["action", "count", "delay_ms"]],
         &["action", "count"],
         KindParser::Repeat,
@@ -237,7 +261,12 @@ const ACTION_KINDS: &[ActionKind] = &[
     ActionKind::host("Shell", &["command"]),
     ActionKind::host("MouseClick", &["button"]),
     ActionKind::host("VolumeControl", &["operation"]),
-    ActionKind::new("Host", &[&["name", "data"]], &["name"], KindParser::Host),
+    ActionKind::new(
+        kind_name::HOST,
+        &[&["name", "data"]],
+        &["name"],
+        KindParser::Host,
+    ),
 ];
 
 /// The names of every action kind, in the order of [`ACTION_KINDS`].

@@ -54,6 +54,7 @@ pub use crate::plugin::signing::SignaturePolicy;
 pub use action::{
     Action, HostAction, MidiOut, ModeTarget, SendMidiAction, WasmPluginAction, MAX_DELAY_MS,
 };
+pub(crate) use action::kind_name;
 pub use mapping::{Mapping, Mode};
 pub use plugins::{PluginDefaults, PluginOverrides, PluginSettings, ResolvedPluginSettings};
 pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, TimingSettings};

@@ -15,7 +15,7 @@ use super::program::Program;
 use super::wakeup::Doorbell;
 use super::worker::{CallResult, PluginStep};
 use super::{HostActionEvent, Shared};
-use crate::config::ModeTarget;
+use crate::config::{kind_name, ModeTarget};
 use crate::log::{self, LogLevel};
 use crate::mapping::MappingId;
 use crate::midi::MidiMessage;
@@ -219,7 +219,7 @@ impl Run {
     ) {
         self.wall = None;
         let name = self.plugin_call().worker.name().to_string();
-        self.record(shared, "WasmPlugin", Some(&name), result, elapsed);
+        self.record(shared, kind_name::WASM_PLUGIN, Some(&name), result, elapsed);
         self.pc += 1;
     }
 
@@ -242,7 +242,7 @@ impl Run {
                             format!("SendMidi {bytes:02X?} dropped: no MIDI output is open")
                         }),
                     }
-                    self.record(shared, "SendMidi", None, Ok(()), since(started));
+                    self.record(shared, kind_name::SEND_MIDI, None, Ok(()), since(started));
                 }
                 Op::ModeChange(target) => {
                     let count = program.config.modes.len().max(1);
@@ -251,7 +251,7 @@ impl Run {
                         ModeTarget::Next => (current + 1) % count,
                         ModeTarget::Previous => (current + count - 1) % count,
                     });
-                    self.record(shared, "ModeChange", None, Ok(()), Duration::ZERO);
+                    self.record(shared, kind_name::MODE_CHANGE, None, Ok(()), Duration::ZERO);
                 }
                 Op::Host(action) => {
                     let started = now();
@@ -271,7 +271,7 @@ impl Run {
                 Op::Delay(d) => {
                     self.pc += 1;
                     self.offset_us = self.offset_us.saturating_add(d.as_micros() as u64);
-                    self.record(shared, "Delay", None, Ok(()), Duration::ZERO);
+                    self.record(shared, kind_name::DELAY, None, Ok(()), Duration::ZERO);
                     return Pause::Delay(*d);
                 }
                 Op::Plugin(Some(_)) => return Pause::Plugin,
@@ -284,7 +284,13 @@ impl Run {
                         &path,
                         "it is not loaded (the engine was built from another config)",
                     );
-                    self.record(shared, "WasmPlugin", None, Err(error), Duration::ZERO);
+                    self.record(
+                        shared,
+                        kind_name::WASM_PLUGIN,
+                        None,
+                        Err(error),
+                        Duration::ZERO,
+                    );
                 }
                 Op::RepeatBegin { count, .. } => {
                     self.loops[self.depth] = (self.pc, *count);
