@@ -55,7 +55,8 @@ fn code(outcome: Result<(), Error>) -> i32 {
 /// `execute(params_ptr, params_len)` for a function taking the params.
 ///
 /// # Safety
-/// As for [`input`].
+/// `ptr..ptr+len` must be readable for the duration of the call, as the host
+/// guarantees for `execute`'s arguments.
 pub unsafe fn execute<P, E>(ptr: *const u8, len: usize, f: impl FnOnce(P) -> Result<(), E>) -> i32
 where
     P: DeserializeOwned,
@@ -69,7 +70,8 @@ where
 /// `execute_with_context(...)` for a function taking params and context.
 ///
 /// # Safety
-/// As for [`input`], for both ranges.
+/// Both `ptr..ptr+len` ranges must be readable for the duration of the call, as the
+/// host guarantees for `execute_with_context`'s arguments.
 pub unsafe fn execute_with_context<P, E>(
     ptr: *const u8,
     len: usize,
