@@ -602,6 +602,30 @@ conductor_status_t conductor_engine_new_from_toml(const char *toml,
 bool conductor_engine_next_due(const conductor_engine_t *engine, uint64_t *due_us_out);
 
 /**
+ * Opens a MIDI input and feeds what arrives to the engine thread, as
+ * `conductor_engine_push` would, with the MIDI system's timestamps. `port` (`port_len`
+ * bytes of UTF-8) is an index into the input ports (`"0"`, `"1"`, ...) or part of a
+ * port name; `port == NULL` opens the config's `[device]` port (its `port`, else the
+ * first input whose name contains its `name`, else the first input). Unless the config
+ * says `[device] auto_reconnect = false`, the port is reopened when it comes back after
+ * being unplugged (logged). The input stays open until `conductor_engine_shutdown` or
+ * `conductor_engine_delete`. If `name_out` is not `NULL`, `*name_out` receives the
+ * port's name, owned by the caller (free it with `conductor_string_delete`).
+ *
+ * Fails with `CONDUCTOR_ERROR_MIDI` when there is no such port (the message lists
+ * those that exist) or no MIDI system, and with `CONDUCTOR_ERROR_INVALID_ARGUMENT`
+ * after `conductor_engine_shutdown`. The same wiring serves the CLI and Python's
+ * `Engine.open_input`.
+ *
+ * Thread safety: may be called from any thread, not from the engine's callbacks.
+ */
+conductor_status_t conductor_engine_open_input(const conductor_engine_t *engine,
+                                               const char *port,
+                                               size_t port_len,
+                                               char **name_out,
+                                               conductor_error_t **error_out);
+
+/**
  * Frees engine options. `NULL` is ignored. Engines built from them keep their own
  * copy.
  *

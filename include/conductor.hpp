@@ -683,6 +683,20 @@ public:
         return push(bytes.begin(), bytes.size(), timestamp_us);
     }
 
+    /**
+     * Opens a MIDI input (an index "0", "1"... or part of a port name; none: the
+     * config's [device] port) feeding the engine thread; open until shutdown. Returns
+     * the port's name. Throws conductor::Error (CONDUCTOR_ERROR_MIDI: no such port).
+     */
+    std::string open_input(std::optional<std::string_view> port = std::nullopt) {
+        char *name = nullptr;
+        detail::call([&](conductor_error_t **e) {
+            return conductor_engine_open_input(raw_.get(), port ? port->data() : nullptr, port ? port->size() : 0,
+                                               &name, e);
+        });
+        return detail::take_string(name);
+    }
+
     /** Pushed events dropped so far. */
     std::uint64_t dropped() const noexcept { return conductor_engine_dropped(raw_.get()); }
 

@@ -2,9 +2,11 @@
 
 use std::ffi::c_char;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use conductor_core::engine::{MAX_PUSH_BYTES, PLUGIN_MAILBOX_CAPACITY};
+use conductor_core::engine::{EngineInput, MAX_PUSH_BYTES, PLUGIN_MAILBOX_CAPACITY};
+use conductor_core::midi::PortSelector;
 use conductor_core::{Engine, EngineOptions};
 
 use crate::boundary::{boundary, bytes, guard_value, handle, optional_text, out, text, FfiResult};
@@ -54,6 +56,9 @@ const _: () = assert!(CONDUCTOR_PLUGIN_MAILBOX_CAPACITY == PLUGIN_MAILBOX_CAPACI
 ///
 /// `conductor_engine_delete` must not race with any other call on the same engine.
 pub struct conductor_engine_t {
+    /// MIDI inputs opened with `conductor_engine_open_input`, closed at shutdown (and
+    /// dropped before the engine).
+    inputs: Mutex<Vec<EngineInput>>,
     engine: Engine,
 }
 
@@ -75,7 +80,10 @@ unsafe fn base_dir_of<'a>(base_dir: *const c_char, base_dir_len: usize) -> FfiRe
 
 /// Stores a new engine in `*engine_out` (which was checked and cleared first).
 fn publish(engine_out: &mut *mut conductor_engine_t, engine: Engine) {
-    *engine_out = Box::into_raw(Box::new(conductor_engine_t { engine }));
+    *engine_out = Box::into_raw(Box::new(conductor_engine_t {
+        inputs: Mutex::new(Vec::new()),
+        engine,
+    }));
 }
 
 /// Loads the config file at `path` (`path_len` bytes of UTF-8) and every plugin it
@@ -507,6 +515,63 @@ pub unsafe extern "C" fn conductor_engine_shutdown(
     boundary!(call error_out, || {
         // SAFETY: pointer contract documented above.
         let engine = unsafe { handle(engine, "engine") }?;
+        engine.close_inputs();
         Ok(engine.engine.shutdown()?)
+    })
+}
+
+impl conductor_engine_t {
+    /// Closes the MIDI inputs opened with `conductor_engine_open_input`.
+    fn close_inputs(&self) {
+        let inputs =
+            std::mem::take(&mut *self.inputs.lock().unwrap_or_else(PoisonError::into_inner));
+        drop(inputs);
+    }
+}
+
+/// Opens a MIDI input and feeds what arrives to the engine thread, as
+/// `conductor_engine_push` would, with the MIDI system's timestamps. `port` (`port_len`
+/// bytes of UTF-8) is an index into the input ports (`"0"`, `"1"`, ...) or part of a
+/// port name; `port == NULL` opens the config's `[device]` port (its `port`, else the
+/// first input whose name contains its `name`, else the first input). Unless the config
+/// says `[device] auto_reconnect = false`, the port is reopened when it comes back after
+/// being unplugged (logged). The input stays open until `conductor_engine_shutdown` or
+/// `conductor_engine_delete`. If `name_out` is not `NULL`, `*name_out` receives the
+/// port's name, owned by the caller (free it with `conductor_string_delete`).
+///
+/// Fails with `CONDUCTOR_ERROR_MIDI` when there is no such port (the message lists
+/// those that exist) or no MIDI system, and with `CONDUCTOR_ERROR_INVALID_ARGUMENT`
+/// after `conductor_engine_shutdown`. The same wiring serves the CLI and Python's
+/// `Engine.open_input`.
+///
+/// Thread safety: may be called from any thread, not from the engine's callbacks.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_engine_open_input(
+    engine: *const conductor_engine_t,
+    port: *const c_char,
+    port_len: usize,
+    name_out: *mut *mut c_char,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    boundary!(call error_out, || {
+        // SAFETY: pointer contracts documented above.
+        let engine = unsafe { handle(engine, "engine") }?;
+        let port = unsafe { optional_text(port, port_len, "port") }?;
+        let selector = port.map(str::parse::<PortSelector>).transpose()?;
+        if !name_out.is_null() {
+            // SAFETY: the caller passes NULL or a writable pointer slot.
+            unsafe { *name_out = std::ptr::null_mut() };
+        }
+        let input = engine.engine.connect_input(selector.as_ref())?;
+        if !name_out.is_null() {
+            // SAFETY: checked above.
+            unsafe { *name_out = owned_string(&input.port_name()) };
+        }
+        engine
+            .inputs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(input);
+        Ok(())
     })
 }

@@ -114,3 +114,13 @@ fn a_callback_finalizer_runs_once_when_nothing_uses_its_user_data() {
         .stdout
         .contains("finalized: first 1, second 1, unused 1"));
 }
+
+#[test]
+fn open_input_reports_a_missing_port_as_a_midi_error() {
+    let out = check("open_input");
+    assert!(
+        out.stdout.contains("open_input(no such port): midi: "),
+        "{}",
+        out.stdout
+    );
+}

@@ -137,8 +137,9 @@ impl Engine {
     /// Opens the MIDI input `selector` picks (`None`: the config's `[device]` port or
     /// name, else the first input) and feeds it to this engine, as [`Engine::push`]
     /// would. Port events go to the engine's log. Keep the returned input alive for as
-    /// long as the port should stay open.
+    /// long as the port should stay open. Fails once the engine has been shut down.
     pub fn connect_input(&self, selector: Option<&PortSelector>) -> Result<EngineInput> {
+        self.shared.check_open()?;
         let input = EngineInput::open(selector, &self.config().device, self.shared.log.clone())?;
         input.attach(self);
         Ok(input)
@@ -148,6 +149,7 @@ impl Engine {
     /// this engine.
     #[cfg(unix)]
     pub fn connect_virtual_input(&self, name: &str) -> Result<EngineInput> {
+        self.shared.check_open()?;
         let input = EngineInput::open_virtual(name)?;
         input.attach(self);
         Ok(input)

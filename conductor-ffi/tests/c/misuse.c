@@ -3,7 +3,7 @@
  *
  *   misuse null_handles | invalid_utf8 | double_shutdown | failing_plugin |
  *          config_errors | push_from_thread | capability_approval | limits |
- *          unused_grant | finalizers
+ *          unused_grant | finalizers | open_input
  *
  * Plugins and a scratch folder come from the environment: FAIL_PLUGIN,
  * MY_MIDI_PLUGIN, FILE_LOGGER_PLUGIN (paths to .wasm files) and WORK_DIR.
@@ -691,6 +691,31 @@ static void finalizers(void) {
     printf("finalized: first %d, second %d, unused %d\n", first, second, unused);
 }
 
+/*
+ * conductor_engine_open_input: a port that does not exist (or no MIDI system at all)
+ * is a MIDI error and leaves no name; after shutdown it is refused.
+ */
+static void open_input(void) {
+    static const char port[] = "no such port, surely";
+    conductor_engine_t *engine = NULL;
+    conductor_engine_options_t *options = quiet_options();
+    char *name = (char *)1;
+
+    EXPECT_ERROR("open_input(NULL)", conductor_engine_open_input(NULL, NULL, 0, NULL, &error),
+                 CONDUCTOR_ERROR_INVALID_ARGUMENT, "engine is NULL");
+    EXPECT_OK("new_from_toml", conductor_engine_new_from_toml(HOST_TOML, strlen(HOST_TOML), NULL, 0, options,
+                                                              &engine, &error));
+    EXPECT_ERROR("open_input(no such port)",
+                 conductor_engine_open_input(engine, port, strlen(port), &name, &error), CONDUCTOR_ERROR_MIDI,
+                 "MIDI");
+    EXPECT(name == NULL);
+    EXPECT_OK("shutdown", conductor_engine_shutdown(engine, &error));
+    EXPECT_ERROR("open_input after shutdown", conductor_engine_open_input(engine, NULL, 0, NULL, &error),
+                 CONDUCTOR_ERROR_INVALID_ARGUMENT, "shut down");
+    conductor_engine_delete(engine);
+    conductor_engine_options_delete(options);
+}
+
 int main(int argc, char **argv) {
     static const struct {
         const char *name;
@@ -706,6 +731,7 @@ int main(int argc, char **argv) {
         {"limits", limits},
         {"unused_grant", unused_grant},
         {"finalizers", finalizers},
+        {"open_input", open_input},
     };
     size_t i;
     if (argc != 2) {
