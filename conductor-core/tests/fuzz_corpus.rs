@@ -1,9 +1,9 @@
 //! Replays every committed fuzz corpus file (`fuzz/corpus/<target>/`) through the same
 //! checks the fuzz targets run (`fuzz/checks/<target>.rs`), so the corpora keep
 //! guarding the MIDI parser, the SMF reader, the config loader, the `.sig` parser and
-//! capability decoding in the normal test run. (The C API target's corpus needs
-//! `conductor-ffi`, which this crate cannot depend on; it is replayed with
-//! `cargo +nightly fuzz run c_api fuzz/corpus/c_api -- -runs=0`.)
+//! capability decoding in the normal test run. The C API target's corpus needs
+//! `conductor-ffi`, which this crate cannot depend on: `conductor-ffi/tests/fuzz_corpus.rs`
+//! replays it.
 
 use std::path::PathBuf;
 
