@@ -7,6 +7,10 @@
 #
 #   --smoke   tiny iteration counts: checks that every contender runs (a minute or
 #             two once built); the numbers mean nothing.
+#   --prepare only install what the contenders need (Debian packages, the Extism
+#             plugin, the virtualenv with its SDKs and the conductor wheel) and stop;
+#             no cargo build of the workspace. scripts/test.sh uses it before its
+#             smoke run; CONDUCTOR_WHEEL names a wheel already built to install.
 #
 # It builds everything in release (example plugins, the Extism plugin, libconductor,
 # the CLI with JACK, the Python wheel), sets up a virtualenv in target/bench-venv with
@@ -20,8 +24,10 @@ cd "$(dirname "$0")/.."
 say() { printf 'bench: %s\n' "$*" >&2; }
 
 smoke=0
+prepare=0
 for arg in "$@"; do
     [ "$arg" = "--smoke" ] && smoke=1
+    [ "$arg" = "--prepare" ] && prepare=1
 done
 
 if [ "$smoke" = 0 ] && [ -r /proc/loadavg ]; then
@@ -68,9 +74,10 @@ fi
 
 # --- Native: the harness, libconductor, and the CLI with JACK (copied aside, because
 # the default build of the CLI, without JACK, writes the same file).
+cli_args=()
+if [ "$prepare" = 0 ]; then
 say "building the harness and libconductor (release)"
 cargo build --release --quiet -p conductor-benchmarks -p conductor-ffi
-cli_args=()
 if pkg-config --exists jack 2>/dev/null; then
     say "building the conductor CLI with JACK (release)"
     if cargo build --release --quiet -p conductor-cli --features jack; then
@@ -81,6 +88,7 @@ if pkg-config --exists jack 2>/dev/null; then
     fi
 else
     say "warning: no JACK development files; the MIDI round trip through Conductor will be skipped"
+fi
 fi
 
 # --- Python: a virtualenv with the SDKs a Python user would pick instead, and our wheel.
@@ -99,15 +107,24 @@ if ! "$venv/bin/python" -c "import mididings" 2>/dev/null; then
         say "warning: mididings did not install (see target/bench-results/mididings-install.log); it will be skipped"
     fi
 fi
-say "building the conductor wheel (release)"
-wheels=target/bench-wheels
-rm -f "$wheels"/conductor_midi-*.whl
-# A plain `linux` wheel for this machine: the module links the system's libasound,
-# as a build from source does.
-"$venv/bin/maturin" build --release --quiet --compatibility linux \
-    --manifest-path bindings/python/Cargo.toml \
-    --interpreter "$venv/bin/python" --out "$wheels"
-"${pip[@]}" --force-reinstall --no-deps "$wheels"/conductor_midi-*.whl
+if [ -n "${CONDUCTOR_WHEEL:-}" ]; then
+    say "installing the conductor wheel $CONDUCTOR_WHEEL"
+    "${pip[@]}" --force-reinstall --no-deps "$CONDUCTOR_WHEEL"
+else
+    say "building the conductor wheel (release)"
+    wheels=target/bench-wheels
+    rm -f "$wheels"/conductor_midi-*.whl
+    # A plain `linux` wheel for this machine: the module links the system's libasound,
+    # as a build from source does.
+    "$venv/bin/maturin" build --release --quiet --compatibility linux \
+        --manifest-path bindings/python/Cargo.toml \
+        --interpreter "$venv/bin/python" --out "$wheels"
+    "${pip[@]}" --force-reinstall --no-deps "$wheels"/conductor_midi-*.whl
+fi
+if [ "$prepare" = 1 ]; then
+    say "prepared: $venv and the Extism plugin"
+    exit 0
+fi
 
 say "running the comparisons"
 exec target/release/conductor-bench --python "$venv/bin/python" "${cli_args[@]}" "$@"

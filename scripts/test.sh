@@ -4,7 +4,9 @@
 #      end), release profile, one shared target/.
 #   2. Real MIDI through a JACK server (dummy driver): core ports and the CLI.
 #   3. Python: the wheel, pytest and mypy --strict, inside a virtualenv.
-#   4. The benchmark harness in smoke mode, so it cannot rot.
+#   4. The benchmark harness in smoke mode, so it cannot rot: within step 1 with what the
+#      machine has (only an absent environment may be skipped), and again last with
+#      every contender (scripts/bench.sh --prepare installs what they need).
 #   5. Model checks (loom) of the engine's lock-free wake-up protocol.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +24,17 @@ echo "== Real MIDI through JACK" >&2
 # its dependents are rebuilt (not wasmtime).
 cargo test --release --workspace --features conductor-core/jack,conductor-cli/jack \
     --test midi_ports_jack --test jack_echo --test jack_round_trip
+# That build of the CLI has JACK: keep it for the benchmark's MIDI round trip (the next
+# workspace build writes target/release/conductor without JACK again).
+mkdir -p target/bench-results/bin
+cp target/release/conductor target/bench-results/bin/conductor-jack
 
 echo "== Python tests" >&2
 scripts/test-python.sh
+
+echo "== The benchmark harness in smoke mode, every contender" >&2
+CONDUCTOR_WHEEL="$(ls target/wheels/conductor-*.whl)" scripts/bench.sh --prepare
+CONDUCTOR_BENCH_REQUIRE_ALL=1 cargo test --release --workspace --test smoke
 
 echo "== Model checks (loom)" >&2
 # A crate of its own with its own target/: `--cfg loom` must not rebuild wasmtime.

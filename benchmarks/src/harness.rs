@@ -22,15 +22,24 @@ pub struct Harness {
     pub python: Option<PathBuf>,
     /// Why Python contenders cannot run, when `python` is `None`.
     pub python_missing: String,
-    /// The `conductor` CLI built with the `jack` feature, for the MIDI round trip.
+    /// The `conductor` CLI built with the `jack` feature, for the MIDI round trip
+    /// (default: [`JACK_CLI`]).
     pub cli: PathBuf,
 }
 
+/// Where scripts/bench.sh and scripts/test.sh put the `conductor` CLI built with the
+/// `jack` feature, relative to the repository root. Not `target/release/conductor`: the
+/// workspace's own build, without JACK, overwrites that file.
+pub const JACK_CLI: &str = "target/bench-results/bin/conductor-jack";
+
 impl Harness {
     /// A harness for the repository at `root`, writing to `out`. `python` overrides
-    /// the interpreter (default: `target/bench-venv/bin/python` when it exists).
+    /// the interpreter (default: `target/bench-venv/bin/python` when it exists, else
+    /// the test virtualenv `target/py-venv/bin/python` that scripts/test-python.sh
+    /// makes, which has the conductor wheel but not the other SDKs).
     pub fn new(root: PathBuf, out: PathBuf, smoke: bool, python: Option<PathBuf>) -> Harness {
         let venv_python = root.join("target/bench-venv/bin/python");
+        let test_python = root.join("target/py-venv/bin/python");
         let (python, python_missing) = match python {
             Some(p) if p.exists() => (Some(p), String::new()),
             Some(p) => (
@@ -38,17 +47,20 @@ impl Harness {
                 format!("the interpreter {} does not exist", p.display()),
             ),
             None if venv_python.exists() => (Some(venv_python), String::new()),
+            None if test_python.exists() => (Some(test_python), String::new()),
             None => (
                 None,
                 format!(
-                    "no virtualenv at {} (scripts/bench.sh creates it with wasmtime, extism, \
-                     mididings and the conductor wheel)",
-                    root.join("target/bench-venv").display()
+                    "no Python virtualenv: neither {} (scripts/bench.sh creates it with \
+                     wasmtime, extism, mididings and the conductor wheel) nor {} \
+                     (scripts/test-python.sh)",
+                    root.join("target/bench-venv").display(),
+                    root.join("target/py-venv").display()
                 ),
             ),
         };
         Harness {
-            cli: root.join("target/release/conductor"),
+            cli: root.join(JACK_CLI),
             root,
             smoke,
             out,
@@ -117,9 +129,16 @@ impl Harness {
         Ok(path)
     }
 
-    /// A release artefact of the workspace, e.g. `libconductor.so` or `conductor`.
+    /// A release artefact of the workspace, e.g. `libconductor.so` or `conductor`: in
+    /// the folder this harness was built into (which honours `CARGO_TARGET_DIR`), else
+    /// `target/release`.
     pub fn release_artifact(&self, file: &str) -> PathBuf {
-        self.root.join("target/release").join(file)
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf))
+            .filter(|dir| dir.ends_with("release"))
+            .unwrap_or_else(|| self.root.join("target/release"))
+            .join(file)
     }
 
     /// Where a worker named `name` logs its stderr.

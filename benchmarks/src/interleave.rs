@@ -70,8 +70,8 @@ impl Plan {
 }
 
 /// Runs `contenders` interleaved according to `plan` and adds one series per contender
-/// to `section`. A contender that fails stops taking part; the failure is recorded as
-/// a skip with its error, and the others carry on.
+/// to `section`. A contender that fails stops taking part; the failure is recorded
+/// with its error (never as a skip), and the others carry on.
 pub fn run_interleaved(
     section: &mut Section,
     contenders: &mut [Box<dyn Contender + '_>],
@@ -99,7 +99,7 @@ pub fn run_interleaved(
     }
     for ((c, s), f) in contenders.iter().zip(samples).zip(failed) {
         match f {
-            Some(error) => section.skip(c.name(), format!("failed while running: {error}")),
+            Some(error) => section.fail(c.name(), format!("failed while running: {error}")),
             None => section.series.push(Series::nanos(c.name(), s)),
         }
     }
@@ -134,7 +134,7 @@ mod tests {
     }
 
     #[test]
-    fn contenders_alternate_and_a_failing_one_is_reported_as_skipped() {
+    fn contenders_alternate_and_a_failing_one_is_reported_as_failed() {
         let log = RefCell::new(Vec::new());
         let mut contenders: Vec<Box<dyn Contender>> = vec![
             Box::new(Recorder {
@@ -158,7 +158,8 @@ mod tests {
         assert_eq!(*log.borrow(), ["A", "B", "A", "B", "A", "B", "A"]);
         assert_eq!(section.series.len(), 1);
         assert_eq!(section.series[0].samples.len(), 15);
-        assert_eq!(section.skipped[0].contender, "B");
-        assert!(section.skipped[0].reason.contains("worker died"));
+        assert!(section.skipped.is_empty());
+        assert_eq!(section.failed[0].contender, "B");
+        assert!(section.failed[0].error.contains("worker died"));
     }
 }

@@ -27,13 +27,17 @@ struct Args {
     #[arg(long, value_name = "PYTHON")]
     python: Option<PathBuf>,
     /// The `conductor` CLI built with `--features jack`, for the MIDI round trip
-    /// [default: target/release/conductor].
+    /// [default: target/bench-results/bin/conductor-jack, where scripts/bench.sh puts it].
     #[arg(long, value_name = "PATH")]
     cli: Option<PathBuf>,
     /// Run only these comparisons (comma-separated): plugin-rust, plugin-python,
     /// plugin-c, engine-process, push, push-throughput, beside-slow, load, midi.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     only: Vec<String>,
+    /// Fail when any contender is skipped, not only when one fails (CI, where
+    /// scripts/bench.sh has installed everything).
+    #[arg(long)]
+    require_all: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -109,6 +113,15 @@ fn main() -> anyhow::Result<()> {
         format!("{:.0} s", clock.elapsed().as_secs_f64()),
     ));
     run.write(&h.out)?;
+    let failed: Vec<String> = run
+        .sections
+        .iter()
+        .flat_map(|s| {
+            s.failed
+                .iter()
+                .map(move |f| format!("{} / {}: {}", s.id, f.contender, f.error))
+        })
+        .collect();
     let skipped: Vec<String> = run
         .sections
         .iter()
@@ -128,12 +141,39 @@ fn main() -> anyhow::Result<()> {
     );
     for s in &skipped {
         println!("  - {s}");
+        eprintln!("conductor-bench: skipped {s}");
+    }
+    println!(
+        "Failed contenders: {}",
+        if failed.is_empty() {
+            "none".to_string()
+        } else {
+            failed.len().to_string()
+        }
+    );
+    for f in &failed {
+        println!("  - {f}");
+        eprintln!("conductor-bench: FAILED {f}");
     }
     println!(
         "Raw results: {} (and results.md); finished in {:.0} s",
         h.out.join("results.json").display(),
         clock.elapsed().as_secs_f64()
     );
+    if !failed.is_empty() {
+        bail!(
+            "{} contender(s) failed (an error is never a skip): {}",
+            failed.len(),
+            failed.join("; ")
+        );
+    }
+    if args.require_all && !skipped.is_empty() {
+        bail!(
+            "--require-all: {} contender(s) skipped: {}",
+            skipped.len(),
+            skipped.join("; ")
+        );
+    }
     Ok(())
 }
 

@@ -42,13 +42,44 @@ impl Series {
     }
 }
 
-/// A contender that did not run, and why.
+/// The only reasons a contender may be skipped: something this machine does not have.
+/// Anything else that stops a contender is a [`Failure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Absent {
+    /// No Python virtualenv: neither `target/bench-venv` (scripts/bench.sh) nor
+    /// `target/py-venv` (scripts/test-python.sh).
+    PythonVenv,
+    /// The virtualenv lacks a package a contender imports (wasmtime, extism, mididings
+    /// with its JACK backend); scripts/bench.sh installs them.
+    PythonPackage,
+    /// The Extism plugin is not built (it needs the wasm32-unknown-unknown target;
+    /// scripts/bench.sh builds it).
+    ExtismPlugin,
+    /// The JACK server and tools (`jackd`, `jack_midi_latency_test`, ...) are not
+    /// installed.
+    Jack,
+    /// No `conductor` CLI built with `--features jack` (scripts/bench.sh builds one).
+    JackCli,
+}
+
+/// A contender that did not run because the machine lacks something, and what.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Skip {
     /// Who.
     pub contender: String,
-    /// Why, and what to do to include it.
+    /// What is missing.
+    pub absent: Absent,
+    /// The details, and what to do to include it.
     pub reason: String,
+}
+
+/// A contender that should have run and did not: its error.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    /// Who.
+    pub contender: String,
+    /// What went wrong.
+    pub error: String,
 }
 
 /// One comparison's results.
@@ -64,8 +95,11 @@ pub struct Section {
     pub baseline: usize,
     /// Other measured facts as (label, value): rates, drop counts, allocation counts.
     pub facts: Vec<(String, String)>,
-    /// Contenders that could not run.
+    /// Contenders skipped because the machine lacks what they need.
     pub skipped: Vec<Skip>,
+    /// Contenders that failed: the run is not valid while there are any.
+    #[serde(default)]
+    pub failed: Vec<Failure>,
     /// How the numbers were taken (interleaving, rounds), printed under the table.
     pub method: String,
 }
@@ -80,6 +114,7 @@ impl Section {
             baseline: 0,
             facts: Vec::new(),
             skipped: Vec::new(),
+            failed: Vec::new(),
             method: String::new(),
         }
     }
@@ -89,11 +124,25 @@ impl Section {
         self.facts.push((label.into(), value.into()));
     }
 
-    /// Records a contender that did not run.
-    pub fn skip(&mut self, contender: impl Into<String>, reason: impl Into<String>) {
+    /// Records a contender that cannot run because the machine lacks `absent`.
+    pub fn skip(
+        &mut self,
+        contender: impl Into<String>,
+        absent: Absent,
+        reason: impl Into<String>,
+    ) {
         self.skipped.push(Skip {
             contender: contender.into(),
+            absent,
             reason: reason.into(),
+        });
+    }
+
+    /// Records a contender that should have run and did not.
+    pub fn fail(&mut self, contender: impl Into<String>, error: impl Into<String>) {
+        self.failed.push(Failure {
+            contender: contender.into(),
+            error: error.into(),
         });
     }
 
@@ -156,6 +205,9 @@ impl Section {
         }
         for skip in &self.skipped {
             let _ = writeln!(out, "- skipped {}: {}", skip.contender, skip.reason);
+        }
+        for failure in &self.failed {
+            let _ = writeln!(out, "- FAILED {}: {}", failure.contender, failure.error);
         }
         if !self.method.is_empty() {
             let _ = writeln!(out, "\n_{}_", self.method);
@@ -230,12 +282,14 @@ mod tests {
             .push(Series::nanos("ours", vec![100.0, 100.0, 100.0]));
         s.series
             .push(Series::nanos("theirs", vec![1000.0, 1000.0, 1000.0]));
-        s.skip("other", "not installed");
+        s.skip("other", Absent::PythonPackage, "not installed");
+        s.fail("broken", "exited (signal 11)");
         let md = s.to_markdown();
         assert!(md.contains("| ours | 3 | 100 ns |"), "{md}");
         assert!(md.contains("| 10.00× |"), "{md}");
         assert!(md.contains("1 (baseline)"), "{md}");
         assert!(md.contains("- skipped other: not installed"), "{md}");
+        assert!(md.contains("- FAILED broken: exited (signal 11)"), "{md}");
         assert_eq!(s.ratio(&s.series[1]), Some(10.0));
     }
 

@@ -77,8 +77,8 @@ fn section(h: &Harness) -> Section {
         "beside-slow",
         "4d. SendMidi latency beside slow actions: push(pad 61) → MIDI-out callback",
     );
-    let sleep = or_skip!(section, "all", h.plugin("sleep-plugin"));
-    let dir = or_skip!(section, "all", h.scratch("beside-slow"));
+    let sleep = or_fail!(section, "all", h.plugin("sleep-plugin"));
+    let dir = or_fail!(section, "all", h.scratch("beside-slow"));
     let events = h.count(2000, 20);
     for (name, slow, retrigger_ms) in [
         (ALONE, Slow::None, 0),
@@ -102,7 +102,7 @@ fn section(h: &Harness) -> Section {
                     }
                 }
             }
-            Err(e) => section.skip(name, format!("{e:#}")),
+            Err(e) => section.fail(name, format!("{e:#}")),
         }
     }
     section.method = format!(

@@ -34,16 +34,16 @@ fn section(h: &Harness) -> Section {
         "engine-process",
         "4a. Engine::process: note-on → mapping → no-op plugin",
     );
-    let noop = or_skip!(section, "all", h.plugin("noop-plugin"));
-    let dir = or_skip!(section, "all", h.scratch("engine-process"));
+    let noop = or_fail!(section, "all", h.plugin("noop-plugin"));
+    let dir = or_fail!(section, "all", h.scratch("engine-process"));
     let toml = noop_engine_config(&noop);
     let toml_file = dir.join("engine.toml");
-    or_skip!(section, "all", std::fs::write(&toml_file, &toml));
+    or_fail!(section, "all", std::fs::write(&toml_file, &toml));
     let options = EngineOptions {
         host_config: quiet_host_config(None, &h.out),
         ..Default::default()
     };
-    let engine = or_skip!(section, RUST, Engine::from_toml(&toml, &dir, options));
+    let engine = or_fail!(section, RUST, Engine::from_toml(&toml, &dir, options));
 
     let mut contenders: Vec<Box<dyn Contender + '_>> = vec![Box::new(TimedFn::new(RUST, || {
         let fired = engine.process(&NOTE_ON, 0)?;

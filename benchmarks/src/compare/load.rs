@@ -38,19 +38,19 @@ pub fn run(h: &Harness) -> Vec<Section> {
 
 fn plugin(h: &Harness, name: &str, what: &str) -> Section {
     let mut section = Section::new(&format!("load-{name}"), "");
-    let wasm = or_skip!(section, "all", h.plugin(name));
+    let wasm = or_fail!(section, "all", h.plugin(name));
     let size = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
     section.title = format!(
         "5. Load: {what} ({name}, {} KB): compile versus module cache",
         size / 1024
     );
-    let cache = or_skip!(section, "all", h.scratch(&format!("module-cache-{name}")));
-    let cold = or_skip!(section, COLD, h.quiet_host(None));
-    let disk = or_skip!(section, DISK, h.quiet_host(Some(cache.clone())));
-    let memory = or_skip!(section, MEMORY, h.quiet_host(None));
+    let cache = or_fail!(section, "all", h.scratch(&format!("module-cache-{name}")));
+    let cold = or_fail!(section, COLD, h.quiet_host(None));
+    let disk = or_fail!(section, DISK, h.quiet_host(Some(cache.clone())));
+    let memory = or_fail!(section, MEMORY, h.quiet_host(None));
     // Fill both caches.
-    or_skip!(section, DISK, disk.precompile(&wasm));
-    or_skip!(section, MEMORY, memory.precompile(&wasm));
+    or_fail!(section, DISK, disk.precompile(&wasm));
+    or_fail!(section, MEMORY, memory.precompile(&wasm));
 
     let mut contenders: Vec<Box<dyn Contender + '_>> = vec![
         Box::new(TimedFn::new(COLD, || {

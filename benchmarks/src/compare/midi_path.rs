@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context as _};
 
 use crate::harness::Harness;
-use crate::report::{Section, Series};
+use crate::report::{Absent, Section, Series};
 use crate::stats::{format_ns, percentile};
 
 /// JACK's sample rate and period for the dummy server: 256 frames at 48 kHz is a
@@ -81,6 +81,7 @@ pub fn run(h: &Harness) -> Vec<Section> {
     if let Some(missing) = tools.iter().find(|t| which::which(t).is_err()) {
         section.skip(
             "all",
+            Absent::Jack,
             format!("`{missing}` is not installed (Debian: apt-get install jackd2)"),
         );
         return vec![section];
@@ -95,8 +96,10 @@ pub fn run(h: &Harness) -> Vec<Section> {
     } else {
         section.skip(
             CONDUCTOR,
+            Absent::JackCli,
             format!(
-                "{} is missing; build it with `cargo build --release -p conductor-cli --features jack`",
+                "{} is missing: scripts/bench.sh builds the CLI with JACK and puts it there \
+                 (as scripts/test.sh does after its JACK tests), or pass --cli",
                 cli.display()
             ),
         );
@@ -113,7 +116,13 @@ pub fn run(h: &Harness) -> Vec<Section> {
                 });
             }
         }
-        Err(reason) => section.skip("mididings", reason),
+        Err(MididingsMissing::Venv(reason)) => {
+            section.skip("mididings", Absent::PythonVenv, reason)
+        }
+        Err(MididingsMissing::Package(reason)) => {
+            section.skip("mididings", Absent::PythonPackage, reason)
+        }
+        Err(MididingsMissing::Error(error)) => section.fail("mididings", error),
     }
     if loops.is_empty() {
         return vec![section];
@@ -126,7 +135,7 @@ pub fn run(h: &Harness) -> Vec<Section> {
     let server = match JackServer::start(h) {
         Ok(s) => s,
         Err(e) => {
-            section.skip("all", format!("{e:#}"));
+            section.fail("all", format!("{e:#}"));
             return vec![section];
         }
     };
@@ -146,7 +155,7 @@ pub fn run(h: &Harness) -> Vec<Section> {
     drop(server);
     for ((l, reports), f) in loops.iter().zip(results).zip(failed) {
         if reports.is_empty() {
-            section.skip(&l.name, format!("every round failed: {}", f.join("; ")));
+            section.fail(&l.name, format!("every round failed: {}", f.join("; ")));
             continue;
         }
         if !f.is_empty() {
@@ -215,30 +224,48 @@ fn jitter(ns: &[f64]) -> String {
 }
 
 /// The venv's interpreter, if it can import mididings; otherwise why not.
-fn mididings_python(h: &Harness) -> Result<PathBuf, String> {
+/// Why mididings cannot take part.
+enum MididingsMissing {
+    /// No virtualenv at all.
+    Venv(String),
+    /// The virtualenv lacks mididings, or its JACK backend.
+    Package(String),
+    /// Anything else: a failure.
+    Error(String),
+}
+
+fn mididings_python(h: &Harness) -> Result<PathBuf, MididingsMissing> {
     let Some(python) = &h.python else {
-        return Err(h.python_missing.clone());
+        return Err(MididingsMissing::Venv(h.python_missing.clone()));
     };
     let out = Command::new(python)
         .args([
             "-c",
-            "import mididings, _mididings; print(_mididings.available_backends())",
+            "import importlib.util, sys\n\
+             if importlib.util.find_spec('mididings') is None: sys.exit(3)\n\
+             import mididings, _mididings; print(_mididings.available_backends())",
         ])
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+        .map_err(|e| MididingsMissing::Error(format!("cannot run {}: {e}", python.display())))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
+    if out.status.code() == Some(3) {
+        return Err(MididingsMissing::Package(format!(
+            "the Python package `mididings` is not installed in {}; scripts/bench.sh installs it",
+            python.display()
+        )));
+    }
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let last = err.lines().last().unwrap_or("").trim();
-        return Err(format!(
-            "mididings does not import in the benchmark virtualenv ({last}); see BENCHMARKS.md"
-        ));
+        return Err(MididingsMissing::Error(format!(
+            "mididings is installed but does not import ({last}); see BENCHMARKS.md"
+        )));
     }
     if !stdout.contains("jack") {
-        return Err(format!(
-            "mididings was built without JACK support (backends: {})",
+        return Err(MididingsMissing::Package(format!(
+            "mididings was built without its JACK backend (backends: {})",
             stdout.trim()
-        ));
+        )));
     }
     Ok(python.clone())
 }

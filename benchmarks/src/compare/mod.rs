@@ -2,13 +2,15 @@
 //!
 //! [`Section`]: crate::report::Section
 
-/// `Ok(v)` gives `v`; `Err(e)` records `e` as the contender's skip and returns the section.
-macro_rules! or_skip {
+/// `Ok(v)` gives `v`; `Err(e)` records `e` as the contender's failure and returns the
+/// section. Errors are never skips: only an absent environment is
+/// ([`Section::skip`](crate::report::Section::skip)).
+macro_rules! or_fail {
     ($section:expr, $contender:expr, $result:expr) => {
         match $result {
             Ok(v) => v,
             Err(e) => {
-                $section.skip($contender, format!("{e:#}"));
+                $section.fail($contender, format!("{e:#}"));
                 return $section;
             }
         }

@@ -2,7 +2,7 @@
 //! Rust. The C program (`benchmarks/c/bench_worker.c`) is compiled here against
 //! `include/conductor.h` and `target/release/libconductor.so`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context as _};
@@ -43,13 +43,7 @@ pub fn c_program(h: &Harness) -> anyhow::Result<PathBuf> {
 /// `target/release/libconductor.so` into `<out>/bin/<exe>`, unless that is newer than
 /// all three, and returns its path. Errors say what is missing.
 pub fn compile_c(h: &Harness, source: &str, exe: &str) -> anyhow::Result<PathBuf> {
-    let lib = h.release_artifact("libconductor.so");
-    if !lib.is_file() {
-        bail!(
-            "{} is missing; build it with `cargo build --release -p conductor-ffi`",
-            lib.display()
-        );
-    }
+    let lib = libconductor(h)?;
     let source = h.root.join("benchmarks/c").join(source);
     let header = h.root.join("include/conductor.h");
     let exe = h.out.join("bin").join(exe);
@@ -92,25 +86,64 @@ pub fn compile_c(h: &Harness, source: &str, exe: &str) -> anyhow::Result<PathBuf
     Ok(exe)
 }
 
-/// Starts the C worker with `args`; a failure is recorded in `section` as a skip.
+/// `libconductor.so` of this workspace's release build: `target/release`, else the
+/// copy `cargo test` leaves in `target/release/deps`, else built now with
+/// `cargo build --release -p conductor-ffi`.
+fn libconductor(h: &Harness) -> anyhow::Result<PathBuf> {
+    let lib = h.release_artifact("libconductor.so");
+    if lib.is_file() {
+        return Ok(lib);
+    }
+    let deps = h.release_artifact("deps/libconductor.so");
+    if deps.is_file() {
+        return Ok(deps);
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(&cargo)
+        .args(["build", "--release", "-p", "conductor-ffi"])
+        .current_dir(&h.root)
+        .output()
+        .context("cannot run cargo to build libconductor")?;
+    if !output.status.success() || !lib.is_file() {
+        bail!(
+            "`cargo build --release -p conductor-ffi` did not build {}:\n{}",
+            lib.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(lib)
+}
+
+/// A command running the C program `exe` with the library it was linked against.
+/// Without `LD_LIBRARY_PATH`: `cargo test` sets it (listing `target/release/deps`,
+/// where another build may have left a different libconductor.so), and it takes
+/// precedence over the program's rpath.
+pub fn c_command(exe: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.env_remove("LD_LIBRARY_PATH");
+    cmd
+}
+
+/// Starts the C worker with `args`; a failure is recorded in `section`.
 pub fn c_worker(h: &Harness, section: &mut Section, name: &str, args: &[String]) -> Option<Worker> {
     let exe = match c_program(h) {
         Ok(exe) => exe,
         Err(e) => {
-            section.skip(name, format!("{e:#}"));
+            section.fail(name, format!("{e:#}"));
             return None;
         }
     };
-    let mut cmd = Command::new(exe);
+    let mut cmd = c_command(&exe);
     cmd.args(args);
     match Worker::start(name, cmd, &h.log_path(&format!("{}-c", section.id))) {
         Ok(Started::Ready(w)) => Some(w),
+        // The C worker needs nothing this harness does not build: no skip is valid.
         Ok(Started::Skipped(reason)) => {
-            section.skip(name, reason);
+            section.fail(name, format!("the C worker skipped itself: {reason}"));
             None
         }
         Err(e) => {
-            section.skip(name, format!("{e:#}"));
+            section.fail(name, format!("{e:#}"));
             None
         }
     }
@@ -121,12 +154,12 @@ fn workload(h: &Harness, work: PluginWork) -> Section {
         &format!("plugin-c-{}", work.id()),
         &format!("3. Plugin call from C versus Rust: {}", work.label()),
     );
-    let wasm = or_skip!(section, "all", h.plugin(work.crate_name()));
-    let scratch = or_skip!(section, "all", h.scratch("plugin-c"));
+    let wasm = or_fail!(section, "all", h.plugin(work.crate_name()));
+    let scratch = or_fail!(section, "all", h.scratch("plugin-c"));
     let params_file = scratch.join(format!("{}.json", work.id()));
-    or_skip!(section, "all", std::fs::write(&params_file, work.params()));
-    let host = or_skip!(section, RUST, h.quiet_host(None));
-    let mut plugin = or_skip!(section, RUST, host.load(&wasm, PluginOptions::default()));
+    or_fail!(section, "all", std::fs::write(&params_file, work.params()));
+    let host = or_fail!(section, RUST, h.quiet_host(None));
+    let mut plugin = or_fail!(section, RUST, host.load(&wasm, PluginOptions::default()));
     let params = work.params();
 
     let mut contenders: Vec<Box<dyn Contender + '_>> =

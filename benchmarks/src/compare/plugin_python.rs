@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::harness::Harness;
 use crate::interleave::{run_interleaved, Contender, Plan};
-use crate::report::{format_ratio, Section};
+use crate::report::{format_ratio, Absent, Section};
 use crate::worker::{Started, Worker};
 use crate::workload::PluginWork;
 
@@ -34,8 +34,8 @@ pub fn run(h: &Harness) -> Vec<Section> {
         .collect()
 }
 
-/// Starts `benchmarks/python/bench_worker.py` with `config`; a skip or failure is
-/// recorded in `section` and gives `None`.
+/// Starts `benchmarks/python/bench_worker.py` with `config`; a skip (no virtualenv, a
+/// package it lacks) or a failure is recorded in `section` and gives `None`.
 pub fn python_worker(
     h: &Harness,
     section: &mut Section,
@@ -43,7 +43,7 @@ pub fn python_worker(
     config: serde_json::Value,
 ) -> Option<Worker> {
     let Some(python) = &h.python else {
-        section.skip(name, h.python_missing.clone());
+        section.skip(name, Absent::PythonVenv, h.python_missing.clone());
         return None;
     };
     let mut cmd = Command::new(python);
@@ -51,12 +51,13 @@ pub fn python_worker(
         .arg(config.to_string());
     match Worker::start(name, cmd, &h.log_path(&format!("{}-{name}", section.id))) {
         Ok(Started::Ready(w)) => Some(w),
+        // The worker says `skip` only when a package it imports is not installed.
         Ok(Started::Skipped(reason)) => {
-            section.skip(name, reason);
+            section.skip(name, Absent::PythonPackage, reason);
             None
         }
         Err(e) => {
-            section.skip(name, format!("{e:#}"));
+            section.fail(name, format!("{e:#}"));
             None
         }
     }
@@ -74,7 +75,7 @@ fn workload(h: &Harness, work: PluginWork) -> Section {
     let wasm = match h.plugin(work.crate_name()) {
         Ok(p) => p,
         Err(e) => {
-            section.skip("all", format!("{e:#}"));
+            section.fail("all", format!("{e:#}"));
             return section;
         }
     };
@@ -96,7 +97,15 @@ fn workload(h: &Harness, work: PluginWork) -> Section {
             contenders.push(Box::new(w));
         }
     }
-    match h.extism_plugin() {
+    // Without a virtualenv the Extism contender is skipped for that, whether or not
+    // its plugin is built.
+    let extism_wasm = match &h.python {
+        None => Err((Absent::PythonVenv, h.python_missing.clone())),
+        Some(_) => h
+            .extism_plugin()
+            .map_err(|e| (Absent::ExtismPlugin, format!("{e:#}"))),
+    };
+    match extism_wasm {
         Ok(extism_wasm) => {
             let config = json!({
                 "contender": "extism",
@@ -108,7 +117,7 @@ fn workload(h: &Harness, work: PluginWork) -> Section {
                 contenders.push(Box::new(w));
             }
         }
-        Err(e) => section.skip(EXTISM, format!("{e:#}")),
+        Err((absent, reason)) => section.skip(EXTISM, absent, reason),
     }
     if contenders.is_empty() {
         return section;

@@ -43,25 +43,25 @@ pub fn run(h: &Harness) -> Vec<Section> {
 
 fn workload(h: &Harness, work: PluginWork, title: &str, with_context: bool) -> Section {
     let mut section = Section::new(&format!("plugin-rust-{}", work.id()), title);
-    let wasm = or_skip!(section, "all", h.plugin(work.crate_name()));
-    let host = or_skip!(section, "conductor", h.quiet_host(None));
+    let wasm = or_fail!(section, "all", h.plugin(work.crate_name()));
+    let host = or_fail!(section, "conductor", h.quiet_host(None));
     let params = work.params();
-    let mut plugin = or_skip!(
+    let mut plugin = or_fail!(
         section,
         "conductor",
         host.load(&wasm, PluginOptions::default())
     );
-    let mut plugin_ctx = or_skip!(
+    let mut plugin_ctx = or_fail!(
         section,
         "conductor",
         host.load(&wasm, PluginOptions::default())
     );
-    let mut raw = or_skip!(
+    let mut raw = or_fail!(
         section,
         "wasmtime persistent",
         PersistentInstance::new(&wasm)
     );
-    let fresh = or_skip!(section, "wasmtime per call", InstantiatePerCall::new(&wasm));
+    let fresh = or_fail!(section, "wasmtime per call", InstantiatePerCall::new(&wasm));
 
     let mut contenders: Vec<Box<dyn Contender + '_>> =
         vec![Box::new(TimedFn::new(OURS, || Ok(plugin.execute(params)?)))];

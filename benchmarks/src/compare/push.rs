@@ -24,7 +24,7 @@ pub fn run(h: &Harness) -> Vec<Section> {
         "4b. Engine::push from a producer thread, engine thread consuming (no-op mapping)",
     );
     if let Err(e) = measure(h, &mut section) {
-        section.skip("all", format!("{e:#}"));
+        section.fail("all", format!("{e:#}"));
     }
     vec![section]
 }
@@ -90,7 +90,7 @@ fn measure(h: &Harness, section: &mut Section) -> anyhow::Result<()> {
             format!("allocations in {pushes} pushes (producer thread)"),
             format!("{n} (target 0: {})", verdict(n == 0)),
         ),
-        Err(e) => section.skip("allocation count", format!("{e:#}")),
+        Err(e) => section.fail("allocation count", format!("{e:#}")),
     }
     section.method = "One producer thread (the harness's main thread) calls push; the engine's \
                       own thread consumes. Each push is timed on its own; the paced run \

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 
-use super::plugin_c::compile_c;
+use super::plugin_c::{c_command, compile_c};
 use super::plugin_rust::verdict;
 use crate::harness::Harness;
 use crate::report::{Section, Series};
@@ -166,14 +166,14 @@ fn section(h: &Harness) -> Section {
         "push-throughput",
         "4c. Throughput of conductor_engine_push from C, producer retrying (never dropping)",
     );
-    let exe = or_skip!(
+    let exe = or_fail!(
         section,
         "all",
         compile_c(h, "push_throughput.c", "conductor-bench-push-throughput")
     );
-    let dir = or_skip!(section, "all", h.scratch("push-throughput"));
+    let dir = or_fail!(section, "all", h.scratch("push-throughput"));
     let config = dir.join("engine.toml");
-    or_skip!(section, "all", std::fs::write(&config, CONFIG));
+    or_fail!(section, "all", std::fs::write(&config, CONFIG));
     let events = h.count(5_000_000, 20_000) as u64;
     let rounds = h.count(7, 1);
 
@@ -197,7 +197,7 @@ fn section(h: &Harness) -> Section {
 
     for ((c, rs), f) in CONTENDERS.iter().zip(&runs).zip(failed) {
         if let Some(error) = f {
-            section.skip(c.name, error);
+            section.fail(c.name, error);
             continue;
         }
         let per_event: Vec<f64> = rs
@@ -245,7 +245,7 @@ fn run_c(
     } else {
         None
     };
-    let mut cmd = Command::new(exe);
+    let mut cmd = c_command(exe);
     cmd.arg(config)
         .arg(dir)
         .arg(c.mode)
