@@ -578,6 +578,25 @@ fn reload_keeps_unchanged_plugins_and_survives_a_broken_config() {
 }
 
 #[test]
+fn reload_with_changed_plugin_limits_loads_the_plugin_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Recorder::default();
+    let toml = plugin_config(&[("counter-plugin", "{}")]);
+    let e = engine(&toml, &rec, dir.path());
+    e.process(&[NOTE_ON, 60, 100], 0).unwrap();
+    // The same file with another fuel limit is a new instance: its counter starts over.
+    let limited = toml.replace("params = {}", "params = {}, fuel = 50000000");
+    assert_ne!(limited, toml);
+    e.reload(conductor_core::config::Config::from_toml_str(&limited, dir.path()).unwrap())
+        .unwrap();
+    e.process(&[NOTE_ON, 60, 100], 1).unwrap();
+    assert_eq!(
+        rec.plugin_lines("counter_plugin"),
+        vec!["count=1", "count=1"]
+    );
+}
+
+#[test]
 fn a_mid_file_replays_through_the_engine_with_its_timing() {
     use conductor_core::midi::{MidiMessage, SmfEvents};
     use conductor_tools::smf::write_smf;
