@@ -724,6 +724,11 @@ fn the_checker_sees_imports_through_groups_re_exports_and_super() {
     assert!(root["config"].contains_key("plugin"));
     // `crate::{Error, Result}` reaches `error` through the root's re-export.
     assert!(root["config"].contains_key("error"));
+    // `super::probe::...` in plugin/load.rs, and `super::{CapabilitySet, ...}` in
+    // plugin/host.rs, which reaches `capability` through plugin/mod.rs's re-export.
+    let plugin = &graphs[&vec!["plugin".to_string()]];
+    assert!(plugin["load"].contains_key("probe"));
+    assert!(plugin["host"].contains_key("capability"));
     // A cycle made by hand is found and named.
     let mut graph = Graph::new();
     let evidence = Evidence {
