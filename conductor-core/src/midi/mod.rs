@@ -8,6 +8,7 @@ mod encode;
 mod jack;
 mod message;
 mod parser;
+#[cfg(feature = "midi-io")]
 mod port_info;
 mod port_selector;
 #[cfg(feature = "midi-io")]
