@@ -125,6 +125,11 @@ typedef enum {
      */
     CONDUCTOR_ERROR_INVALID_ARGUMENT = 12,
     /**
+     * The runtime could not start: a thread could not be spawned, or the WebAssembly
+     * engine could not be created (the system is out of threads or memory).
+     */
+    CONDUCTOR_ERROR_RUNTIME = 13,
+    /**
      * A bug inside the library (a Rust panic, caught at the boundary). The message
      * says where; please report it.
      */

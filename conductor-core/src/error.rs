@@ -11,8 +11,11 @@ use std::time::Duration;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A coarse classification of [`Error`], stable across versions, for front ends.
+///
+/// New kinds may be added in a minor version: match with a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The configuration could not be read or is invalid.
     Config = 1,
@@ -38,10 +41,18 @@ pub enum ErrorKind {
     Io = 11,
     /// An argument from the caller is invalid.
     InvalidArgument = 12,
+    /// The runtime itself could not start: a thread could not be spawned, or the
+    /// WebAssembly engine could not be created. Nothing the caller passed is wrong;
+    /// the system is out of a resource (threads, memory, address space).
+    Runtime = 13,
 }
 
 /// Everything that can go wrong in Conductor.
+///
+/// New variants may be added in a minor version: match with a `_` arm, or on
+/// [`Error::kind`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The configuration is invalid. `line`/`column` are 1-based when known.
     #[error("{}", config_message(.path, *.line, *.column, .message))]
@@ -154,6 +165,10 @@ pub enum Error {
     /// A caller passed something invalid.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+
+    /// The runtime could not start (a thread, the WebAssembly engine).
+    #[error("{0}")]
+    Runtime(String),
 }
 
 fn config_message(
@@ -193,6 +208,7 @@ impl Error {
             Error::Midi(_) => ErrorKind::Midi,
             Error::Io { .. } => ErrorKind::Io,
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::Runtime(_) => ErrorKind::Runtime,
         }
     }
 

@@ -37,6 +37,9 @@ pub enum conductor_status_t {
     /// An argument is invalid: a NULL handle or pointer, invalid UTF-8, an unknown
     /// capability, a mode that does not exist, an engine that was shut down.
     CONDUCTOR_ERROR_INVALID_ARGUMENT = 12,
+    /// The runtime could not start: a thread could not be spawned, or the WebAssembly
+    /// engine could not be created (the system is out of threads or memory).
+    CONDUCTOR_ERROR_RUNTIME = 13,
     /// A bug inside the library (a Rust panic, caught at the boundary). The message
     /// says where; please report it.
     CONDUCTOR_ERROR_INTERNAL = 255,
@@ -58,6 +61,9 @@ impl From<ErrorKind> for conductor_status_t {
             ErrorKind::Midi => CONDUCTOR_ERROR_MIDI,
             ErrorKind::Io => CONDUCTOR_ERROR_IO,
             ErrorKind::InvalidArgument => CONDUCTOR_ERROR_INVALID_ARGUMENT,
+            ErrorKind::Runtime => CONDUCTOR_ERROR_RUNTIME,
+            // A kind newer than this library's C mapping: report it as a bug.
+            _ => CONDUCTOR_ERROR_INTERNAL,
         }
     }
 }
@@ -80,6 +86,7 @@ impl conductor_status_t {
             CONDUCTOR_ERROR_MIDI => b"midi\0",
             CONDUCTOR_ERROR_IO => b"io\0",
             CONDUCTOR_ERROR_INVALID_ARGUMENT => b"invalid_argument\0",
+            CONDUCTOR_ERROR_RUNTIME => b"runtime\0",
             CONDUCTOR_ERROR_INTERNAL => b"internal\0",
         }
     }
@@ -94,7 +101,7 @@ impl conductor_status_t {
 #[no_mangle]
 pub extern "C" fn conductor_status_name(status: i32) -> *const c_char {
     use conductor_status_t::*;
-    const ALL: [conductor_status_t; 14] = [
+    const ALL: [conductor_status_t; 15] = [
         CONDUCTOR_OK,
         CONDUCTOR_ERROR_CONFIG,
         CONDUCTOR_ERROR_PLUGIN_LOAD,
@@ -108,6 +115,7 @@ pub extern "C" fn conductor_status_name(status: i32) -> *const c_char {
         CONDUCTOR_ERROR_MIDI,
         CONDUCTOR_ERROR_IO,
         CONDUCTOR_ERROR_INVALID_ARGUMENT,
+        CONDUCTOR_ERROR_RUNTIME,
         CONDUCTOR_ERROR_INTERNAL,
     ];
     let name = ALL

@@ -140,7 +140,9 @@ fn exception_type(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, pyo3::typ
         ErrorKind::CapabilityDenied => CapabilityDenied::type_object(py),
         ErrorKind::Signature => SignatureError::type_object(py),
         ErrorKind::Midi => MidiError::type_object(py),
-        ErrorKind::Io | ErrorKind::InvalidArgument => return None,
+        // InvalidArgument and Io have Python's own types; Runtime and any kind newer
+        // than this module are the base ConductorError.
+        _ => return None,
     })
 }
 
@@ -200,7 +202,8 @@ fn set_fields(py: Python<'_>, err: &PyErr, error: &Error, message: &str) -> PyRe
             value.setattr("plugin", plugin)?;
             value.setattr("code", &none)?;
         }
-        Error::Midi(_) | Error::Io { .. } | Error::InvalidArgument(_) => {}
+        // Midi, Io, InvalidArgument, Runtime and newer variants carry only the message.
+        _ => {}
     }
     Ok(())
 }

@@ -244,7 +244,7 @@ impl Engine {
         let thread = std::thread::Builder::new()
             .name("conductor-engine".into())
             .spawn(move || dispatcher::run(worker))
-            .map_err(|e| Error::InvalidArgument(format!("cannot start the engine thread: {e}")))?;
+            .map_err(|e| Error::Runtime(format!("cannot start the engine thread: {e}")))?;
         let _ = shared.dispatcher.set(thread.thread().id());
         shared
             .returns

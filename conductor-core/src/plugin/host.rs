@@ -131,12 +131,12 @@ impl PluginHost {
         let mut wasm_config = Config::new();
         wasm_config.consume_fuel(true).epoch_interruption(true);
         let engine = Engine::new(&wasm_config)
-            .map_err(|e| Error::InvalidArgument(format!("cannot create the wasm engine: {e}")))?;
+            .map_err(|e| Error::Runtime(format!("cannot create the wasm engine: {e}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut PerInstanceState| &mut s.wasi)
-            .map_err(|e| Error::InvalidArgument(format!("cannot link WASI: {e}")))?;
+            .map_err(|e| Error::Runtime(format!("cannot link WASI: {e}")))?;
         super::host_functions::add_to_linker(&mut linker)
-            .map_err(|e| Error::InvalidArgument(format!("cannot link the host functions: {e}")))?;
+            .map_err(|e| Error::Runtime(format!("cannot link the host functions: {e}")))?;
         let cache = ModuleCache::new(&engine, config.cache_dir.clone());
         let epoch_ticks = Arc::new(AtomicU64::new(0));
         // Without the ticker no wall-clock limit would hold: fail rather than run
