@@ -8,6 +8,7 @@
 //! left it), as do the in-process Rust ones. With `CONDUCTOR_BENCH_REQUIRE_ALL=1`
 //! (scripts/test.sh, after scripts/bench.sh --prepare) nothing may be skipped at all.
 
+use std::io::Write as _;
 use std::process::Command;
 
 use conductor_benchmarks::compare::{plugin_c, plugin_rust};
@@ -67,9 +68,15 @@ fn smoke_run_measures_every_comparison_and_writes_raw_results() {
             s.id
         );
         for skip in &s.skipped {
-            eprintln!(
+            // Straight to stderr, past the test harness's capture, so a passing run's
+            // log shows every skip too.
+            let _ = writeln!(
+                std::io::stderr(),
                 "smoke: skipped {} / {} ({:?} absent): {}",
-                s.id, skip.contender, skip.absent, skip.reason
+                s.id,
+                skip.contender,
+                skip.absent,
+                skip.reason
             );
             assert!(
                 !skip.reason.is_empty(),

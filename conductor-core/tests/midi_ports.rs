@@ -31,6 +31,13 @@ fn selector_display() {
     assert_eq!(PortSelector::Name("nano".into()).to_string(), "\"nano\"");
 }
 
+/// Says which branch ran, straight to stderr (past the test harness's capture), so a
+/// passing run's log shows it.
+fn note(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// Whatever the machine has, asking for a port that cannot exist gives a MIDI error that
 /// either lists the ports or explains that the MIDI system is unavailable and what to do.
 #[test]
@@ -43,21 +50,21 @@ fn a_port_that_does_not_exist_is_a_clear_error() {
     // branch with real ports is what `midi_ports_jack.rs` holds in CI (through JACK).
     match input_ports() {
         Ok(ports) if ports.is_empty() => {
-            eprintln!("midi_ports: a MIDI system without input ports: checked the empty list");
+            note("midi_ports: a MIDI system without input ports: checked the empty list");
             assert!(text.contains("no MIDI input ports"), "{text}");
         }
         Ok(ports) => {
-            eprintln!(
+            note(&format!(
                 "midi_ports: {} MIDI input port(s): checked the list",
                 ports.len()
-            );
+            ));
             assert!(text.contains("no-such-port-9f3e1c"), "{text}");
             assert!(text.contains(&ports[0].name), "{text}");
         }
         Err(backend) => {
-            eprintln!(
+            note(
                 "midi_ports: no MIDI system here: checked its error only; real ports are \
-                 tested by midi_ports_jack.rs (scripts/test.sh, JACK step)"
+                 tested by midi_ports_jack.rs (scripts/test.sh, JACK step)",
             );
             assert_eq!(text, backend.to_string());
             assert!(text.contains("--replay"), "{text}");
