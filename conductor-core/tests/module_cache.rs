@@ -179,3 +179,49 @@ fn a_cache_folder_or_key_others_can_change_is_not_used() {
         ModuleSource::Compiled
     );
 }
+
+/// A disk cache that cannot be used is safe but slow: the host says so, once, naming
+/// the folder and the way out, instead of compiling every plugin again in silence.
+#[cfg(unix)]
+#[test]
+fn a_cache_that_cannot_be_used_says_so_once() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::Mutex;
+    let dir = support::temp_dir();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = {
+        let lines = lines.clone();
+        Arc::new(move |r: &LogRecord<'_>| lines.lock().unwrap().push(r.message.to_string()))
+    };
+    let host = PluginHost::new(HostConfig {
+        cache_dir: Some(cache.clone()),
+        data_root: None,
+        log_sink: sink,
+        trust_store: None,
+    })
+    .unwrap();
+    for code in 0..3 {
+        let wasm = returning(dir.path(), &format!("p{code}.wasm"), code);
+        assert_eq!(host.precompile(&wasm).unwrap(), ModuleSource::Compiled);
+    }
+    let lines = lines.lock().unwrap();
+    let warnings: Vec<_> = lines
+        .iter()
+        .filter(|l| l.contains("compiled-module cache is not used"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{lines:?}");
+    assert!(
+        warnings[0].contains(&cache.display().to_string()),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[0].contains("other users may change"),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0].contains("chmod 700"), "{}", warnings[0]);
+}

@@ -137,7 +137,7 @@ impl PluginHost {
             .map_err(|e| Error::Runtime(format!("cannot link WASI: {e}")))?;
         super::host_functions::add_to_linker(&mut linker)
             .map_err(|e| Error::Runtime(format!("cannot link the host functions: {e}")))?;
-        let cache = ModuleCache::new(&engine, config.cache_dir.clone());
+        let cache = ModuleCache::new(&engine, config.cache_dir.clone(), config.log_sink.clone());
         let epoch_ticks = Arc::new(AtomicU64::new(0));
         // Without the ticker no wall-clock limit would hold: fail rather than run
         // plugins unbounded.

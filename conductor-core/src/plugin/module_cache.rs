@@ -14,7 +14,11 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use wasmtime::{Engine, Module};
+
+use crate::log::{self, LogLevel, SharedLogSink};
 
 /// Where compiled modules are kept unless the embedding app says otherwise:
 /// the per-OS cache folder (`~/.cache/conductor/modules` on Linux).
@@ -38,10 +42,12 @@ pub(crate) struct ModuleCache {
     engine_tag: String,
     loaded: Mutex<HashMap<[u8; 32], Module>>,
     disk: OnceLock<Option<std::sync::Arc<DiskCache>>>,
+    /// Where to say that the disk cache cannot be used.
+    log_sink: SharedLogSink,
 }
 
 impl ModuleCache {
-    pub(crate) fn new(engine: &Engine, dir: Option<PathBuf>) -> Self {
+    pub(crate) fn new(engine: &Engine, dir: Option<PathBuf>, log_sink: SharedLogSink) -> Self {
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         Self {
@@ -49,6 +55,7 @@ impl ModuleCache {
             engine_tag: format!("{:016x}", hasher.finish()),
             loaded: Mutex::new(HashMap::new()),
             disk: OnceLock::new(),
+            log_sink,
         }
     }
 
@@ -100,7 +107,23 @@ impl ModuleCache {
     fn disk(&self) -> Option<std::sync::Arc<DiskCache>> {
         let dir = self.dir.as_ref()?;
         self.disk
-            .get_or_init(|| DiskCache::open(dir).ok().map(std::sync::Arc::new))
+            .get_or_init(|| match DiskCache::open(dir) {
+                Ok(disk) => Some(std::sync::Arc::new(disk)),
+                Err(e) => {
+                    // Safe, only slower: say so once, with the way out.
+                    log::host(
+                        &*self.log_sink,
+                        LogLevel::Warn,
+                        &format!(
+                            "the compiled-module cache is not used ({e}), so plugins are \
+                             compiled again in every process; make the folder yours and \
+                             private (chmod 700, key file chmod 600), or choose another \
+                             folder with `[plugins] cache_dir`"
+                        ),
+                    );
+                    None
+                }
+            })
             .clone()
     }
 
@@ -152,11 +175,14 @@ impl DiskCache {
         })
     }
 
-    fn tag(&self, sha256: &[u8; 32], engine_tag: &str, serialized: &[u8]) -> [u8; TAG_LEN] {
-        hmac_sha256(
-            &self.key,
-            &[TAG_DOMAIN, sha256, engine_tag.as_bytes(), b"\0", serialized],
-        )
+    /// HMAC-SHA256 under the cache key over everything an entry stands for.
+    fn mac(&self, sha256: &[u8; 32], engine_tag: &str, serialized: &[u8]) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .expect("HMAC takes a key of any length");
+        for part in [TAG_DOMAIN, sha256, engine_tag.as_bytes(), b"\0", serialized] {
+            mac.update(part);
+        }
+        mac
     }
 
     /// The serialized module in `path`, when its tag verifies.
@@ -171,13 +197,11 @@ impl DiskCache {
             return None;
         }
         let serialized = bytes.split_off(TAG_LEN);
-        let expected = self.tag(sha256, engine_tag, &serialized);
         // Constant time: the comparison reveals nothing about where a forgery differs.
-        let diff = expected
-            .iter()
-            .zip(bytes.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        (diff == 0).then_some(serialized)
+        self.mac(sha256, engine_tag, &serialized)
+            .verify_slice(&bytes)
+            .is_ok()
+            .then_some(serialized)
     }
 
     fn write_entry(
@@ -188,27 +212,14 @@ impl DiskCache {
         module: &Module,
     ) -> std::io::Result<()> {
         let serialized = module.serialize().map_err(std::io::Error::other)?;
-        let mut bytes = self.tag(sha256, engine_tag, &serialized).to_vec();
+        let mut bytes = self
+            .mac(sha256, engine_tag, &serialized)
+            .finalize()
+            .into_bytes()
+            .to_vec();
         bytes.extend_from_slice(&serialized);
         write_atomically(path, &bytes)
     }
-}
-
-/// HMAC-SHA256 (RFC 2104) of the concatenation of `parts`.
-fn hmac_sha256(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    const BLOCK: usize = 64;
-    let mut padded = [0u8; BLOCK];
-    padded[..key.len()].copy_from_slice(key);
-    let mut inner = Sha256::new();
-    inner.update(padded.map(|b| b ^ 0x36));
-    for part in parts {
-        inner.update(part);
-    }
-    let mut outer = Sha256::new();
-    outer.update(padded.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
