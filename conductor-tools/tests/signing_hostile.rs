@@ -125,12 +125,19 @@ fn a_trust_store_other_users_can_write_is_not_used() {
     let err = check().unwrap_err();
     assert!(err.to_string().contains("other users may write"), "{err}");
     chmod(&path, 0o600);
-    chmod(&store_dir, 0o777);
-    let err = check().unwrap_err();
-    assert!(
-        err.to_string().contains("may be written by anyone"),
-        "{err}"
-    );
+    // A folder its group or anyone may write into: the file could be replaced.
+    for mode in [0o777, 0o775] {
+        chmod(&store_dir, mode);
+        let err = check().unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("may be written by other users (mode {mode:o})")),
+            "{err}"
+        );
+    }
+    // The sticky bit (as on /tmp) stops others replacing a file they do not own.
+    chmod(&store_dir, 0o1777);
+    check().unwrap();
     chmod(&store_dir, 0o755);
     check().unwrap();
 }
@@ -212,4 +219,25 @@ fn generate_key_never_writes_through_a_symlink_at_pub() {
     assert_eq!(fs::read_to_string(&target).unwrap(), "precious\n");
     let meta = fs::symlink_metadata(public_key_path(&key)).unwrap();
     assert!(meta.file_type().is_file());
+}
+
+/// The folder a new trust store is saved into is the user's alone, whatever the umask,
+/// so the store it holds is never refused for its folder.
+#[cfg(unix)]
+#[test]
+fn a_new_trust_store_folder_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = support::temp_dir();
+    let (_, key) = signed_plugin(dir.path());
+    let path = dir.path().join("new/conf/trusted_keys.toml");
+    let mut store = TrustStoreEditor::load(&path).unwrap();
+    store
+        .add(PrivateKey::load(&key).unwrap().public_key(), "Ada")
+        .unwrap();
+    store.save().unwrap();
+    for folder in [dir.path().join("new"), dir.path().join("new/conf")] {
+        let mode = fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", folder.display());
+    }
+    TrustStore::load(&path).unwrap();
 }

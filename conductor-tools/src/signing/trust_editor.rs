@@ -130,7 +130,13 @@ impl TrustStoreEditor {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        // Folders it creates are the user's alone whatever the umask: the store is not
+        // used from a folder others may write into.
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| Error::io(dir, e))?;
         let body = toml::to_string(&TrustFile { keys: &self.keys })
             .map_err(|e| Error::InvalidArgument(format!("cannot write the trust store: {e}")))?;
         let text = format!(

@@ -176,8 +176,8 @@ impl TrustStore {
 }
 
 /// Refuses a store that another user could have edited: a file writable by its group
-/// or by others or owned by another user (other than root), or a folder others may
-/// write into without the sticky bit (anyone could replace the file). Such a store
+/// or by others or owned by another user (other than root), or a folder its group or
+/// others may write into without the sticky bit (they could replace the file). Such a store
 /// could trust any key, so it is not used at all.
 fn check_not_open_to_others(path: &Path) -> Result<()> {
     #[cfg(unix)]
@@ -213,10 +213,10 @@ fn check_not_open_to_others(path: &Path) -> Result<()> {
             _ => Path::new("."),
         };
         if let Ok(dir_meta) = fs::metadata(dir) {
-            if dir_meta.mode() & 0o002 != 0 && dir_meta.mode() & 0o1000 == 0 {
+            if dir_meta.mode() & 0o022 != 0 && dir_meta.mode() & 0o1000 == 0 {
                 return Err(refuse(format!(
-                    "its folder {} may be written by anyone (mode {:o}), so the file can be \
-                     replaced",
+                    "its folder {} may be written by other users (mode {:o}), so the file \
+                     can be replaced",
                     dir.display(),
                     dir_meta.mode() & 0o777
                 )));
