@@ -16,7 +16,9 @@ use crate::Result;
 pub struct DeviceSettings {
     /// Human-readable device name; input ports whose name contains it are preferred.
     pub name: Option<String>,
-    /// Connect at startup (default `true`).
+    /// Open the device's input when no port is named (default `true`). With `false`
+    /// the input must be named explicitly (the CLI's port argument,
+    /// `Engine::connect_input(Some(..))`).
     pub auto_connect: bool,
     /// Reconnect after the device disappears (default `true`).
     pub auto_reconnect: bool,

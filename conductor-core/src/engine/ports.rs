@@ -7,7 +7,7 @@ use super::{Engine, Shared};
 use crate::config::DeviceSettings;
 use crate::log::{self, LogLevel, SharedLogSink};
 use crate::midi::{self, InputConnection, PortEvent, PortSelector, ReconnectingInput};
-use crate::Result;
+use crate::{Error, Result};
 
 /// Where an input delivers once it is attached to an engine.
 type Target = Arc<OnceLock<Arc<Shared>>>;
@@ -42,7 +42,8 @@ pub fn device_selector(device: &DeviceSettings) -> PortSelector {
 
 impl EngineInput {
     /// Opens the input `selector` picks (`None`: the one `device` picks, see
-    /// [`device_selector`]). With `device.auto_reconnect` (the default) the port is
+    /// [`device_selector`], unless `device.auto_connect` is off: then a port must be
+    /// named and `None` is an error saying so). With `device.auto_reconnect` (the default) the port is
     /// reopened when it comes back after being unplugged; disconnections and
     /// reconnections are logged to `log`.
     pub fn open(
@@ -50,7 +51,18 @@ impl EngineInput {
         device: &DeviceSettings,
         log: SharedLogSink,
     ) -> Result<EngineInput> {
-        let selector = selector.cloned().unwrap_or_else(|| device_selector(device));
+        let selector = match selector {
+            Some(selector) => selector.clone(),
+            None if !device.auto_connect => {
+                return Err(Error::InvalidArgument(
+                    "the config's [device] has auto_connect = false, so no input is opened \
+                     by itself: name the port to open (for example `conductor --config FILE 0`), \
+                     or set auto_connect = true"
+                        .into(),
+                ))
+            }
+            None => device_selector(device),
+        };
         let target = Target::default();
         let feed = feeder(&target);
         let port = if device.auto_reconnect {
