@@ -33,6 +33,16 @@ unsafe impl GlobalAlloc for CountingAllocator {
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
 
+/// The count is global, so the tests take turns: one test's counted allocation must
+/// not land in another's window.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Counts allocations made by this thread while `f` runs.
 fn allocations_in(f: impl FnOnce()) -> usize {
     let before = ALLOCATIONS.load(Ordering::Relaxed);
@@ -44,6 +54,7 @@ fn allocations_in(f: impl FnOnce()) -> usize {
 
 #[test]
 fn push_never_allocates_whether_accepted_or_dropped() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let engine = conductor_core::Engine::from_toml(
         "[[modes]]\nname = \"D\"\n[[modes.mappings]]\ntrigger = { Note = { note = 60 } }\naction = { Host = { name = \"x\" } }\n",
@@ -84,6 +95,7 @@ fn push_never_allocates_whether_accepted_or_dropped() {
 /// marker and off at the second.
 #[test]
 fn firing_send_midi_and_mode_change_allocates_nothing_on_the_engine_thread() {
+    let _turn = one_at_a_time();
     struct Quiet;
     impl conductor_core::log::LogSink for Quiet {
         fn log(&self, _: &conductor_core::log::LogRecord<'_>) {}
