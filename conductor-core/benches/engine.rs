@@ -3,6 +3,8 @@
 //! that calls a no-op plugin.
 //!
 //! Run: `cargo bench -p conductor-core --bench engine`.
+// criterion's macros generate the undocumented `benches` and `main`.
+#![allow(missing_docs)]
 
 use std::path::Path;
 use std::sync::Arc;

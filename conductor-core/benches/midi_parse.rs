@@ -2,6 +2,8 @@
 //! with interleaved clock bytes, and encoding.
 //!
 //! Run: `cargo bench -p conductor-core --bench midi_parse`.
+// criterion's macros generate the undocumented `benches` and `main`.
+#![allow(missing_docs)]
 
 use conductor_core::midi::{parse_message, MidiMessage, MidiParser};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

@@ -2,6 +2,8 @@
 //!
 //! Run: `cargo bench -p conductor-core --bench plugin_host` (builds the example plugins
 //! first if needed).
+// criterion's macros generate the undocumented `benches` and `main`.
+#![allow(missing_docs)]
 
 use std::path::PathBuf;
 use std::sync::Arc;

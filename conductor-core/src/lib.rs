@@ -18,3 +18,9 @@ pub mod plugin;
 
 pub use engine::{Engine, EngineOptions};
 pub use error::{Error, ErrorKind, Result};
+
+/// The README's Rust examples, compiled (and run where they are not `no_run`) as
+/// doctests of this crate, so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -106,7 +106,10 @@ fn plugin_settings_merge_defaults_table_and_inline() {
 
     // A plugin nobody configured gets the defaults.
     let other = config.plugin_settings_for(Path::new("/elsewhere/q.wasm"));
-    assert_eq!((other.limits.fuel, other.limits.memory_bytes), (1000, 1 << 20));
+    assert_eq!(
+        (other.limits.fuel, other.limits.memory_bytes),
+        (1000, 1 << 20)
+    );
     assert!(other.grants.is_empty());
 }
 

@@ -35,15 +35,18 @@ fn count(delta: isize) {
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count(layout.size() as isize);
-        System.alloc(layout)
+        // SAFETY: forwarded unchanged from the caller of `alloc`.
+        unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         count(-(layout.size() as isize));
-        System.dealloc(ptr, layout)
+        // SAFETY: forwarded unchanged from the caller of `dealloc`.
+        unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count(new_size as isize - layout.size() as isize);
-        System.realloc(ptr, layout, new_size)
+        // SAFETY: forwarded unchanged from the caller of `realloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
 

@@ -17,16 +17,19 @@ unsafe impl GlobalAlloc for CountingAllocator {
         if COUNTING.with(|c| c.get()) {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
-        System.alloc(layout)
+        // SAFETY: forwarded unchanged from the caller of `alloc`.
+        unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
+        // SAFETY: forwarded unchanged from the caller of `dealloc`.
+        unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if COUNTING.with(|c| c.get()) {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
-        System.realloc(ptr, layout, new_size)
+        // SAFETY: forwarded unchanged from the caller of `realloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
 

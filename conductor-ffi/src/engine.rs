@@ -565,7 +565,7 @@ pub unsafe extern "C" fn conductor_engine_open_input(
         let input = engine.engine.connect_input(selector.as_ref())?;
         if !name_out.is_null() {
             // SAFETY: checked above.
-            unsafe { *name_out = owned_string(&input.port_name()) };
+            unsafe { *name_out = owned_string(input.port_name()) };
         }
         engine
             .inputs

@@ -29,7 +29,7 @@
 //! ```
 //!
 //! Everything else is strict: unknown keys, unknown trigger or action kinds, values out
-//! of range and unknown mode names are [`Error::Config`](crate::Error::Config) errors
+//! of range and unknown mode names are [`Error::Config`] errors
 //! carrying the line and column, and a "did you mean" hint where one fits.
 //!
 //! Channels are 0-based throughout (`channel = 0` is MIDI channel 1), as in existing
@@ -51,10 +51,10 @@ mod warning;
 use std::path::{Path, PathBuf};
 
 pub use crate::plugin::signing::SignaturePolicy;
+pub(crate) use action::kind_name;
 pub use action::{
     Action, HostAction, MidiOut, ModeTarget, SendMidiAction, WasmPluginAction, MAX_DELAY_MS,
 };
-pub(crate) use action::kind_name;
 pub use mapping::{Mapping, Mode};
 pub use plugins::{PluginDefaults, PluginOverrides, PluginSettings, ResolvedPluginSettings};
 pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, TimingSettings};

@@ -31,7 +31,7 @@ impl PortDirection {
 /// One port as the backend lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PortInfo {
-    /// 0-based position in the current list; what [`PortSelector::Index`] refers to.
+    /// 0-based position in the current list; what [`PortSelector::Index`](super::PortSelector::Index) refers to.
     pub index: usize,
     /// The name the backend shows (for ALSA `client:port client-id:port-id`, for JACK
     /// `client:port`).

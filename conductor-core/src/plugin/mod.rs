@@ -34,8 +34,8 @@ pub use limits::{
 };
 pub use module_cache::{default_cache_dir, ModuleSource};
 pub use module_check::{HOST_MODULE, WASI_MODULE};
-pub use shared::SharedPlugin;
 pub use sandbox::{default_data_root, DATA_DIR_ENV};
 pub use services::{
     HostRequest, HostRequestHandler, MidiSink, PluginServices, DEFAULT_MAX_RESPONSE_BYTES,
 };
+pub use shared::SharedPlugin;

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use wasmtime::{Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Val};
 
-use super::guest_abi::{decode_capabilities, CapabilitiesError};
 use super::epoch::EPOCH_TICK;
+use super::guest_abi::{decode_capabilities, CapabilitiesError};
 use super::host::PluginHost;
 use super::{Capability, CapabilitySet};
 use crate::{Error, Result};

@@ -46,17 +46,26 @@ pub(crate) const HOST_FUNCTIONS: &[HostFunction] = &[
     HostFunction {
         name: "result_len",
         capability: None,
-        link: |l, name| l.func_wrap(HOST_MODULE, name, buffer::result_len).map(|_| ()),
+        link: |l, name| {
+            l.func_wrap(HOST_MODULE, name, buffer::result_len)
+                .map(|_| ())
+        },
     },
     HostFunction {
         name: "result_read",
         capability: None,
-        link: |l, name| l.func_wrap(HOST_MODULE, name, buffer::result_read).map(|_| ()),
+        link: |l, name| {
+            l.func_wrap(HOST_MODULE, name, buffer::result_read)
+                .map(|_| ())
+        },
     },
     HostFunction {
         name: "http_request",
         capability: Some(Capability::Network),
-        link: |l, name| l.func_wrap(HOST_MODULE, name, http::http_request).map(|_| ()),
+        link: |l, name| {
+            l.func_wrap(HOST_MODULE, name, http::http_request)
+                .map(|_| ())
+        },
     },
     HostFunction {
         name: "midi_send",
@@ -66,7 +75,10 @@ pub(crate) const HOST_FUNCTIONS: &[HostFunction] = &[
     HostFunction {
         name: "process_run",
         capability: Some(Capability::Subprocess),
-        link: |l, name| l.func_wrap(HOST_MODULE, name, process::process_run).map(|_| ()),
+        link: |l, name| {
+            l.func_wrap(HOST_MODULE, name, process::process_run)
+                .map(|_| ())
+        },
     },
     HostFunction {
         name: "system_request",
