@@ -84,6 +84,18 @@ fn notes_from_jack_are_echoed_by_send_midi_to_jack_midi_dump() {
     listed
         .success()
         .stdout_has(&["cli-echo-seq:out", "cli-echo-dump:input"]);
+    // With ports to choose from, a name that matches none is refused, listing them
+    // (run_command.rs sees this branch only on a machine with MIDI ports).
+    Run::of(sandbox.conductor().env("JACK_NO_START_SERVER", "1").args([
+        "--config",
+        "echo.toml",
+        "no-such-port-anywhere",
+    ]))
+    .failure()
+    .stderr_has(&[
+        "no MIDI input port name contains \"no-such-port-anywhere\"",
+        "cli-echo-seq:out",
+    ]);
     // Everything the first conductor sent has been printed by now; what follows is
     // from the second.
     dump.seen.extend(dump.lines.try_iter());

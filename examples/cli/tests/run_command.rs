@@ -5,6 +5,8 @@ mod common;
 #[path = "../../../conductor-core/tests/support/mod.rs"]
 mod support;
 
+use std::io::Write as _;
+
 use common::{config_with, middle_c_mid, note_off, note_on, write_mid, Run, Sandbox};
 use serde_json::Value;
 
@@ -236,6 +238,17 @@ fn without_an_input_port_conductor_fails_and_offers_virtual_and_replay() {
     };
     let run = Run::of(sandbox.conductor().args(["--config", "config.toml", port]));
     run.failure();
+    // Which branch ran, straight to stderr (past the test harness's capture). CI has no
+    // MIDI ports in this build; the other branch is held there by jack_echo.rs.
+    let _ = writeln!(
+        std::io::stderr(),
+        "run_command: {}",
+        if has_inputs {
+            "MIDI inputs exist: checked the error for a missing port"
+        } else {
+            "no MIDI inputs: checked the advice to use --virtual or --replay"
+        }
+    );
     if has_inputs {
         run.stderr_has(&["no MIDI input port name contains \"no-such-port-anywhere\""]);
     } else {
