@@ -33,7 +33,7 @@ echo "== Python tests" >&2
 scripts/test-python.sh
 
 echo "== The benchmark harness in smoke mode, every contender" >&2
-CONDUCTOR_WHEEL="$(ls target/wheels/conductor-*.whl)" scripts/bench.sh --prepare
+CONDUCTOR_WHEEL="$(ls target/wheels/conductor_midi-*.whl)" scripts/bench.sh --prepare
 CONDUCTOR_BENCH_REQUIRE_ALL=1 cargo test --release --workspace --test smoke
 
 echo "== Model checks (loom)" >&2
