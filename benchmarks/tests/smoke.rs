@@ -15,8 +15,7 @@ use conductor_benchmarks::compare::{plugin_c, plugin_rust};
 use conductor_benchmarks::report::{Absent, Run};
 use serde_json::Value;
 
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 #[test]
 fn smoke_run_measures_every_comparison_and_writes_raw_results() {

@@ -17,8 +17,7 @@ use conductor_core::plugin::HostConfig;
 use conductor_core::{Engine, EngineOptions};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 fn quiet() -> EngineOptions {
     EngineOptions {

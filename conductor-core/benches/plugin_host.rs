@@ -12,8 +12,7 @@ use conductor_core::log::LogRecord;
 use conductor_core::plugin::{HostConfig, PluginHost, PluginOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 fn quiet_host(cache_dir: Option<PathBuf>) -> PluginHost {
     PluginHost::new(HostConfig {

@@ -2,7 +2,7 @@
 //! need: a plugin cannot keep Subprocess out of its report or its signature by
 //! importing `conductor.process_run` without declaring it.
 
-mod support;
+use conductor_test_support as support;
 
 use std::sync::Arc;
 

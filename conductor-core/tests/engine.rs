@@ -1,6 +1,6 @@
 //! The engine: MIDI bytes in, mappings matched, actions run.
 
-mod support;
+use conductor_test_support as support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

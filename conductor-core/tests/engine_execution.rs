@@ -2,7 +2,7 @@
 //! order and timing across delays and plugin calls, callbacks may call the engine, and
 //! `process` replays delays in event time.
 
-mod support;
+use conductor_test_support as support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, Weak};

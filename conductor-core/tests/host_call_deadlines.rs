@@ -5,7 +5,7 @@
 //! The checks are about order, not speed: a server or command that would finish only
 //! 30 seconds later must not have finished when the plugin call returns.
 
-mod support;
+use conductor_test_support as support;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -2,7 +2,7 @@
 //! `conductor-plugin` SDK, and through hand-written modules for what a Rust plugin
 //! cannot express (out-of-bounds pointers, undeclared imports).
 
-mod support;
+use conductor_test_support as support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! `allowed_hosts` before it is requested, and credentials are dropped when a redirect
 //! leads to another host.
 
-mod support;
+use conductor_test_support as support;
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

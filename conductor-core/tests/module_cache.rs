@@ -1,7 +1,7 @@
 //! The on-disk module cache holds native code: an entry the host did not write itself,
 //! or a folder other users can change, is never loaded.
 
-mod support;
+use conductor_test_support as support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

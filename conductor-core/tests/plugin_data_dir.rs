@@ -3,7 +3,7 @@
 //! stays under the data root (the guide's `plugin-data/`) and is the same every time the
 //! same file loads, however its path is spelled.
 
-mod support;
+use conductor_test_support as support;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! A plugin that neither declares nor is granted `Filesystem` gets no mount: its file
 //! calls fail inside the guest and nothing appears under the data root.
 
-mod support;
+use conductor_test_support as support;
 
 use std::sync::{Arc, Mutex};
 

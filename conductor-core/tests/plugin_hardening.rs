@@ -1,6 +1,6 @@
 //! Hostile modules against the sandbox's limits: each tries to get around one of them.
 
-mod support;
+use conductor_test_support as support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

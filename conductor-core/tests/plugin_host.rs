@@ -1,6 +1,6 @@
 //! The plugin host running the guide's plugins and hostile fixtures.
 
-mod support;
+use conductor_test_support as support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -8,7 +8,7 @@
 //! only loops cannot be written as a Rust plugin, so these are WebAssembly text turned
 //! into binary modules here.
 
-mod support;
+use conductor_test_support as support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! A plugin that is refused never runs, and is not even compiled when its bytes are
 //! enough to refuse it; `capabilities()` is read in a sealed instance.
 
-mod support;
+use conductor_test_support as support;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

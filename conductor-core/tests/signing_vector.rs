@@ -3,7 +3,7 @@
 //! Conductor builds must be the committed bytes, so signing and verifying cannot drift
 //! together unnoticed.
 
-mod support;
+use conductor_test_support as support;
 
 use std::path::PathBuf;
 

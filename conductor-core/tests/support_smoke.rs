@@ -1,7 +1,7 @@
 //! Checks the shared test helpers themselves: the example plugins build and the
 //! hand-written WAT modules parse.
 
-mod support;
+use conductor_test_support as support;
 
 use support::*;
 

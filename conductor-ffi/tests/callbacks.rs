@@ -6,8 +6,7 @@
 //! program; it exits non-zero when an expectation fails.
 
 mod common;
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use common::{callbacks_command, callbacks_program, run, CallbackPlugins, Run};
 

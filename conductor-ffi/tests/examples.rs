@@ -2,8 +2,7 @@
 //! and static), run on the plugin guide's config and plugin, and checked line by line.
 
 mod common;
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::path::PathBuf;
 

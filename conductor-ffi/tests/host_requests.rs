@@ -3,8 +3,7 @@
 //! signature policy overrides the config's.
 
 mod common;
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use common::{build_program, isolated, run, Lang, Linkage};
 

@@ -5,8 +5,7 @@
 //! non-zero when an expectation fails.
 
 mod common;
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

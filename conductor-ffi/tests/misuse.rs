@@ -4,8 +4,7 @@
 //! program; it exits non-zero when an expectation fails.
 
 mod common;
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use common::{misuse_command, misuse_program, run, MisusePlugins, Run};
 

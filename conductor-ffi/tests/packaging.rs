@@ -4,8 +4,7 @@
 //! `examples/cmake/`). Needs `pkg-config` and `cmake` (`scripts/setup.sh` installs both).
 
 mod common;
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -7,8 +7,7 @@
 //! are suppressed by `tests/valgrind.supp`, which explains each entry.
 
 mod common;
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,8 +2,7 @@
 //! outside this repository, with the SDK copy it carries — and runs in the engine, with
 //! its test config and its test.mid.
 
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::path::Path;
 use std::process::Command;

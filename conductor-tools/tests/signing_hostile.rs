@@ -2,8 +2,7 @@
 //! with control characters or duplicates, open to other users, garbage, or a symlink
 //! planted where a key is about to be written.
 
-#[path = "../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::fs;
 use std::path::Path;

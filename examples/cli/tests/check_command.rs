@@ -2,8 +2,7 @@
 //! line.
 
 mod common;
-#[path = "../../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use common::{config_with, toml_path, Run, Sandbox};
 

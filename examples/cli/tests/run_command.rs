@@ -2,8 +2,7 @@
 //! Subprocess granted, failures before listening, and what happens without MIDI ports.
 
 mod common;
-#[path = "../../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::io::Write as _;
 

@@ -5,8 +5,7 @@
 //! warning for a config that sends MIDI without `--output`, and `--quiet`.
 
 mod common;
-#[path = "../../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};

@@ -3,8 +3,7 @@
 //! reason, the policy at load, and `conductor plugin info / install`.
 
 mod common;
-#[path = "../../../conductor-core/tests/support/mod.rs"]
-mod support;
+use conductor_test_support as support;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,14 +1,5 @@
-//! Helpers shared by conductor-core's integration tests (`mod support;` in each test file).
-//!
-//! * [`plugin_wasm`] builds the example plugins in `examples/plugins/` for
-//!   `wasm32-wasip1` (once per test process, serialized across test binaries) and
-//!   returns the path of one `.wasm`.
-//! * [`wat_module`] and the `*_WAT` constants make small hand-written modules for cases
-//!   a Rust plugin cannot express (a missing `execute`, a forbidden import).
-//! * [`temp_dir`], [`write_file`] and [`fixture`] handle files on disk.
-//!
-//! Each test file uses only some of these, hence the `dead_code` allowance.
-#![allow(dead_code)]
+//! Building the plugins for `wasm32-wasip1`, once per test process, and finding their
+//! `.wasm` files.
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -18,73 +9,14 @@ use std::sync::OnceLock;
 
 use fs4::FileExt;
 
+use crate::files::repo_root;
+
 /// The target every plugin is built for.
 pub const WASM_TARGET: &str = "wasm32-wasip1";
-
-/// The first four bytes of every WebAssembly binary module.
-pub const WASM_MAGIC: &[u8; 4] = b"\0asm";
-
-/// A module with memory and `init` but neither `execute` nor `execute_with_context`.
-/// Loading it must fail with an error naming the missing export.
-pub const NO_EXECUTE_WAT: &str = r#"
-(module
-  (memory (export "memory") 1)
-  (func (export "init")))
-"#;
-
-/// A module that imports `env.evil_function`, which the host does not provide. Loading
-/// it must fail with an error naming that import.
-pub const EVIL_IMPORT_WAT: &str = r#"
-(module
-  (import "env" "evil_function" (func $evil))
-  (memory (export "memory") 1)
-  (func (export "execute") (param i32 i32) (result i32)
-    call $evil
-    i32.const 0))
-"#;
-
-/// A module with no imports at all (as `wasm32-unknown-unknown` produces) exporting
-/// memory and an `execute` that returns 0. It must load and run.
-pub const BARE_EXECUTE_WAT: &str = r#"
-(module
-  (memory (export "memory") 1)
-  (func (export "execute") (param i32 i32) (result i32)
-    i32.const 0))
-"#;
-
-/// A module whose `execute` has the wrong signature (no params). Loading it must fail
-/// with an error naming `execute` and the expected signature.
-pub const WRONG_SIGNATURE_WAT: &str = r#"
-(module
-  (memory (export "memory") 1)
-  (func (export "execute") (result i32)
-    i32.const 0))
-"#;
-
-/// Path of the repository root (the folder holding `conductor-core/`), also when this
-/// file is included by another crate's tests.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .find(|dir| dir.join("conductor-core").is_dir())
-        .expect("the crate lives inside the repository")
-        .to_path_buf()
-}
 
 /// Path of the example plugins workspace, `examples/plugins/`.
 pub fn plugins_dir() -> PathBuf {
     repo_root().join("examples").join("plugins")
-}
-
-/// Path of a plain-file fixture in `examples/plugins/fixtures/`, e.g. `not-wasm.wasm`.
-pub fn fixture(file_name: &str) -> PathBuf {
-    let path = plugins_dir().join("fixtures").join(file_name);
-    assert!(
-        path.is_file(),
-        "test fixture {} does not exist; fixtures live in examples/plugins/fixtures/",
-        path.display()
-    );
-    path
 }
 
 /// Builds the example plugins (once per test process) and returns the path of the
@@ -205,30 +137,4 @@ pub fn clear_outer_build_env(command: &mut Command) {
             command.env_remove(OsStr::new(name));
         }
     }
-}
-
-/// Compiles WebAssembly text to a binary module, panicking with the parse error (line
-/// and column) if the text is invalid.
-pub fn wat_module(text: &str) -> Vec<u8> {
-    wat::parse_str(text).unwrap_or_else(|e| panic!("invalid WAT in a test: {e}"))
-}
-
-/// A fresh temporary directory, deleted when the returned value is dropped.
-pub fn temp_dir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("conductor-test-")
-        .tempdir()
-        .expect("cannot create a temporary directory")
-}
-
-/// Writes `bytes` to `dir/file_name` and returns the path.
-pub fn write_file(dir: &Path, file_name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(file_name);
-    fs::write(&path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-    path
-}
-
-/// Compiles `text` with [`wat_module`] and writes it to `dir/file_name`.
-pub fn wat_file(dir: &Path, file_name: &str, text: &str) -> PathBuf {
-    write_file(dir, file_name, &wat_module(text))
 }
