@@ -11,6 +11,15 @@ if ! rustup target list --installed | grep -qx wasm32-wasip1; then
   rustup target add wasm32-wasip1
 fi
 
+# rustfmt and clippy for the formatting and lint gates of scripts/test.sh (a minimal
+# rustup profile has neither).
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "adding the $component Rust component"
+    rustup component add "$component"
+  fi
+done
+
 # Debian packages: ALSA and JACK headers for midir, a JACK server and its tools for
 # the real-MIDI tests, pkg-config, valgrind for the C memcheck test, g++ for the C++
 # example, cmake for the C API's CMake package test, python3-venv for the Python tests.

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test Conductor has, installing what is missing first:
+#   0. Gates: rustfmt, clippy with warnings denied, rustdoc with warnings denied (the
+#      README's Rust examples compile as doctests of conductor-core in step 1).
 #   1. Rust: the whole workspace (core, C ABI with its C/C++/valgrind tests, CLI end to
 #      end), release profile, one shared target/.
 #   2. Real MIDI through a JACK server (dummy driver): core ports and the CLI.
@@ -14,15 +16,21 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build-plugins.sh >/dev/null
 
+echo "== Formatting, lints and docs" >&2
+cargo fmt --all --check
+# Release profile like every other build here: one target/, wasmtime checked once.
+cargo clippy --release --workspace --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps --workspace --lib
+
 echo "== Rust tests" >&2
 cargo test --release --workspace
 # conductor-core without its default `midi-io` feature (no midir, no ALSA) must keep building.
-cargo build --release -p conductor-core --no-default-features
+cargo build --release -p conductor-midi-core --no-default-features
 
 echo "== Real MIDI through JACK" >&2
 # Built with the whole workspace's feature set plus `jack`, so only conductor-core and
 # its dependents are rebuilt (not wasmtime).
-cargo test --release --workspace --features conductor-core/jack,conductor-cli/jack \
+cargo test --release --workspace --features conductor-midi-core/jack,conductor-cli/jack \
     --test midi_ports_jack --test jack_echo --test jack_round_trip
 # That build of the CLI has JACK: keep it for the benchmark's MIDI round trip (the next
 # workspace build writes target/release/conductor without JACK again).

@@ -2,7 +2,7 @@
 //! against 10,000 mappings spread over 1,000 modes, `push`, and `process` of a note
 //! that calls a no-op plugin.
 //!
-//! Run: `cargo bench -p conductor-core --bench engine`.
+//! Run: `cargo bench -p conductor-midi-core --bench engine`.
 // criterion's macros generate the undocumented `benches` and `main`.
 #![allow(missing_docs)]
 

@@ -1,7 +1,7 @@
 //! MIDI parsing and encoding costs: one 3-byte note-on, running-status streams, a stream
 //! with interleaved clock bytes, and encoding.
 //!
-//! Run: `cargo bench -p conductor-core --bench midi_parse`.
+//! Run: `cargo bench -p conductor-midi-core --bench midi_parse`.
 // criterion's macros generate the undocumented `benches` and `main`.
 #![allow(missing_docs)]
 

@@ -1,6 +1,6 @@
 //! Plugin host costs: load (cold compile vs cache hit) and calls into a no-op plugin.
 //!
-//! Run: `cargo bench -p conductor-core --bench plugin_host` (builds the example plugins
+//! Run: `cargo bench -p conductor-midi-core --bench plugin_host` (builds the example plugins
 //! first if needed).
 // criterion's macros generate the undocumented `benches` and `main`.
 #![allow(missing_docs)]

@@ -1,7 +1,7 @@
 //! Real MIDI through a JACK server: virtual ports, opening ports by name, sending, and an
 //! input that survives its port going away.
 //!
-//! Run with `cargo test --release -p conductor-core --features jack --test midi_ports_jack`.
+//! Run with `cargo test --release -p conductor-midi-core --features jack --test midi_ports_jack`.
 //! Needs `jackd` and the JACK example clients (`jack_lsp`, `jack_connect`, `jack_midiseq`,
 //! `jack_midi_dump`). The test uses its own JACK server, named by
 //! `CONDUCTOR_TEST_JACK_SERVER` (default `conductor-test`), and starts it with the dummy

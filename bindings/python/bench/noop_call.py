@@ -6,9 +6,9 @@ Calls the no-op plugin (examples/plugins/noop-plugin, built by scripts/build-plu
 the way conductor-core's criterion benches do, and prints the median time per call:
 
 * ``Plugin.execute`` with the params of ``call/execute_noop_50B_params`` and
-  ``call/execute_with_context_noop`` (``cargo bench -p conductor-core --bench plugin_host -- call``);
+  ``call/execute_with_context_noop`` (``cargo bench -p conductor-midi-core --bench plugin_host -- call``);
 * ``Engine.process`` of a note-on that fires the no-op plugin, as
-  ``process_note_noop_plugin`` (``cargo bench -p conductor-core --bench engine -- process_note_noop_plugin``).
+  ``process_note_noop_plugin`` (``cargo bench -p conductor-midi-core --bench engine -- process_note_noop_plugin``).
 
 When those benches have been run, their medians are read from target/criterion and the
 time Python adds is printed too.
