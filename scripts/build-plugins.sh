@@ -1,13 +1,38 @@
 #!/usr/bin/env bash
-# Builds the example and test plugins in examples/plugins/ for wasm32-wasip1.
+# Builds the plugins for wasm32-wasip1: the examples in examples/plugins/ and the
+# test-only plugins in tests/fixtures/plugins/ (two cargo workspaces).
 #
 # Usage: scripts/build-plugins.sh [extra cargo build args, e.g. -p noop-plugin]
-# Output: examples/plugins/target/wasm32-wasip1/release/<crate_name>.wasm
+#        scripts/build-plugins.sh examples|fixtures [extra cargo build args]
+# With `-p NAME` only the workspace holding the crate folder NAME is built.
+# Output: <workspace>/target/wasm32-wasip1/release/<crate_name>.wasm
 set -euo pipefail
 
 target=wasm32-wasip1
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-plugins="$repo_root/examples/plugins"
+examples="$repo_root/examples/plugins"
+fixtures="$repo_root/tests/fixtures/plugins"
+
+case "${1:-}" in
+    examples) workspaces=("$examples"); shift ;;
+    fixtures) workspaces=("$fixtures"); shift ;;
+    *)
+        workspaces=("$examples" "$fixtures")
+        # `-p NAME` names a crate of one workspace; the other would refuse it.
+        args=("$@")
+        for i in "${!args[@]}"; do
+            if [[ "${args[$i]}" == "-p" || "${args[$i]}" == "--package" ]]; then
+                name="${args[$((i + 1))]:-}"
+                if [[ -f "$fixtures/$name/Cargo.toml" ]]; then
+                    workspaces=("$fixtures")
+                elif [[ -f "$examples/$name/Cargo.toml" ]]; then
+                    workspaces=("$examples")
+                fi
+                break
+            fi
+        done
+        ;;
+esac
 
 if command -v rustup >/dev/null 2>&1; then
     if ! rustup target list --installed | grep -qx "$target"; then
@@ -22,8 +47,12 @@ fi
 unset CARGO_TARGET_DIR CARGO_BUILD_TARGET CARGO_BUILD_TARGET_DIR \
       RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_RUSTFLAGS
 
-cargo build --target "$target" --release --manifest-path "$plugins/Cargo.toml" "$@"
+for plugins in "${workspaces[@]}"; do
+    cargo build --target "$target" --release --manifest-path "$plugins/Cargo.toml" "$@"
+done
 
-out="$plugins/target/$target/release"
-echo "Built plugins in $out:"
-ls -l "$out"/*.wasm
+for plugins in "${workspaces[@]}"; do
+    out="$plugins/target/$target/release"
+    echo "Built plugins in $out:"
+    ls -l "$out"/*.wasm
+done

@@ -10,8 +10,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 PLUGINS = REPO / "examples" / "plugins"
-BUILT = PLUGINS / "target" / "wasm32-wasip1" / "release"
-FIXTURES = PLUGINS / "fixtures"
+# Hostile plugins and ABI helpers only the tests use (a workspace of their own).
+TEST_PLUGINS = REPO / "tests" / "fixtures" / "plugins"
+FIXTURES = REPO / "tests" / "fixtures" / "files"
 
 # The plugin author's guide, "5. Test the Plugin": test_config.toml, verbatim. Its path is
 # relative to examples/plugins, where the plugins are built.
@@ -30,8 +31,10 @@ params = {
 
 
 def wasm_path(crate: str) -> Path:
-    """The built .wasm of an example plugin crate (``my-midi-plugin``)."""
-    path = BUILT / (crate.replace("-", "_") + ".wasm")
+    """The built .wasm of a plugin crate (``my-midi-plugin``, ``hostile-loop``), from the
+    workspace holding the crate's folder: examples/plugins or tests/fixtures/plugins."""
+    workspace = TEST_PLUGINS if (TEST_PLUGINS / crate / "Cargo.toml").is_file() else PLUGINS
+    path = workspace / "target" / "wasm32-wasip1" / "release" / (crate.replace("-", "_") + ".wasm")
     if not path.exists():
         pytest.fail(f"{path} is missing: build the example plugins with scripts/build-plugins.sh")
     return path

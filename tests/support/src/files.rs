@@ -3,8 +3,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::plugins::plugins_dir;
-
 /// Path of the repository root (the folder holding `conductor-core/`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,12 +12,16 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Path of a plain-file fixture in `examples/plugins/fixtures/`, e.g. `not-wasm.wasm`.
+/// Path of a plain-file fixture in `tests/fixtures/files/`, e.g. `not-wasm.wasm`.
 pub fn fixture(file_name: &str) -> PathBuf {
-    let path = plugins_dir().join("fixtures").join(file_name);
+    let path = repo_root()
+        .join("tests")
+        .join("fixtures")
+        .join("files")
+        .join(file_name);
     assert!(
         path.is_file(),
-        "test fixture {} does not exist; fixtures live in examples/plugins/fixtures/",
+        "test fixture {} does not exist; fixtures live in tests/fixtures/files/",
         path.display()
     );
     path

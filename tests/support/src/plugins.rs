@@ -1,5 +1,7 @@
 //! Building the plugins for `wasm32-wasip1`, once per test process, and finding their
-//! `.wasm` files.
+//! `.wasm` files. Plugins live in two cargo workspaces: `examples/plugins/` (what a
+//! plugin author may copy) and `tests/fixtures/plugins/` (hostile plugins and ABI
+//! helpers that only the tests use).
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -19,19 +21,41 @@ pub fn plugins_dir() -> PathBuf {
     repo_root().join("examples").join("plugins")
 }
 
-/// Builds the example plugins (once per test process) and returns the path of the
+/// Path of the test plugins workspace, `tests/fixtures/plugins/`.
+pub fn fixture_plugins_dir() -> PathBuf {
+    repo_root().join("tests").join("fixtures").join("plugins")
+}
+
+/// Builds both plugin workspaces (once per test process) and returns the path of the
 /// plugin crate `name`'s `.wasm`, e.g. `plugin_wasm("noop-plugin")` →
-/// `examples/plugins/target/wasm32-wasip1/release/noop_plugin.wasm`.
+/// `examples/plugins/target/wasm32-wasip1/release/noop_plugin.wasm` and
+/// `plugin_wasm("hostile-loop")` →
+/// `tests/fixtures/plugins/target/wasm32-wasip1/release/hostile_loop.wasm`.
 ///
-/// Panics with cargo's full output if the build fails, and if `name` produced no
+/// The workspace is the one holding the crate's folder `name/`, so a stale `.wasm`
+/// left in the other workspace's `target/` is never picked up. Panics with cargo's
+/// full output if a build fails, and if `name` is in neither workspace or produced no
 /// `.wasm`.
 pub fn plugin_wasm(name: &str) -> PathBuf {
     static BUILD: OnceLock<Result<(), String>> = OnceLock::new();
-    if let Err(message) = BUILD.get_or_init(build_plugins) {
+    let built = BUILD.get_or_init(|| {
+        build_plugins(&plugins_dir())?;
+        build_plugins(&fixture_plugins_dir())
+    });
+    if let Err(message) = built {
         panic!("{message}");
     }
 
-    let path = plugins_dir()
+    let workspace = [plugins_dir(), fixture_plugins_dir()]
+        .into_iter()
+        .find(|dir| dir.join(name).join("Cargo.toml").is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "there is no plugin crate `{name}`: is `{name}` listed in the members of \
+                 examples/plugins/Cargo.toml or tests/fixtures/plugins/Cargo.toml?"
+            )
+        });
+    let path = workspace
         .join("target")
         .join(WASM_TARGET)
         .join("release")
@@ -39,8 +63,9 @@ pub fn plugin_wasm(name: &str) -> PathBuf {
     assert!(
         path.is_file(),
         "plugin `{name}` was built but {} does not exist; is `{name}` listed in the \
-         members of examples/plugins/Cargo.toml?",
-        path.display()
+         members of {}?",
+        path.display(),
+        workspace.join("Cargo.toml").display()
     );
     path
 }
@@ -51,10 +76,10 @@ pub fn plugin_bytes(name: &str) -> Vec<u8> {
     fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// Runs `cargo build --target wasm32-wasip1 --release` on the plugins workspace while
-/// holding a file lock, so test binaries running in parallel build it one at a time.
-fn build_plugins() -> Result<(), String> {
-    let plugins = plugins_dir();
+/// Runs `cargo build --target wasm32-wasip1 --release` on the plugins workspace
+/// `plugins` while holding a file lock, so test binaries running in parallel build it
+/// one at a time.
+fn build_plugins(plugins: &Path) -> Result<(), String> {
     let target_dir = plugins.join("target");
     fs::create_dir_all(&target_dir)
         .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
@@ -76,13 +101,14 @@ fn build_plugins() -> Result<(), String> {
             "--manifest-path",
         ])
         .arg(&manifest)
-        .current_dir(&plugins);
+        .current_dir(plugins);
     clear_outer_build_env(&mut command);
 
     let output = command.output().map_err(|e| {
         format!(
-            "cannot run {} to build the example plugins: {e}",
-            Path::new(&cargo).display()
+            "cannot run {} to build the plugins in {}: {e}",
+            Path::new(&cargo).display(),
+            plugins.display()
         )
     })?;
     // Dropping the file releases the lock.
@@ -102,8 +128,9 @@ fn build_plugins() -> Result<(), String> {
         "fix the plugin build (or run scripts/build-plugins.sh to see it on its own)".to_owned()
     };
     Err(format!(
-        "building the example plugins failed ({}):\n  cargo build --target {WASM_TARGET} --release --manifest-path {}\n\
+        "building the plugins in {} failed ({}):\n  cargo build --target {WASM_TARGET} --release --manifest-path {}\n\
          hint: {hint}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
+        plugins.display(),
         output.status,
         manifest.display(),
     ))
