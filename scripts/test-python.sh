@@ -44,7 +44,7 @@ echo "== mypy --strict on the Python examples, tests and timing script" >&2
 "$venv/bin/mypy" --strict examples/python bindings/python/tests bindings/python/bench
 
 echo "== The stubs match the compiled module (stubtest)" >&2
-"$venv/bin/python" -m mypy.stubtest conductor \
+"$venv/bin/python" -m mypy.stubtest conductor_midi \
     --allowlist bindings/python/stubtest-allowlist.txt
 
 echo "== MIDI ports through a JACK server (a wheel built with JACK)" >&2

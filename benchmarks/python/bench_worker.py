@@ -30,7 +30,7 @@ def say(line: str) -> None:
 
 def conductor_plugin(cfg: dict) -> Op:
     """``conductor.Plugin(path).execute(params)`` on a persistent instance."""
-    import conductor
+    import conductor_midi as conductor
 
     plugin = conductor.Plugin(cfg["wasm"])
     params = cfg["params"].encode()
@@ -39,7 +39,7 @@ def conductor_plugin(cfg: dict) -> Op:
 
 def conductor_engine(cfg: dict) -> Op:
     """``Engine.process`` of a note whose mapping runs the no-op plugin."""
-    import conductor
+    import conductor_midi as conductor
 
     engine = conductor.Engine.from_toml(cfg["toml"], cfg["base_dir"])
     note = bytes([0x90, 60, 100])
@@ -102,8 +102,8 @@ def extism_sdk(cfg: dict) -> Op:
 
 
 CONTENDERS: dict[str, tuple[Callable[[dict], Op], str]] = {
-    "conductor": (conductor_plugin, "conductor"),
-    "conductor-engine": (conductor_engine, "conductor"),
+    "conductor": (conductor_plugin, "conductor_midi"),
+    "conductor-engine": (conductor_engine, "conductor_midi"),
     "wasmtime": (wasmtime_by_hand, "wasmtime"),
     "extism": (extism_sdk, "extism"),
 }

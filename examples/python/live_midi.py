@@ -14,7 +14,7 @@ import argparse
 import sys
 import time
 
-import conductor
+import conductor_midi as conductor
 
 
 def port(text: str) -> int | str:

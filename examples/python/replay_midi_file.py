@@ -16,7 +16,7 @@ import sys
 
 import mido  # type: ignore[import-untyped]  # mido ships no type information
 
-import conductor
+import conductor_midi as conductor
 
 
 def describe(action: conductor.HostAction) -> None:

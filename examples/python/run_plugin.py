@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-import conductor
+import conductor_midi as conductor
 
 
 def main(argv: list[str] | None = None) -> int:

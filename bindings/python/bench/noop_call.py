@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import conductor
+import conductor_midi as conductor
 
 REPO = Path(__file__).resolve().parents[3]
 NOOP = REPO / "examples" / "plugins" / "target" / "wasm32-wasip1" / "release" / "noop_plugin.wasm"

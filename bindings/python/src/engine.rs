@@ -27,7 +27,7 @@ use crate::reporting::CallbackErrors;
 /// Every method that can wait (for a plugin, the engine thread, a reload, a shutdown)
 /// releases the GIL while it does: callbacks run on the engine's threads and take the
 /// GIL, and may call back into the engine.
-#[pyclass(frozen, module = "conductor._conductor", name = "Engine")]
+#[pyclass(frozen, module = "conductor_midi._conductor", name = "Engine")]
 pub struct PyEngine {
     engine: Arc<Engine>,
     errors: Arc<CallbackErrors>,

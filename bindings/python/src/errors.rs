@@ -15,67 +15,67 @@ use pyo3::prelude::*;
 use pyo3::{create_exception, PyTypeInfo};
 
 create_exception!(
-    conductor,
+    conductor_midi,
     ConductorError,
     PyException,
     "Base class of every error Conductor raises for its own reasons."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     ConfigError,
     ConductorError,
     "The configuration is invalid. `path`, `line` and `column` (1-based) say where, when known."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     PluginLoadError,
     ConductorError,
     "A plugin could not be loaded: not a file, not WebAssembly, bad exports, imports or capabilities."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     CapabilityDenied,
     PluginLoadError,
     "A plugin declares a capability that was not granted; `capability` names it."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     PluginError,
     ConductorError,
     "A plugin call failed. `code` is the plugin's non-zero return code, or None when it was stopped."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     OutOfFuel,
     PluginError,
     "A plugin used up its instruction budget (`limit`) in one call."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     MemoryLimitExceeded,
     PluginError,
     "A plugin tried to grow its memory past its limit (`limit`, in bytes)."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     Timeout,
     PluginError,
     "A plugin call ran past its wall-clock deadline (`limit`, in seconds)."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     PluginCrashed,
     PluginError,
     "A plugin trapped: a panic, a memory fault or an explicit exit."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     SignatureError,
     ConductorError,
     "A plugin signature is missing, invalid or untrusted."
 );
 create_exception!(
-    conductor,
+    conductor_midi,
     MidiError,
     ConductorError,
     "MIDI data could not be used, or a MIDI port could not be opened."

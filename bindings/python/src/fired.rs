@@ -11,7 +11,7 @@ use crate::convert::{json_to_py, repr, to_py_via_json};
 use crate::errors::to_py_err;
 
 /// One action's result.
-#[pyclass(frozen, module = "conductor._conductor", name = "Outcome")]
+#[pyclass(frozen, module = "conductor_midi._conductor", name = "Outcome")]
 pub struct PyOutcome {
     action: String,
     plugin: Option<String>,
@@ -80,7 +80,7 @@ impl PyOutcome {
 /// A mapping that fired, with the outcome of each action it ran. From
 /// `Engine.process`, a chain that waits on a delay is reported in parts (`pending`,
 /// then `resumed`).
-#[pyclass(frozen, module = "conductor._conductor", name = "Fired")]
+#[pyclass(frozen, module = "conductor_midi._conductor", name = "Fired")]
 pub struct PyFired {
     label: String,
     mode: Option<String>,
@@ -205,7 +205,7 @@ impl PyFired {
 
 /// A host action (`Keystroke`, `Launch`, `Shell`, `Host`...) for the application to
 /// carry out.
-#[pyclass(frozen, module = "conductor._conductor", name = "HostAction")]
+#[pyclass(frozen, module = "conductor_midi._conductor", name = "HostAction")]
 pub struct PyHostAction {
     name: String,
     data: Py<PyAny>,

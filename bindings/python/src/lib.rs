@@ -20,7 +20,7 @@ mod signing;
 
 use pyo3::prelude::*;
 
-/// The compiled module. Import `conductor`, not this.
+/// The compiled module. Import `conductor_midi`, not this.
 #[pymodule]
 mod _conductor {
     use pyo3::prelude::*;

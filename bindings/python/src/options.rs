@@ -31,7 +31,7 @@ const FIELDS: [&str; 14] = [
 ];
 
 /// How an engine is built beyond its config; see the stubs for each field.
-#[pyclass(module = "conductor._conductor", name = "EngineOptions")]
+#[pyclass(module = "conductor_midi._conductor", name = "EngineOptions")]
 #[derive(Default)]
 pub struct PyEngineOptions {
     #[pyo3(get, set)]

@@ -18,7 +18,7 @@ use crate::reporting::CallbackErrors;
 
 /// A loaded plugin. Its instance persists between calls; `close()` (or leaving a
 /// `with` block) calls its `shutdown()` export once.
-#[pyclass(frozen, module = "conductor._conductor", name = "Plugin")]
+#[pyclass(frozen, module = "conductor_midi._conductor", name = "Plugin")]
 pub struct PyPlugin {
     /// Called only with the GIL released: plugin output is delivered to Python while
     /// a call holds the plugin.

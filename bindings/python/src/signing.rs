@@ -13,7 +13,12 @@ use crate::convert::repr;
 use crate::errors::IntoPyResult;
 
 /// A verified (or freshly made) plugin signature.
-#[pyclass(frozen, get_all, module = "conductor._conductor", name = "Signature")]
+#[pyclass(
+    frozen,
+    get_all,
+    module = "conductor_midi._conductor",
+    name = "Signature"
+)]
 pub struct PySignature {
     /// The plugin file the signature belongs to.
     wasm: PathBuf,
@@ -62,7 +67,12 @@ impl PySignature {
 }
 
 /// A new key pair: where its files are and the public key.
-#[pyclass(frozen, get_all, module = "conductor._conductor", name = "KeyPair")]
+#[pyclass(
+    frozen,
+    get_all,
+    module = "conductor_midi._conductor",
+    name = "KeyPair"
+)]
 pub struct PyKeyPair {
     /// The private key file (readable only by its owner).
     private_path: PathBuf,

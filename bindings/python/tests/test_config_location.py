@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 
 # Each case: a config with one mistake, and the 1-based line and column of the token at
 # fault (the same cases as examples/cli/tests/config_error_location.rs).

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 from conftest import FIXTURES
 
 Wasm = Callable[[str], Path]
@@ -26,7 +26,7 @@ def test_the_hierarchy_reads_naturally() -> None:
     assert issubclass(conductor.CapabilityDenied, conductor.PluginLoadError)
     for cls in (conductor.OutOfFuel, conductor.MemoryLimitExceeded, conductor.Timeout, conductor.PluginCrashed):
         assert issubclass(cls, conductor.PluginError)
-    assert conductor.ConfigError.__module__ == "conductor"
+    assert conductor.ConfigError.__module__ == "conductor_midi"
 
 
 def test_an_endless_loop_runs_out_of_fuel(wasm: Wasm) -> None:

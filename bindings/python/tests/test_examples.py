@@ -10,7 +10,7 @@ from pathlib import Path
 import mido  # type: ignore[import-untyped]  # mido ships no type information
 import pytest
 
-import conductor
+import conductor_midi as conductor
 from conftest import GUIDE_CONFIG, PLUGINS, REPO, wasm_path
 from jack_server import ensure_jack, jack_expected
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 
 Wasm = Callable[[str], Path]
 LogLine = tuple[str, "str | None", str]
@@ -454,7 +454,7 @@ GIL_SCENARIO = """
 import sys
 import time
 
-import conductor
+import conductor_midi as conductor
 
 config = sys.argv[1]
 woke = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 from conftest import GUIDE_CONFIG, PLUGINS
 
 Wasm = Callable[[str], Path]

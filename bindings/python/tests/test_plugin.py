@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 
 Wasm = Callable[[str], Path]
 

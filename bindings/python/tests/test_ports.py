@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 from conftest import GUIDE_CONFIG, PLUGINS
 from jack_server import ensure_jack, jack_expected
 

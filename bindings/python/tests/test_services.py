@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 
 Wasm = Callable[[str], Path]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 
 Wasm = Callable[[str], Path]
 

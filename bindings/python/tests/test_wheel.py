@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import conductor
+import conductor_midi as conductor
 
 from conftest import REPO, wasm_path
 
@@ -44,7 +44,7 @@ def test_the_wheel_installs_into_a_clean_virtualenv_and_runs_a_plugin(tmp_path: 
         check=True,
     )
     script = (
-        "import conductor, sys\n"
+        "import conductor_midi as conductor, sys\n"
         "lines = []\n"
         "with conductor.Plugin(sys.argv[1], on_output=lines.append, signature_policy='allow') as p:\n"
         "    p.execute({'message': 'from a clean venv'})\n"

@@ -1,6 +1,7 @@
-"""Type stubs for the compiled module ``conductor._conductor``.
+"""Type stubs for the compiled module ``conductor_midi._conductor``.
 
-Import ``conductor``; it re-exports everything here.
+Import ``conductor_midi`` (``import conductor_midi as conductor``); it re-exports
+everything here.
 """
 
 import os

@@ -1,9 +1,9 @@
 """Conductor: turn MIDI input into actions and run sandboxed WebAssembly plugins.
 
-The work is done by the compiled module ``conductor._conductor`` (Rust); this package
+The work is done by the compiled module ``conductor_midi._conductor`` (Rust); this package
 re-exports it under one name. Quick start::
 
-    import conductor
+    import conductor_midi as conductor
 
     with conductor.Plugin("my_midi_plugin.wasm") as plugin:
         plugin.execute({"message": "Hello from MIDI!"})
@@ -16,7 +16,7 @@ Plugin output goes to the ``logging`` module (logger ``conductor.plugin.<name>``
 the engine's own messages to the ``conductor`` logger, unless a callback is given.
 """
 
-from conductor._conductor import (
+from conductor_midi._conductor import (
     DEFAULT_FUEL,
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_TIMEOUT,
