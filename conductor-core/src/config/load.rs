@@ -1,5 +1,6 @@
 //! Reading a whole config: the order in which sections are read and cross-checked.
 
+use std::ops::Range;
 use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
@@ -8,6 +9,7 @@ use super::action::ActionReader;
 use super::lenient::rewrite_json_colons;
 use super::mapping::{parse_mappings, Mode};
 use super::reader::{self, Doc, Table, Value};
+use super::sections::split_modes;
 use super::{paths, plugins, settings, Config, ConfigWarning, LoggingSettings, PluginSettings};
 use crate::Result;
 
@@ -32,44 +34,123 @@ const ADD_A_MODE: &str = "the config has no modes; add at least one, e.g.\n\n\
 
 /// Parses and validates `text`; `path` is only used in messages, `base_dir` resolves
 /// relative paths.
+///
+/// A config laid out with `[[modes]]` headers (nearly all are) is read one mode at a
+/// time (see `sections.rs`), so loading 100,000 mappings never holds the whole
+/// document's tree; anything else is parsed whole. Both give the same `Config`.
 pub(crate) fn load(text: &str, path: Option<&Path>, base_dir: &Path) -> Result<Config> {
     let doc = Doc::new(text, path, base_dir);
-    let (fixed, mut warnings) = rewrite_json_colons(text);
-    let root = DeTable::parse(&fixed).map_err(|e| doc.syntax_error(&e))?;
+    let (fixed, warnings) = rewrite_json_colons(text);
+    if let Some(sections) = split_modes(&fixed) {
+        let root = DeTable::parse(&sections.rest).map_err(|e| doc.syntax_error(&e))?;
+        let root_value: Value<'_> =
+            toml::Spanned::new(root.span(), DeValue::Table(root.into_inner()));
+        let top = Table::of(&doc, &root_value, "the top level")?;
+        // `modes` also written outside its sections (`modes.x = 1` at the top level):
+        // only the whole document says what that means.
+        if top.get("modes").is_none() {
+            let modes = ModeSource::Sections {
+                text: &fixed,
+                ranges: &sections.modes,
+            };
+            return read(&doc, &top, modes, warnings);
+        }
+    }
+    load_whole(&doc, &fixed, warnings)
+}
+
+/// Parses the whole document at once.
+fn load_whole(doc: &Doc<'_>, fixed: &str, warnings: Vec<ConfigWarning>) -> Result<Config> {
+    let root = DeTable::parse(fixed).map_err(|e| doc.syntax_error(&e))?;
     let root_value: Value<'_> = toml::Spanned::new(root.span(), DeValue::Table(root.into_inner()));
-    let top = Table::of(&doc, &root_value, "the top level")?;
-    top.allow_only(&doc, &TOP_LEVEL)?;
+    let top = Table::of(doc, &root_value, "the top level")?;
+    read(doc, &top, ModeSource::Whole(top.get("modes")), warnings)
+}
+
+/// Where the `[[modes]]` tables are read from.
+enum ModeSource<'a, 'i> {
+    /// The `modes` value of the whole parsed document.
+    Whole(Option<&'a Value<'i>>),
+    /// Each mode's section of `text`, parsed on its own when it is read.
+    Sections {
+        text: &'a str,
+        ranges: &'a [Range<usize>],
+    },
+}
+
+impl ModeSource<'_, '_> {
+    /// Calls `f` with each mode's table, in file order; an error if there is none.
+    fn for_each(
+        &self,
+        doc: &Doc<'_>,
+        mut f: impl FnMut(&Table<'_, '_>) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            ModeSource::Whole(modes) => mode_tables(doc, *modes)?.iter().try_for_each(f),
+            ModeSource::Sections { text, ranges } => {
+                for range in ranges.iter() {
+                    doc.set_section_start(range.start);
+                    let mut read_one = || -> Result<()> {
+                        let section = DeTable::parse(&text[range.clone()])
+                            .map_err(|e| doc.syntax_error(&e))?;
+                        let value: Value<'_> = toml::Spanned::new(
+                            section.span(),
+                            DeValue::Table(section.into_inner()),
+                        );
+                        let top = Table::of(doc, &value, "the top level")?;
+                        mode_tables(doc, top.get("modes"))?
+                            .iter()
+                            .try_for_each(&mut f)
+                    };
+                    let result = read_one();
+                    doc.set_section_start(0);
+                    result?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads a parsed document: `top` holds everything but (maybe) the modes.
+fn read(
+    doc: &Doc<'_>,
+    top: &Table<'_, '_>,
+    modes: ModeSource<'_, '_>,
+    mut warnings: Vec<ConfigWarning>,
+) -> Result<Config> {
+    top.allow_only(doc, &TOP_LEVEL)?;
 
     let device = top
         .get("device")
-        .map(|v| settings::parse_device(&doc, v))
+        .map(|v| settings::parse_device(doc, v))
         .transpose()?
         .unwrap_or_default();
     let (timing, engine) = settings::parse_engine(
-        &doc,
+        doc,
         top.get("engine"),
         top.get("advanced_settings"),
         &mut warnings,
     )?;
     let logging = top
         .get("logging")
-        .map(|v| settings::parse_logging(&doc, v))
+        .map(|v| settings::parse_logging(doc, v))
         .transpose()?
         .unwrap_or_else(LoggingSettings::default);
     let plugins = top
         .get("plugins")
-        .map(|v| plugins::parse(&doc, v))
+        .map(|v| plugins::parse(doc, v))
         .transpose()?
         .unwrap_or_else(PluginSettings::default);
 
     // Modes are named before any mapping is read, so a ModeChange may point forward.
-    let mode_tables = mode_tables(&doc, top.get("modes"))?;
-    let mut mode_names: Vec<String> = Vec::with_capacity(mode_tables.len());
-    let mut colors = Vec::with_capacity(mode_tables.len());
-    for t in &mode_tables {
-        t.allow_only(&doc, &["name", "color", "mappings"])?;
-        let name_value = t.require(&doc, "name")?;
-        let name = reader::string(&doc, name_value, "the mode's `name`")?;
+    let mut mode_names: Vec<String> = Vec::new();
+    let mut mode_lines: Vec<usize> = Vec::new();
+    let mut colors = Vec::new();
+    modes.for_each(doc, |t| {
+        t.allow_only(doc, &["name", "color", "mappings"])?;
+        let name_value = t.require(doc, "name")?;
+        let name = reader::string(doc, name_value, "the mode's `name`")?;
         if name.trim().is_empty() {
             return Err(doc.error(name_value.span(), "the mode's `name` is empty"));
         }
@@ -79,51 +160,59 @@ pub(crate) fn load(text: &str, path: Option<&Path>, base_dir: &Path) -> Result<C
                 format!(
                     "two modes are named \"{name}\" (the first starts at line {}); mode \
                      names must be unique",
-                    doc.line(mode_tables[first].span.start)
+                    mode_lines[first]
                 ),
             ));
         }
         mode_names.push(name.to_string());
+        mode_lines.push(doc.line(t.span.start));
         colors.push(
             t.get("color")
-                .map(|v| reader::string(&doc, v, "`color`").map(str::to_string))
+                .map(|v| reader::string(doc, v, "`color`").map(str::to_string))
                 .transpose()?,
         );
-    }
+        Ok(())
+    })?;
 
-    let mut actions = ActionReader::new(&doc, &mode_names);
-    let mut modes = Vec::with_capacity(mode_tables.len());
-    for ((t, name), color) in mode_tables.iter().zip(&mode_names).zip(colors) {
-        let mappings = match t.get("mappings") {
-            Some(v) => parse_mappings(&doc, v, "modes.mappings", &timing, &mut actions)?,
+    let mut actions = ActionReader::new(doc, &mode_names);
+    let mut mode_mappings = Vec::with_capacity(mode_names.len());
+    modes.for_each(doc, |t| {
+        mode_mappings.push(match t.get("mappings") {
+            Some(v) => parse_mappings(doc, v, "modes.mappings", &timing, &mut actions)?,
             None => Vec::new(),
-        };
-        modes.push(Mode {
+        });
+        Ok(())
+    })?;
+    let modes: Vec<Mode> = mode_names
+        .iter()
+        .zip(colors)
+        .zip(mode_mappings)
+        .map(|((name, color), mappings)| Mode {
             name: name.clone(),
             color,
             mappings,
-        });
-    }
+        })
+        .collect();
     let global_mappings = match top.get("global_mappings") {
         // Conductor's default config writes an empty `[global_mappings]` table, with
         // entries (if any) under `[[global_mappings.mappings]]`.
         Some(v) if matches!(v.get_ref(), DeValue::Table(_)) => {
-            let t = Table::of(&doc, v, "`[global_mappings]`")?;
-            t.allow_only(&doc, &["mappings"])?;
+            let t = Table::of(doc, v, "`[global_mappings]`")?;
+            t.allow_only(doc, &["mappings"])?;
             match t.get("mappings") {
                 Some(v) => {
-                    parse_mappings(&doc, v, "global_mappings.mappings", &timing, &mut actions)?
+                    parse_mappings(doc, v, "global_mappings.mappings", &timing, &mut actions)?
                 }
                 None => Vec::new(),
             }
         }
-        Some(v) => parse_mappings(&doc, v, "global_mappings", &timing, &mut actions)?,
+        Some(v) => parse_mappings(doc, v, "global_mappings", &timing, &mut actions)?,
         None => Vec::new(),
     };
 
     let mut config = Config {
-        path: path.map(Path::to_path_buf),
-        base_dir: base_dir.to_path_buf(),
+        path: doc.path().map(Path::to_path_buf),
+        base_dir: doc.base_dir().to_path_buf(),
         modes,
         global_mappings,
         device,
@@ -133,7 +222,7 @@ pub(crate) fn load(text: &str, path: Option<&Path>, base_dir: &Path) -> Result<C
         plugins,
         warnings,
     };
-    warn_unmatched_settings(&doc, &top, &mut config)?;
+    warn_unmatched_settings(doc, top, &mut config)?;
     Ok(config)
 }
 
@@ -196,4 +285,85 @@ fn mode_tables<'a, 'i>(doc: &Doc<'_>, modes: Option<&'a Value<'i>>) -> Result<Ve
         .iter()
         .map(|item| Table::of(doc, item, "a `[[modes]]` entry"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `text` section by section (as `load` does) and whole, for comparison.
+    fn both_ways(text: &str) -> (Result<Config>, Result<Config>) {
+        let base = Path::new("/configs");
+        let by_section = load(text, Some(Path::new("/configs/c.toml")), base);
+        let doc = Doc::new(text, Some(Path::new("/configs/c.toml")), base);
+        let (fixed, warnings) = rewrite_json_colons(text);
+        (by_section, load_whole(&doc, &fixed, warnings))
+    }
+
+    const CONFIG: &str = r#"
+[device]
+name = "Pads"
+
+[[modes]]
+name = "A"
+color = "blue"
+[[modes.mappings]]
+description = "to B"
+trigger = { Note = { note = 60 } }
+action = { ModeChange = { mode = "B" } }
+[[modes.mappings]]
+trigger = { CC = { cc = 1, channel = 2 } }
+action = { Sequence = { actions = [{ Delay = { ms = 5 } }, { SendMidi = { bytes = [0x90, 1, 2] } }] } }
+
+[engine]
+hold_threshold_ms = 700
+
+[[modes]]
+name = "B"
+[[modes.mappings]]
+trigger = { Note: { note: 61 } }
+action = { ModeChange = { mode = "A" } }
+
+[[global_mappings]]
+trigger = { Note = { note = 1 } }
+action = { Host = { name = "x" } }
+"#;
+
+    #[test]
+    fn reading_mode_by_mode_gives_what_reading_whole_gives() {
+        let (by_section, whole) = both_ways(CONFIG);
+        let (by_section, whole) = (by_section.unwrap(), whole.unwrap());
+        assert_eq!(format!("{by_section:?}"), format!("{whole:?}"));
+        assert_eq!(by_section.modes.len(), 2);
+        // B's mapping is read from its own section, yet knows its line in the file.
+        let header = CONFIG
+            .find("[[modes.mappings]]\ntrigger = { Note:")
+            .unwrap();
+        let line = CONFIG[..header].matches('\n').count() + 1;
+        assert_eq!(by_section.modes[1].mappings[0].line, Some(line));
+        assert_eq!(
+            by_section.timing.hold,
+            std::time::Duration::from_millis(700)
+        );
+    }
+
+    #[test]
+    fn an_error_in_a_later_mode_names_the_same_place_both_ways() {
+        for (bad, expected) in [
+            ("note: 61", "note: 200"),
+            ("name = \"B\"", "name = \"A\""),
+            ("mode = \"A\"", "mode = \"C\""),
+            ("trigger = { Note: {", "trigger = = { Note: {"),
+        ] {
+            let text = CONFIG.replacen(bad, expected, 1);
+            assert_ne!(text, CONFIG);
+            let (by_section, whole) = both_ways(&text);
+            let (by_section, whole) = (by_section.unwrap_err(), whole.unwrap_err());
+            assert_eq!(by_section.to_string(), whole.to_string());
+            assert!(
+                by_section.to_string().contains("/configs/c.toml:2"),
+                "{by_section}"
+            );
+        }
+    }
 }

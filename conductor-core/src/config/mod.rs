@@ -42,6 +42,7 @@ mod mapping;
 mod paths;
 mod plugins;
 mod reader;
+mod sections;
 mod settings;
 mod size;
 mod suggest;

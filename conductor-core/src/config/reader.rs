@@ -1,6 +1,7 @@
 //! Reading the parsed TOML tree with positions: typed getters, strict key checks and
 //! errors that carry the line and column.
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,9 @@ pub(crate) struct Doc<'t> {
     path: Option<PathBuf>,
     base_dir: PathBuf,
     line_starts: Vec<usize>,
+    /// Where the part being parsed starts in `text`: spans of a section parsed on its
+    /// own (one `[[modes]]` section, see `sections.rs`) count from there.
+    section_start: Cell<usize>,
 }
 
 impl<'t> Doc<'t> {
@@ -32,7 +36,19 @@ impl<'t> Doc<'t> {
             path: path.map(Path::to_path_buf),
             base_dir: base_dir.to_path_buf(),
             line_starts,
+            section_start: Cell::new(0),
         }
+    }
+
+    /// Spans from now on count from `start` (the section of the text that was parsed
+    /// on its own); 0 for the whole text.
+    pub(crate) fn set_section_start(&self, start: usize) {
+        self.section_start.set(start);
+    }
+
+    /// The config file, when it came from one.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The folder relative paths resolve against.
@@ -40,9 +56,10 @@ impl<'t> Doc<'t> {
         &self.base_dir
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset in the section being
+    /// read (see [`Doc::set_section_start`]).
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let offset = (offset + self.section_start.get()).min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset);
         let start = self.line_starts[line - 1];
         let column = self
