@@ -7,7 +7,7 @@
 //! inside strings, date-times, comments) are left alone, so TOML's own error reports
 //! them.
 
-use toml_parser::lexer::TokenKind;
+use toml_parser::lexer::{Token, TokenKind};
 use toml_parser::Source;
 
 use super::warning::ConfigWarning;
@@ -90,84 +90,96 @@ enum TopLine {
     Value,
 }
 
+/// Tokens lexed at a time by [`find_json_colon`].
+const TOKEN_BATCH: usize = 4096;
+
 fn find_json_colon(text: &str) -> Option<JsonColon> {
     let source = Source::new(text);
-    // Streamed, not collected: a token list costs about 24 bytes a token, 180 MB for a
-    // config of 100,000 mappings.
+    // In batches, not collected whole: a token list costs about 24 bytes a token, 180 MB
+    // for a config of 100,000 mappings. (Batches rather than one token at a time: the
+    // loop then reads only tokens the lexer has written, which keeps valgrind exact.)
     let mut stack: Vec<Frame> = Vec::new();
     let mut top = TopLine::Key;
-    for token in source.lex() {
-        let kind = token.kind();
-        let span = token.span();
-        let raw = &text[span.start()..span.end()];
-        if matches!(kind, TokenKind::Whitespace | TokenKind::Comment) {
-            continue;
+    let mut lexer = source.lex();
+    let mut batch: Vec<Token> = Vec::with_capacity(TOKEN_BATCH);
+    loop {
+        batch.clear();
+        batch.extend(lexer.by_ref().take(TOKEN_BATCH));
+        if batch.is_empty() {
+            return None;
         }
-        let Some(frame) = stack.last_mut() else {
-            match (top, kind) {
-                (_, TokenKind::Newline) => top = TopLine::Key,
-                (TopLine::Key, TokenKind::LeftSquareBracket) => top = TopLine::Header,
-                (TopLine::Key, TokenKind::Equals) => top = TopLine::Value,
-                (TopLine::Value, TokenKind::LeftCurlyBracket) => stack.push(Frame::TABLE),
-                (TopLine::Value, TokenKind::LeftSquareBracket) => stack.push(Frame::ARRAY),
-                _ => {}
+        for &token in &batch {
+            let kind = token.kind();
+            let span = token.span();
+            let raw = &text[span.start()..span.end()];
+            if matches!(kind, TokenKind::Whitespace | TokenKind::Comment) {
+                continue;
             }
-            continue;
-        };
-        if frame.array {
-            match kind {
-                TokenKind::LeftCurlyBracket => stack.push(Frame::TABLE),
-                TokenKind::LeftSquareBracket => stack.push(Frame::ARRAY),
-                TokenKind::RightSquareBracket => {
+            let Some(frame) = stack.last_mut() else {
+                match (top, kind) {
+                    (_, TokenKind::Newline) => top = TopLine::Key,
+                    (TopLine::Key, TokenKind::LeftSquareBracket) => top = TopLine::Header,
+                    (TopLine::Key, TokenKind::Equals) => top = TopLine::Value,
+                    (TopLine::Value, TokenKind::LeftCurlyBracket) => stack.push(Frame::TABLE),
+                    (TopLine::Value, TokenKind::LeftSquareBracket) => stack.push(Frame::ARRAY),
+                    _ => {}
+                }
+                continue;
+            };
+            if frame.array {
+                match kind {
+                    TokenKind::LeftCurlyBracket => stack.push(Frame::TABLE),
+                    TokenKind::LeftSquareBracket => stack.push(Frame::ARRAY),
+                    TokenKind::RightSquareBracket => {
+                        stack.pop();
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            match (frame.state, kind) {
+                (_, TokenKind::Newline) => {}
+                (InTable::ExpectKey, TokenKind::RightCurlyBracket)
+                | (InTable::InValue, TokenKind::RightCurlyBracket) => {
                     stack.pop();
                 }
-                _ => {}
-            }
-            continue;
-        }
-        match (frame.state, kind) {
-            (_, TokenKind::Newline) => {}
-            (InTable::ExpectKey, TokenKind::RightCurlyBracket)
-            | (InTable::InValue, TokenKind::RightCurlyBracket) => {
-                stack.pop();
-            }
-            (
-                InTable::ExpectKey,
-                TokenKind::BasicString | TokenKind::LiteralString | TokenKind::Atom,
-            ) => {
-                if kind == TokenKind::Atom {
-                    // A bare key with the colon glued on: `message: "x"`.
-                    if let Some(at) = raw.find(':') {
-                        let key = &raw[..at];
-                        if !key.is_empty() && key.bytes().all(is_bare_key_byte) {
-                            let colon = span.start() + at;
-                            return Some(JsonColon {
-                                colon,
-                                key_start: span.start(),
-                            });
+                (
+                    InTable::ExpectKey,
+                    TokenKind::BasicString | TokenKind::LiteralString | TokenKind::Atom,
+                ) => {
+                    if kind == TokenKind::Atom {
+                        // A bare key with the colon glued on: `message: "x"`.
+                        if let Some(at) = raw.find(':') {
+                            let key = &raw[..at];
+                            if !key.is_empty() && key.bytes().all(is_bare_key_byte) {
+                                let colon = span.start() + at;
+                                return Some(JsonColon {
+                                    colon,
+                                    key_start: span.start(),
+                                });
+                            }
                         }
                     }
+                    frame.state = InTable::InKey;
+                    frame.key_start = span.start();
                 }
-                frame.state = InTable::InKey;
-                frame.key_start = span.start();
+                (InTable::InKey, TokenKind::Dot) => {}
+                (InTable::InKey, TokenKind::BasicString | TokenKind::LiteralString) => {}
+                (InTable::InKey, TokenKind::Atom) if raw.starts_with(':') => {
+                    return Some(JsonColon {
+                        colon: span.start(),
+                        key_start: frame.key_start,
+                    });
+                }
+                (InTable::InKey, TokenKind::Atom) => {}
+                (InTable::InKey, TokenKind::Equals) => frame.state = InTable::InValue,
+                (InTable::InValue, TokenKind::Comma) => frame.state = InTable::ExpectKey,
+                (InTable::InValue, TokenKind::LeftCurlyBracket) => stack.push(Frame::TABLE),
+                (InTable::InValue, TokenKind::LeftSquareBracket) => stack.push(Frame::ARRAY),
+                _ => {}
             }
-            (InTable::InKey, TokenKind::Dot) => {}
-            (InTable::InKey, TokenKind::BasicString | TokenKind::LiteralString) => {}
-            (InTable::InKey, TokenKind::Atom) if raw.starts_with(':') => {
-                return Some(JsonColon {
-                    colon: span.start(),
-                    key_start: frame.key_start,
-                });
-            }
-            (InTable::InKey, TokenKind::Atom) => {}
-            (InTable::InKey, TokenKind::Equals) => frame.state = InTable::InValue,
-            (InTable::InValue, TokenKind::Comma) => frame.state = InTable::ExpectKey,
-            (InTable::InValue, TokenKind::LeftCurlyBracket) => stack.push(Frame::TABLE),
-            (InTable::InValue, TokenKind::LeftSquareBracket) => stack.push(Frame::ARRAY),
-            _ => {}
         }
     }
-    None
 }
 
 fn is_bare_key_byte(b: u8) -> bool {
