@@ -18,10 +18,18 @@ pub(crate) fn rewrite_json_colons(text: &str) -> (String, Vec<ConfigWarning>) {
     let mut out = text.to_string();
     let mut warnings = Vec::new();
     // Each pass fixes the first colon and lexes again, because a colon glued to the
-    // text after it (`"a":"b"`) lexes differently once it is a `=`.
-    while let Some(found) = find_json_colon(&out) {
+    // text after it (`"a":"b"`) lexes differently once it is a `=`. The next pass starts
+    // at the top-level line holding the colon (outside every bracket and string, so
+    // lexing there reads the rest exactly as lexing from the top would): the work is
+    // linear in the text, not quadratic in the number of colons.
+    let mut resume = 0;
+    let mut line = 1;
+    let mut counted_to = 0;
+    while let Some(found) = find_json_colon(&out, resume) {
         out.replace_range(found.colon..found.colon + 1, "=");
-        let line = 1 + out[..found.colon].matches('\n').count();
+        line += out[counted_to..found.colon].matches('\n').count();
+        counted_to = found.colon;
+        resume = found.line_start;
         let key = out[found.key_start..found.colon].trim_end();
         let value = value_after(&out[found.colon + 1..]);
         warnings.push(ConfigWarning {
@@ -35,10 +43,12 @@ pub(crate) fn rewrite_json_colons(text: &str) -> (String, Vec<ConfigWarning>) {
     (out, warnings)
 }
 
-/// A JSON-style colon: its byte offset and where its key starts.
+/// A JSON-style colon: its byte offset, where its key starts, and where the top-level
+/// line holding it starts.
 struct JsonColon {
     colon: usize,
     key_start: usize,
+    line_start: usize,
 }
 
 /// Where the lexer is inside an inline table.
@@ -93,13 +103,16 @@ enum TopLine {
 /// Tokens lexed at a time by [`find_json_colon`].
 const TOKEN_BATCH: usize = 4096;
 
-fn find_json_colon(text: &str) -> Option<JsonColon> {
-    let source = Source::new(text);
+/// The first JSON-style colon at or after `from`, which must be the start of a top-level
+/// line (or 0).
+fn find_json_colon(text: &str, from: usize) -> Option<JsonColon> {
+    let source = Source::new(&text[from..]);
     // In batches, not collected whole: a token list costs about 24 bytes a token, 180 MB
     // for a config of 100,000 mappings. (Batches rather than one token at a time: the
     // loop then reads only tokens the lexer has written, which keeps valgrind exact.)
     let mut stack: Vec<Frame> = Vec::new();
     let mut top = TopLine::Key;
+    let mut line_start = from;
     let mut lexer = source.lex();
     let mut batch: Vec<Token> = Vec::with_capacity(TOKEN_BATCH);
     loop {
@@ -110,14 +123,17 @@ fn find_json_colon(text: &str) -> Option<JsonColon> {
         }
         for &token in &batch {
             let kind = token.kind();
-            let span = token.span();
-            let raw = &text[span.start()..span.end()];
+            let (start, end) = (from + token.span().start(), from + token.span().end());
+            let raw = &text[start..end];
             if matches!(kind, TokenKind::Whitespace | TokenKind::Comment) {
                 continue;
             }
             let Some(frame) = stack.last_mut() else {
                 match (top, kind) {
-                    (_, TokenKind::Newline) => top = TopLine::Key,
+                    (_, TokenKind::Newline) => {
+                        top = TopLine::Key;
+                        line_start = end;
+                    }
                     (TopLine::Key, TokenKind::LeftSquareBracket) => top = TopLine::Header,
                     (TopLine::Key, TokenKind::Equals) => top = TopLine::Value,
                     (TopLine::Value, TokenKind::LeftCurlyBracket) => stack.push(Frame::TABLE),
@@ -152,23 +168,24 @@ fn find_json_colon(text: &str) -> Option<JsonColon> {
                         if let Some(at) = raw.find(':') {
                             let key = &raw[..at];
                             if !key.is_empty() && key.bytes().all(is_bare_key_byte) {
-                                let colon = span.start() + at;
                                 return Some(JsonColon {
-                                    colon,
-                                    key_start: span.start(),
+                                    colon: start + at,
+                                    key_start: start,
+                                    line_start,
                                 });
                             }
                         }
                     }
                     frame.state = InTable::InKey;
-                    frame.key_start = span.start();
+                    frame.key_start = start;
                 }
                 (InTable::InKey, TokenKind::Dot) => {}
                 (InTable::InKey, TokenKind::BasicString | TokenKind::LiteralString) => {}
                 (InTable::InKey, TokenKind::Atom) if raw.starts_with(':') => {
                     return Some(JsonColon {
-                        colon: span.start(),
+                        colon: start,
                         key_start: frame.key_start,
+                        line_start,
                     });
                 }
                 (InTable::InKey, TokenKind::Atom) => {}
@@ -246,6 +263,18 @@ mod tests {
         assert_eq!(out, "p = { \"a\"=\"x, y\", b= 2, 'c' = [1, {d= 3}] }");
         assert_eq!(warnings.len(), 4);
         assert!(warnings[3].1.contains("`d = 3`"), "{:?}", warnings[3]);
+    }
+
+    #[test]
+    fn every_line_is_rewritten_and_named_when_passes_resume_mid_text() {
+        let text = "[[m]]\na = { \"x\": 1, y: 2 }\ns = \"\"\"\nq: { r: 1 }\n\"\"\"\nb = { z: [1, { w: 2 }] }\n";
+        let (out, warnings) = rewrite(text);
+        assert_eq!(
+            out,
+            "[[m]]\na = { \"x\"= 1, y= 2 }\ns = \"\"\"\nq: { r: 1 }\n\"\"\"\nb = { z= [1, { w= 2 }] }\n"
+        );
+        let lines: Vec<usize> = warnings.iter().map(|w| w.0).collect();
+        assert_eq!(lines, [2, 2, 6, 6]);
     }
 
     #[test]
