@@ -4,6 +4,9 @@
 #
 # Usage: scripts/build-plugins.sh [extra cargo build args, e.g. -p noop-plugin]
 #        scripts/build-plugins.sh examples|fixtures [extra cargo build args]
+#        scripts/build-plugins.sh c|zig [NAME ...]   (the C or Zig example plugins)
+# Without arguments the C and Zig examples (examples/plugins-c, examples/plugins-zig)
+# are built too, by scripts/build-c-plugins.sh and scripts/build-zig-plugins.sh.
 # With `-p NAME` only the workspace holding the crate folder NAME is built.
 # Output: <workspace>/target/wasm32-wasip1/release/<crate_name>.wasm
 set -euo pipefail
@@ -13,7 +16,10 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 examples="$repo_root/examples/plugins"
 fixtures="$repo_root/tests/fixtures/plugins"
 
+other_languages=$(( $# == 0 ))
 case "${1:-}" in
+    c) shift; exec "$repo_root/scripts/build-c-plugins.sh" "$@" ;;
+    zig) shift; exec "$repo_root/scripts/build-zig-plugins.sh" "$@" ;;
     examples) workspaces=("$examples"); shift ;;
     fixtures) workspaces=("$fixtures"); shift ;;
     *)
@@ -56,3 +62,8 @@ for plugins in "${workspaces[@]}"; do
     echo "Built plugins in $out:"
     ls -l "$out"/*.wasm
 done
+
+if [[ "$other_languages" == 1 ]]; then
+    "$repo_root/scripts/build-c-plugins.sh"
+    "$repo_root/scripts/build-zig-plugins.sh"
+fi
