@@ -6,6 +6,7 @@ mod byte_queue;
 mod encode;
 #[cfg(feature = "jack")]
 mod jack;
+pub mod learn;
 mod message;
 mod parser;
 #[cfg(feature = "midi-io")]
@@ -18,6 +19,7 @@ mod reconnect;
 mod smf;
 mod status;
 
+pub use learn::{Learned, Learner};
 pub use message::MidiMessage;
 pub use parser::{parse_message, MidiParser, ParseEvent, ParserStats, DEFAULT_MAX_SYSEX};
 pub use port_selector::PortSelector;
