@@ -10,16 +10,19 @@ use super::lenient::rewrite_json_colons;
 use super::mapping::{parse_mappings, Mode};
 use super::reader::{self, Doc, Table, Value};
 use super::sections::split_modes;
-use super::{paths, plugins, settings, Config, ConfigWarning, LoggingSettings, PluginSettings};
+use super::{
+    devices, paths, plugins, settings, Config, ConfigWarning, LoggingSettings, PluginSettings,
+};
 use crate::Result;
 
 /// The top-level keys a config may have.
-const TOP_LEVEL: [&str; 7] = [
+const TOP_LEVEL: [&str; 8] = [
     "modes",
     "global_mappings",
     "engine",
     "plugins",
     "device",
+    "devices",
     "advanced_settings",
     "logging",
 ];
@@ -210,12 +213,19 @@ fn read(
         None => Vec::new(),
     };
 
+    let devices = top
+        .get("devices")
+        .map(|v| devices::parse(doc, v, &mode_names))
+        .transpose()?
+        .unwrap_or_default();
+    warnings.append(&mut actions.warnings);
     let mut config = Config {
         path: doc.path().map(Path::to_path_buf),
         base_dir: doc.base_dir().to_path_buf(),
         modes,
         global_mappings,
         device,
+        devices,
         timing,
         engine,
         logging,
@@ -223,6 +233,7 @@ fn read(
         warnings,
     };
     warn_unmatched_settings(doc, top, &mut config)?;
+    devices::check(&mut config)?;
     Ok(config)
 }
 

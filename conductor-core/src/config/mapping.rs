@@ -1,6 +1,7 @@
 //! Modes and the mappings inside them.
 
 use super::action::{Action, ActionReader};
+use super::devices::{self, MappingFeedback};
 use super::reader::{self, Doc, Table, Value};
 use super::settings::TimingSettings;
 use super::trigger::{self, Trigger};
@@ -29,6 +30,11 @@ pub struct Mapping {
     /// 1-based line where the mapping starts in the config file, for messages such as
     /// "mapping at line 12"; `None` for mappings built in code.
     pub line: Option<usize>,
+    /// `device = "NAME"`: the mapping fires only for messages from that
+    /// `[[devices]]` entry's input (`None`: from any input).
+    pub device: Option<String>,
+    /// `feedback = { note = N, ... }`: a light shown while the mapping's mode is active.
+    pub feedback: Option<MappingFeedback>,
 }
 
 impl Mapping {
@@ -55,18 +61,49 @@ pub(crate) fn parse_mapping(
     actions: &mut ActionReader<'_, '_>,
 ) -> Result<Mapping> {
     let t = Table::of(doc, v, what)?;
-    t.allow_only(doc, &["trigger", "action", "description"])?;
+    t.allow_only(
+        doc,
+        &[
+            "trigger",
+            "action",
+            "description",
+            "device",
+            "feedback",
+            "velocity_mapping",
+        ],
+    )?;
+    let device = t
+        .get("device")
+        .map(|v| reader::string(doc, v, "`device`").map(str::to_string))
+        .transpose()?;
+    let feedback = t
+        .get("feedback")
+        .map(|v| devices::mapping_feedback(doc, v))
+        .transpose()?;
     let description = t
         .get("description")
         .map(|v| reader::string(doc, v, "`description`").map(str::to_string))
         .transpose()?;
     let trigger = trigger::parse(doc, t.require(doc, "trigger")?, timing)?;
-    let action = actions.parse(t.require(doc, "action")?)?;
+    let mut action = actions.parse(t.require(doc, "action")?)?;
+    if let Some(v) = t.get("velocity_mapping") {
+        let mapping = super::transform::parse_velocity_mapping(doc, v)?;
+        if super::action::apply_velocity_mapping(&mut action, mapping) == 0 {
+            actions.warn(
+                doc.line(v.span().start),
+                "`velocity_mapping` has no effect here: it shapes the velocity (or value) \
+                 of the mapping's typed `SendMidi` messages, and this mapping sends none"
+                    .to_string(),
+            );
+        }
+    }
     Ok(Mapping {
         trigger,
         action,
         description,
         line: Some(doc.line(v.span().start)),
+        device,
+        feedback,
     })
 }
 

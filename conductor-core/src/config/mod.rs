@@ -36,6 +36,8 @@
 //! Conductor configs and in [`MidiMessage`](crate::midi::MidiMessage).
 
 mod action;
+mod condition;
+mod devices;
 mod lenient;
 mod load;
 mod mapping;
@@ -46,6 +48,7 @@ mod sections;
 mod settings;
 mod size;
 mod suggest;
+mod transform;
 mod trigger;
 mod warning;
 
@@ -54,11 +57,15 @@ use std::path::{Path, PathBuf};
 pub use crate::plugin::signing::SignaturePolicy;
 pub(crate) use action::kind_name;
 pub use action::{
-    Action, HostAction, MidiOut, ModeTarget, SendMidiAction, WasmPluginAction, MAX_DELAY_MS,
+    Action, HostAction, MidiOut, ModeTarget, SendMidiAction, VariableAction, VariableOp,
+    WasmPluginAction, MAX_DELAY_MS,
 };
+pub use condition::{Condition, ConditionState, VariableTest};
+pub use devices::{DeviceConfig, FeedbackLight, FeedbackTarget, MappingFeedback, ModeFeedback};
 pub use mapping::{Mapping, Mode};
 pub use plugins::{PluginDefaults, PluginOverrides, PluginSettings, ResolvedPluginSettings};
 pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, TimingSettings};
+pub use transform::{Curve, FieldValue, MappedMessage, ValueSource, ValueTransform};
 pub use trigger::{EncoderDirection, EncoderEncoding, Trigger};
 pub use warning::ConfigWarning;
 
@@ -77,6 +84,8 @@ pub struct Config {
     pub global_mappings: Vec<Mapping>,
     /// `[device]`: which MIDI input to open.
     pub device: DeviceSettings,
+    /// `[[devices]]`: named controllers with their ports, init and feedback.
+    pub devices: Vec<DeviceConfig>,
     /// Gesture timing windows (`[engine]`, or Conductor's `[advanced_settings]`).
     pub timing: TimingSettings,
     /// `[engine]`: engine thread settings.

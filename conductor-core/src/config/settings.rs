@@ -115,19 +115,25 @@ pub(crate) fn parse_device(doc: &Doc<'_>, v: &Value<'_>) -> Result<DeviceSetting
         device.auto_reconnect = reader::boolean(doc, v, "`auto_reconnect`")?;
     }
     if let Some(v) = t.get("port") {
-        device.port = Some(match v.get_ref() {
-            DeValue::String(s) => PortSelector::Name(s.to_string()),
-            _ => PortSelector::Index(reader::int_in(
-                doc,
-                v,
-                "`port`",
-                0,
-                u32::MAX as i128,
-                "a 0-based port index, or a port name as a string",
-            )? as usize),
-        });
+        device.port = Some(port_selector(doc, v, "`port`")?);
     }
     Ok(device)
+}
+
+/// Reads a port selector: a string is (part of) a port name, an integer a 0-based
+/// index.
+pub(crate) fn port_selector(doc: &Doc<'_>, v: &Value<'_>, what: &str) -> Result<PortSelector> {
+    Ok(match v.get_ref() {
+        DeValue::String(s) => PortSelector::Name(s.to_string()),
+        _ => PortSelector::Index(reader::int_in(
+            doc,
+            v,
+            what,
+            0,
+            u32::MAX as i128,
+            "a 0-based port index, or a port name as a string",
+        )? as usize),
+    })
 }
 
 /// The timing keys shared by `[engine]` and `[advanced_settings]`.

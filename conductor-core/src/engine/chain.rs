@@ -8,7 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{Action, HostAction, MidiOut, ModeTarget};
+use crate::config::{
+    Action, Condition, HostAction, MappedMessage, MidiOut, ModeTarget, VariableAction,
+};
 
 use super::plugins::PluginSet;
 use super::worker::PluginWorker;
@@ -17,6 +19,11 @@ use super::worker::PluginWorker;
 pub(crate) enum Op {
     /// Send these bytes to the MIDI output.
     SendMidi(Box<[u8]>),
+    /// The next instruction (a send) goes to this device's output (`SendMidi` with
+    /// `port`); does nothing by itself.
+    Route(Arc<str>),
+    /// Send a message whose fields follow the trigger's values, built when it runs.
+    SendMapped(Box<MappedMessage>),
     /// Switch the active mode.
     ModeChange(ModeTarget),
     /// Wait before the next instruction.
@@ -29,6 +36,16 @@ pub(crate) enum Op {
     RepeatBegin { count: u32, end: u32 },
     /// End of a `Repeat` body: run it again after `delay`, or go on.
     RepeatEnd { begin: u32, delay: Duration },
+    /// A `Conditional`: when the condition fails, go to `otherwise` (the `else`
+    /// branch, or past the end); when it holds, go on into the `then` branch.
+    Branch {
+        condition: Box<Condition>,
+        otherwise: u32,
+    },
+    /// Go to this instruction (past the `else` branch, at the end of `then`).
+    Jump(u32),
+    /// Change a named variable.
+    Variable(Box<VariableAction>),
 }
 
 /// A plugin step: which worker runs it and the params it gets, serialised once.
@@ -91,10 +108,14 @@ fn emit(action: &Action, plugins: &PluginSet, ops: &mut Vec<Op>, chain: &mut Cha
                 chain.can_pause = true;
             }
         }
-        Action::SendMidi(send) => ops.push(Op::SendMidi(match &send.message {
-            MidiOut::Message(m) => m.to_bytes().into_boxed_slice(),
-            MidiOut::Raw(b) => b.clone().into_boxed_slice(),
-        })),
+        Action::SendMidi(send) => {
+            ops.extend(send.port.as_deref().map(|d| Op::Route(d.into())));
+            ops.push(match &send.message {
+                MidiOut::Message(m) => Op::SendMidi(m.to_bytes().into_boxed_slice()),
+                MidiOut::Raw(b) => Op::SendMidi(b.clone().into_boxed_slice()),
+                MidiOut::Mapped(m) => Op::SendMapped(Box::new(*m)),
+            })
+        }
         Action::ModeChange(target) => ops.push(Op::ModeChange(target.clone())),
         Action::Delay(d) => {
             chain.can_pause = true;
@@ -116,5 +137,35 @@ fn emit(action: &Action, plugins: &PluginSet, ops: &mut Vec<Op>, chain: &mut Cha
             })));
         }
         Action::Host(host) => ops.push(Op::Host(Arc::new(host.clone()))),
+        Action::Conditional {
+            condition,
+            then_action,
+            else_action,
+        } => {
+            let branch = ops.len();
+            ops.push(Op::Branch {
+                condition: Box::new(condition.clone()),
+                otherwise: 0,
+            });
+            emit(then_action, plugins, ops, chain);
+            let target = match else_action {
+                Some(else_action) => {
+                    let jump = ops.len();
+                    ops.push(Op::Jump(0));
+                    let else_start = ops.len() as u32;
+                    emit(else_action, plugins, ops, chain);
+                    let end = ops.len() as u32;
+                    if let Op::Jump(to) = &mut ops[jump] {
+                        *to = end;
+                    }
+                    else_start
+                }
+                None => ops.len() as u32,
+            };
+            if let Op::Branch { otherwise, .. } = &mut ops[branch] {
+                *otherwise = target;
+            }
+        }
+        Action::Variable(var) => ops.push(Op::Variable(Box::new(var.clone()))),
     }
 }

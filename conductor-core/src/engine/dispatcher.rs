@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::devices::device_allows;
 use super::queue::RawEvent;
 use super::run::{AwaitingPlugin, Pause, Run};
 use super::schedule::Schedule;
@@ -25,6 +26,9 @@ const GESTURE_TICK: Duration = Duration::from_millis(2);
 struct Dispatcher {
     shared: Arc<Shared>,
     parser: MidiParser,
+    /// One parser per device source (index `source - 1`), so running status and
+    /// SysEx from one device never mix with another's.
+    device_parsers: Vec<MidiParser>,
     messages: Vec<MidiMessage>,
     ids: Vec<MappingId>,
     timers: Schedule<Instant>,
@@ -40,6 +44,7 @@ pub(super) fn run(shared: Arc<Shared>) {
     let mut d = Dispatcher {
         shared,
         parser: MidiParser::new(),
+        device_parsers: Vec::new(),
         messages: Vec::with_capacity(8),
         ids: Vec::with_capacity(16),
         timers: Schedule::new(),
@@ -136,18 +141,28 @@ impl Dispatcher {
     fn handle_event(&mut self, event: &RawEvent) {
         let mut messages = std::mem::take(&mut self.messages);
         messages.clear();
-        self.parser.feed(event.bytes(), |m| messages.push(m));
+        let parser = match usize::from(event.source).checked_sub(1) {
+            None => &mut self.parser,
+            Some(index) => {
+                if self.device_parsers.len() <= index {
+                    self.device_parsers.resize_with(index + 1, MidiParser::new);
+                }
+                &mut self.device_parsers[index]
+            }
+        };
+        parser.feed(event.bytes(), |m| messages.push(m));
         for msg in &messages {
-            self.fire(msg, event.timestamp_us);
+            self.fire(msg, event.timestamp_us, event.source);
         }
         self.messages = messages;
         self.last_event = Some((event.timestamp_us, Instant::now()));
     }
 
     /// Routes `msg` and runs the chains it fires.
-    fn fire(&mut self, msg: &MidiMessage, timestamp_us: u64) {
+    fn fire(&mut self, msg: &MidiMessage, timestamp_us: u64, source: u16) {
         let mut ids = std::mem::take(&mut self.ids);
         ids.clear();
+        self.shared.held.observe(msg);
         let program = {
             let mut router = self.shared.router();
             if router.table.has_timed_gestures() {
@@ -161,12 +176,25 @@ impl Dispatcher {
             (!ids.is_empty()).then(|| router.program.clone())
         };
         if let Some(program) = program {
+            // Mappings filtered by device fire only for messages from that device.
+            if ids
+                .iter()
+                .any(|&id| program.entry(id).mapping.device.is_some())
+            {
+                let name = self.shared.devices.source_name(source);
+                ids.retain(|&id| device_allows(&program.entry(id).mapping, name.as_deref()));
+            }
             for &id in &ids {
+                // A press decided by its release reports the note-on.
+                let pressed = match msg {
+                    MidiMessage::NoteOff { .. } => self.shared.router().table.fired_message(id),
+                    _ => None,
+                };
                 let run = Run::new(
                     &self.shared,
                     program.clone(),
                     id,
-                    msg,
+                    pressed.as_ref().unwrap_or(msg),
                     timestamp_us,
                     self.report,
                 );

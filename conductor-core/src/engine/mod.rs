@@ -24,9 +24,11 @@
 mod callbacks;
 mod chain;
 mod context;
+mod devices;
 mod dispatcher;
 mod grant_check;
 mod outcome;
+mod plugin_actions;
 mod plugins;
 #[cfg(feature = "midi-io")]
 mod ports;
@@ -34,6 +36,7 @@ mod program;
 mod queue;
 mod run;
 mod schedule;
+mod variables;
 mod wakeup;
 mod worker;
 
@@ -44,7 +47,7 @@ pub use callbacks::{
 pub use context::TriggerContext;
 pub use outcome::{ActionOutcome, Fired};
 #[cfg(feature = "midi-io")]
-pub use ports::{device_selector, EngineInput};
+pub use ports::{device_selector, devices_matching, Devices, EngineInput};
 pub use queue::MAX_PUSH_BYTES;
 pub use worker::PLUGIN_MAILBOX_CAPACITY;
 
@@ -131,9 +134,15 @@ pub(crate) struct Shared {
     in_flight: AtomicUsize,
     dispatcher: OnceLock<ThreadId>,
     reloading: Mutex<()>,
+    /// Named devices: outputs, feedback state, input sources.
+    devices: devices::DeviceHub,
     host: PluginHost,
     log: log::SharedLogSink,
     options: EngineOptions,
+    /// Named variables (`SetVar`, ...), kept across reloads.
+    variables: variables::Variables,
+    /// Notes held and controller values, for `NoteHeld` / `CcValueInRange`.
+    held: variables::HeldControls,
 }
 
 impl Shared {
@@ -147,9 +156,12 @@ impl Shared {
 
     /// Applies `next` to the active mode atomically.
     pub(crate) fn change_mode(&self, next: impl Fn(usize) -> usize) {
-        let _ = self
+        let before = self
             .mode
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |m| Some(next(m)));
+        if before.is_ok_and(|m| m != self.mode()) {
+            self.refresh_feedback(false);
+        }
     }
 
     pub(crate) fn log(&self) -> &dyn LogSink {
@@ -236,9 +248,12 @@ impl Engine {
             in_flight: AtomicUsize::new(0),
             dispatcher: OnceLock::new(),
             reloading: Mutex::new(()),
+            devices: Default::default(),
             host,
             log,
             options,
+            variables: Default::default(),
+            held: Default::default(),
         });
         let worker = shared.clone();
         let thread = std::thread::Builder::new()
@@ -300,10 +315,17 @@ impl Engine {
         Ok(fired)
     }
 
-    /// When the earliest step delayed by a `process` call is due (`None`: nothing
-    /// waits). A replay calls [`Engine::tick`] with it until it returns `None`.
+    /// When the earliest step delayed by a `process` call is due, or a gesture has
+    /// something to decide (a long press reaching its hold time, a press waiting for
+    /// its double-tap window); `None`: nothing waits. A replay calls [`Engine::tick`]
+    /// with it until it returns `None`.
     pub fn next_due(&self) -> Option<u64> {
-        self.shared.router().timeline.next_due()
+        let router = self.shared.router();
+        let gestures = router.table.next_deadline();
+        match (router.timeline.next_due(), gestures) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Queues one MIDI message (at most [`MAX_PUSH_BYTES`] bytes) for the engine
@@ -387,6 +409,7 @@ impl Engine {
             ))
         })?;
         self.shared.mode.store(index, Ordering::Release);
+        self.shared.refresh_feedback(false);
         Ok(())
     }
 
@@ -399,7 +422,25 @@ impl Engine {
             )));
         }
         self.shared.mode.store(index, Ordering::Release);
+        self.shared.refresh_feedback(false);
         Ok(())
+    }
+
+    /// The value of the named variable that `SetVar`, `ToggleVar` and `IncrementVar`
+    /// actions change (0 when it has not been set). Variables are kept across reloads.
+    pub fn variable(&self, name: &str) -> i64 {
+        self.shared.variables.get(name)
+    }
+
+    /// Every variable set so far with its value, sorted by name.
+    pub fn variables(&self) -> Vec<(String, i64)> {
+        self.shared.variables.snapshot()
+    }
+
+    /// Sets a named variable, as a `SetVar` action would (for state the application
+    /// keeps, such as a layer chosen in its own interface).
+    pub fn set_variable(&self, name: &str, value: i64) {
+        self.shared.variables.set(name, value);
     }
 
     /// The config in use.
@@ -464,6 +505,7 @@ impl Engine {
             self.shared.mode.store(mode, Ordering::Release);
         }
         drop(previous);
+        self.shared.refresh_feedback(true);
         return_freed_memory();
         unused.iter().for_each(|w| w.stop());
         if !unused.is_empty() {
@@ -544,14 +586,33 @@ impl Engine {
 
     /// Runs the chains of every mapping `msg` fires, on this thread.
     fn fire_sync(&self, msg: &MidiMessage, timestamp_us: u64, fired: &mut Vec<Fired>) {
+        self.fire_sync_from(msg, timestamp_us, None, fired)
+    }
+
+    /// [`Engine::fire_sync`] for a message from device `source`.
+    fn fire_sync_from(
+        &self,
+        msg: &MidiMessage,
+        timestamp_us: u64,
+        source: Option<&str>,
+        fired: &mut Vec<Fired>,
+    ) {
         let mut ids = Vec::new();
+        self.shared.held.observe(msg);
         let program = {
             let mut router = self.shared.router();
             let mode = self.shared.mode();
             router.table.route(msg, timestamp_us, mode, &mut ids);
             router.program.clone()
         };
+        ids.retain(|&id| devices::device_allows(&program.entry(id).mapping, source));
         for id in ids {
+            // A press decided by its release reports the note-on.
+            let pressed = match msg {
+                MidiMessage::NoteOff { .. } => self.shared.router().table.fired_message(id),
+                _ => None,
+            };
+            let msg = pressed.as_ref().unwrap_or(msg);
             let run = Run::new(&self.shared, program.clone(), id, msg, timestamp_us, true);
             self.drive_sync(run, fired);
         }

@@ -11,6 +11,8 @@ pub const MAX_PUSH_BYTES: usize = 32;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RawEvent {
     pub(crate) timestamp_us: u64,
+    /// Which device it came from: 0 for none, else a device source id.
+    pub(crate) source: u16,
     pub(crate) len: u8,
     pub(crate) bytes: [u8; MAX_PUSH_BYTES],
 }
@@ -37,12 +39,18 @@ impl EventQueue {
     /// Lock-free, allocation-free: copies the bytes into a slot or counts a drop. The
     /// caller rings the consumer's doorbell after a successful push.
     pub(crate) fn push(&self, bytes: &[u8], timestamp_us: u64) -> bool {
+        self.push_from(bytes, timestamp_us, 0)
+    }
+
+    /// [`EventQueue::push`], marking the event as coming from device source `source`.
+    pub(crate) fn push_from(&self, bytes: &[u8], timestamp_us: u64, source: u16) -> bool {
         if bytes.is_empty() || bytes.len() > MAX_PUSH_BYTES {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return false;
         }
         let mut event = RawEvent {
             timestamp_us,
+            source,
             len: bytes.len() as u8,
             bytes: [0; MAX_PUSH_BYTES],
         };

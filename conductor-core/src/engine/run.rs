@@ -12,6 +12,7 @@ use super::chain::{Op, PluginCall, MAX_REPEAT_DEPTH};
 use super::context::TriggerContext;
 use super::outcome::{label, ActionOutcome, Fired};
 use super::program::Program;
+use super::variables::StateView;
 use super::wakeup::Doorbell;
 use super::worker::{CallResult, PluginStep};
 use super::{HostActionEvent, Shared};
@@ -84,7 +85,7 @@ impl PluginStep for AwaitingPlugin {
 
 /// A mapping's chain in progress.
 pub(crate) struct Run {
-    program: Arc<Program>,
+    pub(super) program: Arc<Program>,
     mapping: MappingId,
     pc: u32,
     loops: [(u32, u32); MAX_REPEAT_DEPTH],
@@ -214,12 +215,17 @@ impl Run {
     pub(crate) fn finish_plugin(
         &mut self,
         shared: &Shared,
-        result: Result<(), Error>,
+        result: Result<super::plugin_actions::PluginActions, Error>,
         elapsed: Duration,
     ) {
         self.wall = None;
         let name = self.plugin_call().worker.name().to_string();
+        let (result, returned) = match result {
+            Ok(actions) => (Ok(()), actions),
+            Err(e) => (Err(e), Vec::new()),
+        };
         self.record(shared, kind_name::WASM_PLUGIN, Some(&name), result, elapsed);
+        super::plugin_actions::perform(self, shared, &name, returned);
         self.pc += 1;
     }
 
@@ -236,14 +242,17 @@ impl Run {
             match op {
                 Op::SendMidi(bytes) => {
                     let started = now();
-                    match &shared.options.callbacks.on_midi_out {
-                        Some(out) => out(bytes, self.event_time_us()),
-                        None => debug(shared, || {
-                            format!("SendMidi {bytes:02X?} dropped: no MIDI output is open")
-                        }),
-                    }
+                    self.send_midi(shared, bytes);
                     self.record(shared, kind_name::SEND_MIDI, None, Ok(()), since(started));
                 }
+                Op::SendMapped(message) => {
+                    let started = now();
+                    let mut bytes = [0u8; 3];
+                    let len = message.render(&self.msg, &mut bytes);
+                    self.send_midi(shared, &bytes[..len]);
+                    self.record(shared, kind_name::SEND_MIDI, None, Ok(()), since(started));
+                }
+                Op::Route(_) => {}
                 Op::ModeChange(target) => {
                     let count = program.config.modes.len().max(1);
                     shared.change_mode(|current| match target {
@@ -292,6 +301,29 @@ impl Run {
                         Duration::ZERO,
                     );
                 }
+                Op::Branch {
+                    condition,
+                    otherwise,
+                } => {
+                    let view = StateView {
+                        mode_name: program.mode_name(shared.mode()),
+                        variables: &shared.variables,
+                        held: &shared.held,
+                    };
+                    if !condition.eval(&view) {
+                        self.pc = *otherwise;
+                        continue;
+                    }
+                }
+                Op::Jump(to) => {
+                    self.pc = *to;
+                    continue;
+                }
+                Op::Variable(var) => {
+                    let value = shared.variables.apply(&var.name, var.op);
+                    debug(shared, || format!("variable {} = {value}", var.name));
+                    self.record(shared, var.op.kind(), None, Ok(()), Duration::ZERO);
+                }
                 Op::RepeatBegin { count, .. } => {
                     self.loops[self.depth] = (self.pc, *count);
                     self.depth += 1;
@@ -316,9 +348,43 @@ impl Run {
         Pause::Done
     }
 
+    /// Hands `bytes` to the MIDI output.
+    fn send_midi(&self, shared: &Shared, bytes: &[u8]) {
+        if self.send_to_device(shared, bytes) {
+            return;
+        }
+        match &shared.options.callbacks.on_midi_out {
+            Some(out) => out(bytes, self.event_time_us()),
+            None => debug(shared, || {
+                format!("SendMidi {bytes:02X?} dropped: no MIDI output is open")
+            }),
+        }
+    }
+
+    /// When the step before this send is a [`Op::Route`], sends `bytes` to that
+    /// device's output and returns `true`. A config without `[[devices]]` keeps sending
+    /// to the default output (the `port` field used to be ignored).
+    fn send_to_device(&self, shared: &Shared, bytes: &[u8]) -> bool {
+        let ops = &self.program.chains[self.mapping as usize].ops;
+        let Some(Op::Route(device)) = self.pc.checked_sub(1).and_then(|pc| ops.get(pc as usize))
+        else {
+            return false;
+        };
+        if shared.send_to_device(device, bytes, self.event_time_us()) {
+            return true;
+        }
+        if self.program.config.devices.is_empty() {
+            return false;
+        }
+        debug(shared, || {
+            format!("SendMidi {bytes:02X?} dropped: device {device} has no open output")
+        });
+        true
+    }
+
     /// Notes one step's outcome: in the report when there is one, in the log when it
     /// failed (naming mapping and plugin) or when debug lines are wanted.
-    fn record(
+    pub(super) fn record(
         &mut self,
         shared: &Shared,
         action: &str,

@@ -71,6 +71,12 @@ impl ByteQueue {
         true
     }
 
+    /// Whether every record pushed so far has been taken (either side may ask).
+    #[cfg_attr(not(feature = "jack"), allow(dead_code))]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.load(Ordering::Acquire) == self.tail.load(Ordering::Acquire)
+    }
+
     /// The length of the oldest record, if there is one (consumer side).
     pub(crate) fn front_len(&self) -> Option<usize> {
         let tail = self.tail.load(Ordering::Relaxed);

@@ -570,6 +570,29 @@ impl Output {
     }
 }
 
+impl Output {
+    /// Waits (up to `patience`) until the process thread has written everything queued
+    /// so far, so that messages sent just before closing (a device's `shutdown`
+    /// sequence) reach the port they were sent to.
+    pub(crate) fn drain(&self, patience: Duration) {
+        let Some(slot) = &self.port.slot else {
+            return;
+        };
+        let SlotKind::Output(queue) = &slot.kind else {
+            return;
+        };
+        let deadline = Instant::now() + patience;
+        while !queue.is_empty()
+            && self.port.client.rt.alive.load(Ordering::Acquire)
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The cycle that took the last bytes writes them before it ends.
+        self.port.client.wait_for_cycle_end();
+    }
+}
+
 /// JACK's process callback: reads every input port, then writes every output port.
 ///
 /// Inputs first: a port connected to one of our own outputs then sees each event

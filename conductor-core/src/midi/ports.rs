@@ -170,9 +170,12 @@ impl OutputConnection {
         }
     }
 
-    /// Closes the connection.
+    /// Closes the connection, after what was sent has gone out (with JACK, waiting up
+    /// to a second for the process thread to write it).
     pub fn close(self) {
         // With JACK, dropping the connection unregisters its port.
+        #[cfg(feature = "jack")]
+        self.connection.drain(std::time::Duration::from_secs(1));
         #[cfg(not(feature = "jack"))]
         self.connection.close();
     }

@@ -1,0 +1,320 @@
+//! Named devices without MIDI ports: device outputs set as callbacks, input through
+//! `process_from` and `push_from`. What a controller is sent (init, feedback,
+//! `SendMidi` with `port`, shutdown) and which device's messages fire which mapping.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use conductor_core::config::Config;
+use conductor_core::engine::{EngineCallbacks, MidiOutCallback};
+use conductor_core::plugin::HostConfig;
+use conductor_core::{Engine, EngineOptions, ErrorKind};
+
+/// Everything sent, per device (`"-"` is the default output).
+#[derive(Clone, Default)]
+struct Wire(Arc<Mutex<Vec<(String, Vec<u8>)>>>);
+
+impl Wire {
+    fn sink(&self, device: &str) -> MidiOutCallback {
+        let wire = self.clone();
+        let device = device.to_string();
+        Arc::new(move |bytes: &[u8], _t: u64| {
+            wire.0
+                .lock()
+                .unwrap()
+                .push((device.clone(), bytes.to_vec()))
+        })
+    }
+
+    /// What was sent since the last call.
+    fn take(&self) -> Vec<(String, Vec<u8>)> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+fn sent(device: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    (device.to_string(), bytes.to_vec())
+}
+
+fn engine(text: &str, wire: &Wire, dir: &tempfile::TempDir) -> Engine {
+    let options = EngineOptions {
+        host_config: HostConfig {
+            cache_dir: Some(dir.path().join("cache")),
+            data_root: Some(dir.path().join("data")),
+            ..HostConfig::default()
+        },
+        callbacks: EngineCallbacks {
+            on_midi_out: Some(wire.sink("-")),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    Engine::from_toml(text, dir.path(), options).unwrap()
+}
+
+const PADS: &str = r#"
+[[devices]]
+name = "pads"
+input = "Pads In"
+output = "Pads Out"
+init = [[0xF0, 0x00, 0x20, 0x29, 0x02, 0x0D, 0x0E, 0x01, 0xF7], "B0 00 7F"]
+shutdown = ["B0 00 00"]
+
+[[devices.feedback]]
+mode = "Play"
+note = 36
+on = 21
+[[devices.feedback]]
+mode = "Mix"
+note = 37
+on = 45
+
+[[devices]]
+name = "keys"
+input = "Keys"
+output = "Synth"
+
+[[modes]]
+name = "Play"
+[[modes.mappings]]
+device = "pads"
+trigger = { Note = { note = 36 } }
+action = { ModeChange = { mode = "Mix" } }
+[[modes.mappings]]
+trigger = { Note = { note = 60 } }
+action = { SendMidi = { port = "keys", message_type = "NoteOn", note = 60, velocity = 100 } }
+[[modes.mappings]]
+trigger = { Note = { note = 61 } }
+action = { SendMidi = { message_type = "NoteOn", note = 61, velocity = 100 } }
+[[modes.mappings]]
+trigger = { CC = { cc = 1 } }
+action = { SendMidi = { message_type = "CC", controller = 1, value = 1 } }
+feedback = { device = "pads", cc = 10, on = 99, off = 1 }
+
+[[modes]]
+name = "Mix"
+[[modes.mappings]]
+device = "pads"
+trigger = { Note = { note = 37 } }
+action = { ModeChange = { mode = "Play" } }
+"#;
+
+#[test]
+fn init_then_feedback_when_the_output_opens_and_shutdown_when_it_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let engine = engine(PADS, &wire, &dir);
+    engine.set_device_output("pads", wire.sink("pads")).unwrap();
+    assert_eq!(
+        wire.take(),
+        [
+            sent(
+                "pads",
+                &[0xF0, 0x00, 0x20, 0x29, 0x02, 0x0D, 0x0E, 0x01, 0xF7]
+            ),
+            sent("pads", &[0xB0, 0x00, 0x7F]),
+            // Mode "Play" is active: its pad lit, Mix's dark, the Play mapping's CC lit.
+            sent("pads", &[0x90, 36, 21]),
+            sent("pads", &[0x90, 37, 0]),
+            sent("pads", &[0xB0, 10, 99]),
+        ]
+    );
+    assert!(engine.remove_device_output("pads"));
+    assert_eq!(wire.take(), [sent("pads", &[0xB0, 0x00, 0x00])]);
+    assert!(!engine.remove_device_output("pads"));
+}
+
+#[test]
+fn feedback_follows_mode_changes_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let engine = engine(PADS, &wire, &dir);
+    engine.set_device_output("pads", wire.sink("pads")).unwrap();
+    wire.take();
+
+    // Pad 36 on the pads switches to Mix: only the lights that change are sent.
+    engine.process_from("pads", &[0x90, 36, 100], 0).unwrap();
+    assert_eq!(engine.mode_name(), "Mix");
+    assert_eq!(
+        wire.take(),
+        [
+            sent("pads", &[0x90, 36, 0]),
+            sent("pads", &[0x90, 37, 45]),
+            sent("pads", &[0xB0, 10, 1]),
+        ]
+    );
+    // Setting the mode that is already active sends nothing.
+    engine.set_mode("Mix").unwrap();
+    assert_eq!(wire.take(), []);
+    engine.set_mode("Play").unwrap();
+    assert_eq!(
+        wire.take(),
+        [
+            sent("pads", &[0x90, 36, 21]),
+            sent("pads", &[0x90, 37, 0]),
+            sent("pads", &[0xB0, 10, 99]),
+        ]
+    );
+    // A reload sends every light again, even unchanged.
+    engine.reload_from_toml(PADS, dir.path()).unwrap();
+    assert_eq!(
+        wire.take(),
+        [
+            sent("pads", &[0x90, 36, 21]),
+            sent("pads", &[0x90, 37, 0]),
+            sent("pads", &[0xB0, 10, 99]),
+        ]
+    );
+}
+
+#[test]
+fn send_midi_with_a_port_goes_to_that_device_and_without_one_to_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let engine = engine(PADS, &wire, &dir);
+    engine.set_device_output("keys", wire.sink("keys")).unwrap();
+    wire.take();
+    engine.process(&[0x90, 60, 1], 0).unwrap();
+    engine.process(&[0x90, 61, 1], 0).unwrap();
+    assert_eq!(
+        wire.take(),
+        [sent("keys", &[0x90, 60, 100]), sent("-", &[0x90, 61, 100])]
+    );
+    let err = engine
+        .set_device_output("drums", wire.sink("drums"))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.to_string().contains("devices: pads, keys"), "{err}");
+}
+
+#[test]
+fn a_device_filter_fires_only_for_that_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let engine = engine(PADS, &wire, &dir);
+    // Note 36 from the keys, or from no device, does not switch modes.
+    assert!(engine
+        .process_from("keys", &[0x90, 36, 100], 0)
+        .unwrap()
+        .is_empty());
+    assert!(engine.process(&[0x90, 36, 100], 0).unwrap().is_empty());
+    assert_eq!(engine.mode_name(), "Play");
+    // Unfiltered mappings fire from any device.
+    assert_eq!(
+        engine
+            .process_from("keys", &[0x90, 61, 1], 0)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        engine
+            .process_from("pads", &[0x90, 36, 100], 0)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(engine.mode_name(), "Mix");
+    let err = engine.process_from("nope", &[0x90, 36, 1], 0).unwrap_err();
+    assert!(err.to_string().contains("devices: pads, keys"), "{err}");
+}
+
+#[test]
+fn pushed_messages_keep_their_device_on_the_engine_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let engine = engine(PADS, &wire, &dir);
+    let keys = engine.device_source("keys").unwrap();
+    let pads = engine.device_source("pads").unwrap();
+    assert_ne!(keys, pads);
+    // Note 36 from the keys is not the pads' note 36.
+    assert!(engine.push_from(keys, &[0x90, 36, 100], 0));
+    assert!(engine.wait_idle(Duration::from_secs(30)).unwrap());
+    assert_eq!(engine.mode_name(), "Play");
+    assert!(engine.push_from(pads, &[0x90, 36, 100], 1));
+    assert!(engine.wait_idle(Duration::from_secs(30)).unwrap());
+    assert_eq!(engine.mode_name(), "Mix");
+}
+
+/// Loads `text` and returns the error message.
+fn load_error(text: &str) -> String {
+    let err = Config::from_toml_str(text, ".".as_ref()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    err.to_string()
+}
+
+const MODE: &str = "\n[[modes]]\nname = \"Play\"\n";
+
+#[test]
+fn bad_device_entries_are_refused_with_the_fix() {
+    let cases: [(&str, &str); 9] = [
+        (
+            "[[devices]]\nname = \"a\"\ninput = \"x\"\n[[devices]]\nname = \"a\"\noutput = \"y\"\n",
+            "two devices are named \"a\"",
+        ),
+        ("[[devices]]\nname = \"a\"\n", "has neither `input` nor `output`"),
+        (
+            "[[devices]]\nname = \"a\"\ninput = \"x\"\ninit = [[0xB0, 0, 0]]\n",
+            "no `output` to send them to",
+        ),
+        (
+            "[[devices]]\nname = \"a\"\noutput = \"x\"\ninit = [[0xB0, 0x80, 0]]\n",
+            "data bytes are 7-bit",
+        ),
+        (
+            "[[devices]]\nname = \"a\"\noutput = \"x\"\ninit = [\"F0 01 02\"]\n",
+            "must end with 0xF7",
+        ),
+        (
+            "[[devices]]\nname = \"a\"\noutput = \"x\"\n[[devices.feedback]]\nmode = \"Nope\"\nnote = 1\n",
+            "there is no mode called \"Nope\"; modes: Play",
+        ),
+        (
+            "[[devices]]\nname = \"a\"\noutput = \"x\"\n[[devices.feedback]]\nmode = \"Play\"\n",
+            "exactly one of `note = N`",
+        ),
+        (
+            "[[devices]]\nname = \"a\"\ninput = \"\"\n",
+            "`input` is empty",
+        ),
+        (
+            "[[devices]]\nname = \"a\"\nport = \"x\"\n",
+            "unknown key `port`",
+        ),
+    ];
+    for (devices, expected) in cases {
+        let err = load_error(&format!("{devices}{MODE}"));
+        assert!(err.contains(expected), "{devices}: {err}");
+    }
+}
+
+#[test]
+fn mappings_must_name_configured_devices() {
+    let devices = "[[devices]]\nname = \"pads\"\ninput = \"x\"\noutput = \"y\"\n[[devices]]\nname = \"keys\"\ninput = \"k\"\n";
+    let err = load_error(&format!(
+        "{devices}{MODE}[[modes.mappings]]\ndevice = \"drums\"\ntrigger = {{ Note = {{ note = 1 }} }}\naction = {{ ModeChange = {{ mode = \"Play\" }} }}\n"
+    ));
+    assert!(
+        err.contains("filters on device \"drums\", which is not configured; devices: pads, keys"),
+        "{err}"
+    );
+    assert!(err.contains("line 11"), "{err}");
+    let err = load_error(&format!(
+        "{devices}{MODE}[[modes.mappings]]\ntrigger = {{ Note = {{ note = 1 }} }}\naction = {{ SendMidi = {{ port = \"keys\", bytes = [0x90, 1, 1] }} }}\n"
+    ));
+    assert!(
+        err.contains("SendMidi `port = \"keys\"` is not a configured device with an `output`; devices with an output: pads"),
+        "{err}"
+    );
+    // Without any [[devices]], a port is still accepted (older configs) with a warning.
+    let config = Config::from_toml_str(
+        &format!("{MODE}[[modes.mappings]]\ntrigger = {{ Note = {{ note = 1 }} }}\naction = {{ SendMidi = {{ port = \"IAC\", bytes = [0x90, 1, 1] }} }}\n"),
+        ".".as_ref(),
+    )
+    .unwrap();
+    assert!(
+        config.warnings[0].message.contains("names no device"),
+        "{:?}",
+        config.warnings
+    );
+}
