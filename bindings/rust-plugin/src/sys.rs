@@ -54,6 +54,23 @@ unsafe extern "C" {
     pub fn system_request(ptr: *const u8, len: usize) -> i32;
     /// Hands a JSON request to the application (Audio).
     pub fn audio_request(ptr: *const u8, len: usize) -> i32;
+    /// Sets the bytes the current `execute` call returns to its caller (at most the
+    /// host's `max_output_bytes`). Always available.
+    pub fn output_set(ptr: *const u8, len: usize) -> i32;
+    /// Reads the host-kept variable `key` into the result buffer: 1 when it exists, 0
+    /// when not. Always available.
+    pub fn var_get(key_ptr: *const u8, key_len: usize) -> i32;
+    /// Sets the host-kept variable `key` (an empty value removes it); the host saves
+    /// it at once. Always available.
+    pub fn var_set(
+        key_ptr: *const u8,
+        key_len: usize,
+        value_ptr: *const u8,
+        value_len: usize,
+    ) -> i32;
+    /// Reads the plugin's static configuration value `key` into the result buffer: 1
+    /// when it exists, 0 when not. Always available.
+    pub fn config_get(key_ptr: *const u8, key_len: usize) -> i32;
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -104,6 +121,22 @@ mod native {
     }
     /// Unavailable outside Conductor.
     pub unsafe fn audio_request(_: *const u8, _: usize) -> i32 {
+        UNAVAILABLE
+    }
+    /// Unavailable outside Conductor.
+    pub unsafe fn output_set(_: *const u8, _: usize) -> i32 {
+        UNAVAILABLE
+    }
+    /// Unavailable outside Conductor.
+    pub unsafe fn var_get(_: *const u8, _: usize) -> i32 {
+        UNAVAILABLE
+    }
+    /// Unavailable outside Conductor.
+    pub unsafe fn var_set(_: *const u8, _: usize, _: *const u8, _: usize) -> i32 {
+        UNAVAILABLE
+    }
+    /// Unavailable outside Conductor.
+    pub unsafe fn config_get(_: *const u8, _: usize) -> i32 {
         UNAVAILABLE
     }
 }

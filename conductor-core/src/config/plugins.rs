@@ -32,12 +32,18 @@ impl PluginSettings {
             limits: self.defaults.limits,
             grants: Vec::new(),
             allowed_hosts: Vec::new(),
+            config: BTreeMap::new(),
         };
         for layer in layers {
             let limits = &mut out.limits;
             limits.fuel = layer.fuel.unwrap_or(limits.fuel);
             limits.memory_bytes = layer.memory_bytes.unwrap_or(limits.memory_bytes);
             limits.timeout = layer.timeout.unwrap_or(limits.timeout);
+            limits.max_output_bytes = layer.max_output_bytes.unwrap_or(limits.max_output_bytes);
+            limits.max_var_bytes = layer.max_var_bytes.unwrap_or(limits.max_var_bytes);
+            for (key, value) in layer.config.iter().flatten() {
+                out.config.insert(key.clone(), value.clone());
+            }
             for cap in layer.grant.iter().flatten() {
                 if !out.grants.contains(cap) {
                     out.grants.push(*cap);
@@ -80,6 +86,9 @@ pub struct ResolvedPluginSettings {
     pub grants: Vec<Capability>,
     /// Hosts the plugin may reach; empty = no restriction beyond the Network capability.
     pub allowed_hosts: Vec<String>,
+    /// The plugin's static configuration (`config = { key = "value" }`), read by the
+    /// plugin with `conductor.config_get`; later layers win key by key.
+    pub config: BTreeMap<String, String>,
 }
 
 impl ResolvedPluginSettings {
@@ -104,6 +113,13 @@ pub struct PluginOverrides {
     pub timeout: Option<Duration>,
     /// Hosts the plugin may reach with the Network capability.
     pub allowed_hosts: Option<Vec<String>>,
+    /// Cap on the bytes one call returns (`max_output_bytes`).
+    pub max_output_bytes: Option<usize>,
+    /// Cap on the plugin's host-kept variables (`max_var_bytes`).
+    pub max_var_bytes: Option<usize>,
+    /// Static configuration the plugin reads with `conductor.config_get`
+    /// (`config = { api_url = "https://..." }`; values are strings).
+    pub config: Option<BTreeMap<String, String>>,
 }
 
 impl PluginOverrides {
@@ -114,8 +130,16 @@ impl PluginOverrides {
 }
 
 /// The keys a per-plugin table and an inline `WasmPlugin` action share.
-pub(crate) const OVERRIDE_KEYS: [&str; 5] =
-    ["grant", "fuel", "memory", "timeout_ms", "allowed_hosts"];
+pub(crate) const OVERRIDE_KEYS: [&str; 8] = [
+    "grant",
+    "fuel",
+    "memory",
+    "timeout_ms",
+    "allowed_hosts",
+    "max_output_bytes",
+    "max_var_bytes",
+    "config",
+];
 
 /// Reads the [`OVERRIDE_KEYS`] present in `t` (key checking is the caller's).
 pub(crate) fn parse_overrides(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<PluginOverrides> {
@@ -134,7 +158,74 @@ pub(crate) fn parse_overrides(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<Plugin
             .get("allowed_hosts")
             .map(|v| reader::string_list(doc, v, "`allowed_hosts`"))
             .transpose()?,
+        max_output_bytes: t
+            .get("max_output_bytes")
+            .map(|v| parse_host_held(doc, v, "max_output_bytes"))
+            .transpose()?,
+        max_var_bytes: t
+            .get("max_var_bytes")
+            .map(|v| parse_host_held(doc, v, "max_var_bytes"))
+            .transpose()?,
+        config: t.get("config").map(|v| parse_config(doc, v)).transpose()?,
     })
+}
+
+/// Reads a plugin's `config` table: keys to string values.
+fn parse_config(doc: &Doc<'_>, v: &Value<'_>) -> Result<BTreeMap<String, String>> {
+    let table = Table::of(doc, v, "`config`")?;
+    let mut config = BTreeMap::new();
+    for (key, value) in table.entries_in_order() {
+        let key: &str = key.get_ref();
+        let what = format!("`config.{key}`");
+        let text = match value.get_ref() {
+            toml::de::DeValue::String(s) => s.to_string(),
+            _ => {
+                return Err(doc.error(
+                    value.span(),
+                    format!(
+                        "{what} must be a string (plugins read config values as text); \
+                         quote it: {key} = \"...\""
+                    ),
+                ))
+            }
+        };
+        if key.is_empty() || key.len() > 256 {
+            return Err(doc.error(
+                value.span(),
+                format!("{what}: a config key is 1 to 256 bytes long"),
+            ));
+        }
+        config.insert(key.to_string(), text);
+    }
+    Ok(config)
+}
+
+/// Reads `max_output_bytes` or `max_var_bytes`: bytes as an integer, or a string with
+/// a unit ("1 MiB"), at most [`Limits::MAX_HOST_HELD_BYTES`].
+fn parse_host_held(doc: &Doc<'_>, v: &Value<'_>, key: &str) -> Result<usize> {
+    let bytes = match v.get_ref() {
+        toml::de::DeValue::String(s) => {
+            parse_size(s).map_err(|e| doc.error(v.span(), format!("`{key}`: {e}")))?
+        }
+        _ => reader::int_in(
+            doc,
+            v,
+            &format!("`{key}` (bytes, or a string like \"1 MiB\")"),
+            0,
+            u64::MAX as i128,
+            "",
+        )? as u64,
+    };
+    match usize::try_from(bytes) {
+        Ok(b) if b <= Limits::MAX_HOST_HELD_BYTES => Ok(b),
+        _ => Err(doc.error(
+            v.span(),
+            format!(
+                "`{key}` is {bytes} bytes; allowed: 0 to {} bytes (64 MiB)",
+                Limits::MAX_HOST_HELD_BYTES
+            ),
+        )),
+    }
 }
 
 /// Reads `grant = ["Filesystem", ...]` into capabilities.
@@ -194,6 +285,8 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>) -> Result<PluginSettings> {
             "cache_dir",
             "signature_policy",
             "settings",
+            "max_output_bytes",
+            "max_var_bytes",
         ],
     )?;
     let mut defaults = PluginDefaults::default();
@@ -205,6 +298,12 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>) -> Result<PluginSettings> {
     }
     if let Some(v) = t.get("timeout_ms") {
         defaults.limits.timeout = Duration::from_millis(reader::positive(doc, v, "`timeout_ms`")?);
+    }
+    if let Some(v) = t.get("max_output_bytes") {
+        defaults.limits.max_output_bytes = parse_host_held(doc, v, "max_output_bytes")?;
+    }
+    if let Some(v) = t.get("max_var_bytes") {
+        defaults.limits.max_var_bytes = parse_host_held(doc, v, "max_var_bytes")?;
     }
     let dir = |key: &str| -> Result<Option<PathBuf>> {
         t.get(key)

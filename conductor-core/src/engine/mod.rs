@@ -29,6 +29,7 @@ mod dispatcher;
 mod grant_check;
 mod outcome;
 mod plugin_actions;
+mod plugin_actions;
 mod plugins;
 #[cfg(feature = "midi-io")]
 mod ports;

@@ -162,6 +162,7 @@ fn load_one(
             midi_out: midi_out.clone(),
             host_request: options.callbacks.on_host_request.clone(),
             allowed_hosts: settings.allowed_hosts.clone(),
+            config: settings.config.clone(),
             ..PluginServices::default()
         },
     };

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
+use super::plugin_actions::{self, PluginActions};
 use crate::plugin::Plugin;
 use crate::{Error, Result};
 
@@ -45,8 +46,9 @@ pub(crate) trait PluginStep: Any + Send {
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
-/// A plugin call's result and how long it took.
-pub(crate) type CallResult = (Result<()>, Duration);
+/// A plugin call's result (the actions it returned, read from its output) and how
+/// long it took.
+pub(crate) type CallResult = (Result<PluginActions>, Duration);
 
 enum Job {
     /// A plugin step of a dispatched run; the run goes back through `returns`.
@@ -246,10 +248,9 @@ fn serve(
         event_time.store(timestamp_us, Ordering::Relaxed);
         let mut plugin = plugin.lock().unwrap_or_else(PoisonError::into_inner);
         let started = Instant::now();
-        let result = match context {
-            Some(ctx) => plugin.execute_with_context(params, ctx),
-            None => plugin.execute(params),
-        };
+        let result = plugin
+            .invoke(params, context)
+            .and_then(|output| plugin_actions::parse(plugin.name(), &output));
         (result, started.elapsed())
     };
     let handle = |job: Job| -> bool {

@@ -11,7 +11,7 @@ use super::epoch::EPOCH_TICK;
 use super::guest_abi::ScratchRegion;
 use super::host::{PluginHost, PluginOptions};
 use super::host_functions::{
-    capability_imports, PerCallState, PerInstanceState, PerPluginState, WASI_INNER_MODULE,
+    capability_imports, PerCallState, PerInstanceState, PerPluginState, VarStore, WASI_INNER_MODULE,
 };
 use super::limits::MemoryLimiter;
 use super::output::{OutputBudget, PluginOutput, Stream};
@@ -112,12 +112,15 @@ impl Plugin {
         } else {
             None
         };
+        let vars = VarStore::open(host.config().data_root.as_deref(), &name, path.as_deref());
         let env = PerPluginState::new(
             name.clone(),
             sink.clone(),
             options.grants,
             options.services,
             host.inner.epoch_ticks.clone(),
+            options.limits,
+            vars,
         );
         let mut plugin = Plugin {
             stdout: PluginOutput::new(&name, Stream::Stdout, sink.clone(), budget.clone()),
@@ -198,15 +201,44 @@ impl Plugin {
     }
 
     /// Calls `execute(params)`. Falls back to `execute_with_context(params, "{}")` when
-    /// only that is exported. `Ok` means the guest returned 0.
+    /// only that is exported. `Ok` means the guest returned 0. What the call returned
+    /// through `conductor.output_set` is dropped; [`Plugin::invoke`] returns it.
     pub fn execute(&mut self, params: &[u8]) -> Result<()> {
-        self.call(Call::Execute(params))
+        self.call(Call::Execute(params)).map(drop)
     }
 
     /// Calls `execute_with_context(params, context)`, or `execute(params)` when the
-    /// plugin exports only that (the context is then dropped).
+    /// plugin exports only that (the context is then dropped). The call's output is
+    /// dropped; [`Plugin::invoke`] returns it.
     pub fn execute_with_context(&mut self, params: &[u8], context: &[u8]) -> Result<()> {
         self.call(Call::ExecuteWithContext(params, context))
+            .map(drop)
+    }
+
+    /// Calls the plugin as [`Plugin::execute`] does (`context: None`) or as
+    /// [`Plugin::execute_with_context`] does, and returns the bytes the call set with
+    /// `conductor.output_set` (empty when it set none). At most the plugin's
+    /// [`Limits::max_output_bytes`].
+    ///
+    /// ```no_run
+    /// use conductor_core::plugin::{PluginHost, PluginOptions};
+    /// let host = PluginHost::new(Default::default())?;
+    /// let mut plugin = host.load("transpose.wasm", PluginOptions::default())?;
+    /// let output = plugin.invoke(br#"{"semitones": 12}"#, Some(br#"{"note": 60}"#))?;
+    /// let value: serde_json::Value = serde_json::from_slice(&output)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn invoke(&mut self, params: &[u8], context: Option<&[u8]>) -> Result<Vec<u8>> {
+        match context {
+            Some(context) => self.call(Call::ExecuteWithContext(params, context)),
+            None => self.call(Call::Execute(params)),
+        }
+    }
+
+    /// The file that holds the plugin's host-kept variables (`conductor.var_set`):
+    /// `<data root>/.vars/<name>-<hash>.json`. `None` when the host knows no data root.
+    pub fn vars_file(&self) -> Option<&Path> {
+        self.env.vars.file()
     }
 
     /// Calls `shutdown()` once and drops the instance. Later calls return an error;
@@ -226,7 +258,7 @@ impl Plugin {
             .map(|_| ())
     }
 
-    fn call(&mut self, call: Call<'_>) -> Result<()> {
+    fn call(&mut self, call: Call<'_>) -> Result<Vec<u8>> {
         if self.shut_down {
             return Err(Error::InvalidArgument(format!(
                 "plugin {} has been shut down",
@@ -256,7 +288,7 @@ impl Plugin {
         result
     }
 
-    fn call_live(&self, live: &mut Live, call: Call<'_>) -> Result<()> {
+    fn call_live(&self, live: &mut Live, call: Call<'_>) -> Result<Vec<u8>> {
         let (params, context) = match call {
             Call::Execute(p) => (p, None),
             Call::ExecuteWithContext(p, c) => (p, Some(c)),
@@ -277,6 +309,7 @@ impl Plugin {
             .map_err(|e| self.trap_error(format!("cannot write params into guest memory: {e}")))?;
         let p = (base as i32, params.len() as i32);
         let c = ((base as usize + params.len()) as i32, context.len() as i32);
+        live.store.data_mut().host.returned.clear();
         let code = if use_context {
             // Borrowed, not cloned: a TypedFunc clone bumps a reference count per call.
             let f = live.execute_with_context.as_ref().expect("checked above");
@@ -296,7 +329,7 @@ impl Plugin {
             })?;
         }
         match code {
-            0 => Ok(()),
+            0 => Ok(std::mem::take(&mut live.store.data_mut().host.returned)),
             code if live.store.data().limiter.refused_growth => {
                 let _ = code;
                 Err(self.memory_limit_error())

@@ -14,6 +14,10 @@ pub const DEFAULT_MEMORY_BYTES: u64 = 128 * 1024 * 1024;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default cap on the bytes forwarded per call from stdout, stderr and `conductor.log`.
 pub const DEFAULT_OUTPUT_BYTES_PER_CALL: usize = 64 * 1024;
+/// Default cap on the bytes a call returns through `conductor.output_set`: 1 MiB.
+pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+/// Default cap on a plugin's host-kept variables (keys and values together): 1 MiB.
+pub const DEFAULT_MAX_VAR_BYTES: usize = 1024 * 1024;
 
 /// Resource limits for one plugin. Every call (including `init`, `capabilities` and
 /// `shutdown`) starts with a full fuel tank and a fresh deadline.
@@ -34,6 +38,12 @@ pub struct Limits {
     /// Bytes forwarded per call from stdout, stderr and `conductor.log` together; the
     /// rest is dropped with a marker line.
     pub output_bytes_per_call: usize,
+    /// Bytes a call may return through `conductor.output_set`; a larger output is
+    /// refused with the "too large" code.
+    pub max_output_bytes: usize,
+    /// Bytes of host-kept variables (`conductor.var_set`), keys and values together;
+    /// a `var_set` that would pass it is refused with the "too large" code.
+    pub max_var_bytes: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +53,8 @@ impl Default for Limits {
             memory_bytes: DEFAULT_MEMORY_BYTES,
             timeout: DEFAULT_TIMEOUT,
             output_bytes_per_call: DEFAULT_OUTPUT_BYTES_PER_CALL,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
+            max_var_bytes: DEFAULT_MAX_VAR_BYTES,
         }
     }
 }
@@ -52,6 +64,9 @@ impl Limits {
     pub const MIN_MEMORY_BYTES: u64 = 64 * 1024;
     /// The shortest deadline per call.
     pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+    /// The largest `max_output_bytes` and `max_var_bytes`: 64 MiB. Both are held in
+    /// the host's memory, outside the plugin's own memory limit.
+    pub const MAX_HOST_HELD_BYTES: usize = 64 * 1024 * 1024;
 
     /// Checks every limit against its allowed range. This is the one place the range of
     /// a limit is decided: the config reader, the C ABI and the Python module all call
@@ -86,6 +101,22 @@ impl Limits {
                 self.timeout,
                 DEFAULT_TIMEOUT.as_millis()
             )));
+        }
+        for (name, value, default) in [
+            (
+                "max_output_bytes",
+                self.max_output_bytes,
+                DEFAULT_MAX_OUTPUT_BYTES,
+            ),
+            ("max_var_bytes", self.max_var_bytes, DEFAULT_MAX_VAR_BYTES),
+        ] {
+            if value > Self::MAX_HOST_HELD_BYTES {
+                return Err(Error::InvalidArgument(format!(
+                    "plugin limit `{name}` is {value} bytes; allowed: 0 to {} bytes (64 MiB; \
+                     default {default}, i.e. 1 MiB)",
+                    Self::MAX_HOST_HELD_BYTES
+                )));
+            }
         }
         Ok(())
     }
@@ -224,6 +255,20 @@ mod tests {
                     ..Limits::default()
                 },
                 "`timeout` is 0ns",
+            ),
+            (
+                Limits {
+                    max_output_bytes: usize::MAX,
+                    ..Limits::default()
+                },
+                "`max_output_bytes` is",
+            ),
+            (
+                Limits {
+                    max_var_bytes: Limits::MAX_HOST_HELD_BYTES + 1,
+                    ..Limits::default()
+                },
+                "`max_var_bytes` is",
             ),
         ] {
             let e = limits.validate().unwrap_err().to_string();

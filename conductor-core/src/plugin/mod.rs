@@ -30,7 +30,8 @@ pub use host_functions::HostErrorCode;
 pub use host_settings::HostSettings;
 pub use instance::Plugin;
 pub use limits::{
-    Limits, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_OUTPUT_BYTES_PER_CALL, DEFAULT_TIMEOUT,
+    Limits, DEFAULT_FUEL, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_VAR_BYTES, DEFAULT_MEMORY_BYTES,
+    DEFAULT_OUTPUT_BYTES_PER_CALL, DEFAULT_TIMEOUT,
 };
 pub use module_cache::{default_cache_dir, ModuleSource};
 pub use module_check::{HOST_MODULE, WASI_MODULE};

@@ -4,6 +4,7 @@
 //! standalone [`Plugin`](super::Plugin) gets them through
 //! [`PluginOptions::services`](super::PluginOptions::services).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -100,6 +101,10 @@ pub struct PluginServices {
     /// HTTP body is cut at the cap and the call reports an error; command output is
     /// cut and marked truncated.
     pub max_response_bytes: usize,
+    /// Static configuration the plugin reads with `conductor.config_get(key)`: keys,
+    /// URLs, secrets, given without rebuilding the plugin (the config's per-plugin
+    /// `config` table). Only this plugin sees it.
+    pub config: BTreeMap<String, String>,
 }
 
 impl Default for PluginServices {
@@ -109,6 +114,7 @@ impl Default for PluginServices {
             host_request: None,
             allowed_hosts: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            config: BTreeMap::new(),
         }
     }
 }
@@ -120,6 +126,8 @@ impl std::fmt::Debug for PluginServices {
             .field("host_request", &self.host_request.is_some())
             .field("allowed_hosts", &self.allowed_hosts)
             .field("max_response_bytes", &self.max_response_bytes)
+            // Values may be secrets: only the keys are shown.
+            .field("config", &self.config.keys().collect::<Vec<_>>())
             .finish()
     }
 }

@@ -19,7 +19,9 @@ use crate::plugin::epoch::EPOCH_TICK;
 use crate::plugin::limits::MemoryLimiter;
 use crate::plugin::output::PluginOutput;
 use crate::plugin::services::PluginServices;
-use crate::plugin::Grants;
+use crate::plugin::{Grants, Limits};
+
+use super::vars::VarStore;
 
 /// Per instance: the data of one wasmtime store, dropped with the instance.
 pub(crate) struct PerInstanceState {
@@ -42,6 +44,10 @@ pub(crate) struct PerPluginState {
     pub(super) http_agent: OnceLock<ureq::Agent>,
     /// The host's epoch tick count ([`EPOCH_TICK`] apart).
     pub(super) epoch_ticks: Arc<AtomicU64>,
+    /// The plugin's limits (`output_set` and `var_set` read their caps here).
+    pub(crate) limits: Limits,
+    /// The plugin's host-kept variables (`var_get`, `var_set`).
+    pub(crate) vars: Arc<VarStore>,
 }
 
 impl PerPluginState {
@@ -51,6 +57,8 @@ impl PerPluginState {
         grants: Grants,
         services: PluginServices,
         epoch_ticks: Arc<AtomicU64>,
+        limits: Limits,
+        vars: Arc<VarStore>,
     ) -> Arc<Self> {
         Arc::new(Self {
             name,
@@ -59,6 +67,8 @@ impl PerPluginState {
             services,
             http_agent: OnceLock::new(),
             epoch_ticks,
+            limits,
+            vars,
         })
     }
 }
@@ -72,6 +82,9 @@ pub(crate) struct PerCallState {
     pub(super) output: PluginOutput,
     /// The last result handed out through `result_len` / `result_read`.
     pub(super) result: Vec<u8>,
+    /// What the guest call in progress returns (`output_set`); emptied before each
+    /// call.
+    pub(crate) returned: Vec<u8>,
     /// The epoch tick at which the guest call in progress started.
     pub(super) started_tick: u64,
     /// That call's wall-clock budget; host calls never wait past it.
@@ -87,6 +100,7 @@ impl PerCallState {
             env,
             output,
             result: Vec::new(),
+            returned: Vec::new(),
             started_tick: 0,
             timeout: Duration::ZERO,
             wasi_poll: None,
