@@ -141,6 +141,20 @@ pub enum Trigger {
         /// 0-based channel; `None` = any.
         channel: Option<u8>,
     },
+    /// Repeat while held ("turbo"): fires on the note-on of `note`, then every
+    /// `interval` while the note stays down, the first repeat `delay` after the press.
+    Turbo {
+        /// 0..=127
+        note: u8,
+        /// Time between repeats.
+        interval: Duration,
+        /// Time from the press to the first repeat; the interval unless written.
+        delay: Duration,
+        /// Lowest velocity that starts the repeat (inclusive); `None` = any.
+        velocity_min: Option<u8>,
+        /// 0-based channel; `None` = any.
+        channel: Option<u8>,
+    },
 }
 
 impl Trigger {
@@ -159,6 +173,7 @@ impl Trigger {
             Trigger::LongPress { .. } => "LongPress",
             Trigger::DoubleTap { .. } => "DoubleTap",
             Trigger::NoteChord { .. } => "NoteChord",
+            Trigger::Turbo { .. } => "Turbo",
         }
     }
 
@@ -176,7 +191,8 @@ impl Trigger {
             | Trigger::ProgramChange { channel, .. }
             | Trigger::LongPress { channel, .. }
             | Trigger::DoubleTap { channel, .. }
-            | Trigger::NoteChord { channel, .. } => *channel,
+            | Trigger::NoteChord { channel, .. }
+            | Trigger::Turbo { channel, .. } => *channel,
         }
     }
 }
@@ -242,7 +258,7 @@ impl EncoderEncoding {
 }
 
 /// Trigger kinds as written in configs, for matching and suggestions.
-const KINDS: [&str; 12] = [
+const KINDS: [&str; 13] = [
     "Note",
     "NoteOff",
     "VelocityRange",
@@ -255,6 +271,7 @@ const KINDS: [&str; 12] = [
     "LongPress",
     "DoubleTap",
     "NoteChord",
+    "Turbo",
 ];
 
 /// Reads a trigger in either tagged form; gesture durations default to `timing`.
@@ -402,6 +419,23 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, timing: &TimingSettings) -> Re
             timeout: ms(&["timeout_ms", "max_interval_ms"], timing.chord)?,
             channel,
         },
+        "Turbo" => {
+            let interval = ms(&["interval_ms", "repeat_ms"], Duration::ZERO)?;
+            if interval.is_zero() {
+                return Err(doc.error(
+                    t.span.clone(),
+                    "a Turbo trigger needs `interval_ms`, the time between repeats while \
+                     the note is held, e.g. `{ Turbo = { note = 60, interval_ms = 100 } }`",
+                ));
+            }
+            Trigger::Turbo {
+                note: note()?,
+                interval,
+                delay: ms(&["delay_ms"], interval)?,
+                velocity_min: reader::opt_u7(doc, &t, "velocity_min")?,
+                channel,
+            }
+        }
         _ => unreachable!("every name in KINDS is handled"),
     })
 }
@@ -436,6 +470,13 @@ fn fields_of(kind: &str) -> &'static [&'static str] {
         "LongPress" => &["note", "duration_ms", "min_duration_ms"],
         "DoubleTap" => &["note", "timeout_ms", "max_interval_ms"],
         "NoteChord" => &["notes", "timeout_ms", "max_interval_ms"],
+        "Turbo" => &[
+            "note",
+            "interval_ms",
+            "repeat_ms",
+            "delay_ms",
+            "velocity_min",
+        ],
         _ => &[],
     }
 }

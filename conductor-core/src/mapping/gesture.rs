@@ -1,5 +1,5 @@
-//! Gesture triggers — long press, double tap, chord — timed from event timestamps, so
-//! replays and tests are deterministic.
+//! Gesture triggers — long press, double tap, chord, turbo — and presses that wait for
+//! a rival gesture, timed from event timestamps, so replays and tests are deterministic.
 
 use crate::config::Trigger;
 use crate::midi::MidiMessage;
@@ -34,7 +34,179 @@ pub(crate) enum GestureState {
         pressed: Vec<Option<u64>>,
         fired: bool,
     },
+    /// Repeat while held: the press being held and when the next repeat is due.
+    Turbo {
+        held: Option<HeldNote>,
+        next: u64,
+    },
+    /// A plain press (`Note`, `VelocityRange`) on a note that also has a long press or
+    /// a double tap mapped: it waits until neither can happen any more.
+    Deferred(Box<Deferred>),
 }
+
+/// A gesture mapping that makes a plain press on the same note wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rival {
+    /// The mode the gesture belongs to; `None` for a global mapping.
+    pub(crate) mode: Option<usize>,
+    /// The channel it listens on; `None` for any.
+    pub(crate) channel: Option<u8>,
+    /// What it waits for.
+    pub(crate) kind: RivalKind,
+}
+
+/// What a rival gesture needs (µs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RivalKind {
+    /// A long press of this hold time.
+    Long(u64),
+    /// A double tap within this window.
+    Double(u64),
+}
+
+/// The state of a press that waits for its rivals.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Deferred {
+    /// The gestures that compete with the press.
+    pub(crate) rivals: Vec<Rival>,
+    /// The press being decided, if any.
+    pending: Option<Pending>,
+    /// The note-on a press that fired late reports (the press, not the release).
+    fired_with: Option<MidiMessage>,
+}
+
+/// A press waiting for its rivals to be ruled out.
+#[derive(Debug, Clone)]
+struct Pending {
+    /// The note-on.
+    on: MidiMessage,
+    /// When it came (µs).
+    at: u64,
+    /// Hold time of the active long press rival, if any.
+    long: Option<u64>,
+    /// Window of the active double tap rival, if any.
+    double: Option<u64>,
+    /// Whether the note has been released.
+    released: bool,
+}
+
+impl Pending {
+    /// When the press fires on a tick if nothing else happens: once the double-tap
+    /// window has passed without a second tap, and (with a long press rival) after the
+    /// release. `None` while it waits for the release, or without a double-tap rival
+    /// (then the release itself fires it).
+    fn due(&self) -> Option<u64> {
+        if self.long.is_some() && !self.released {
+            return None;
+        }
+        self.double
+            .map(|w| self.at.saturating_add(w).saturating_add(1))
+    }
+}
+
+impl Deferred {
+    /// A deferred press with these rivals.
+    pub(crate) fn new(rivals: Vec<Rival>) -> Self {
+        Deferred {
+            rivals,
+            ..Default::default()
+        }
+    }
+
+    /// A note-on that matches the press trigger, at `t` in mode `mode`. Returns
+    /// whether the press fires now (no rival listens in this mode on this channel).
+    pub(crate) fn on_press(&mut self, msg: &MidiMessage, t: u64, mode: usize) -> bool {
+        let channel = msg.channel();
+        let active = self.rivals.iter().filter(|r| {
+            r.mode.is_none_or(|m| m == mode) && (r.channel.is_none() || r.channel == channel)
+        });
+        let (mut long, mut double) = (None::<u64>, None::<u64>);
+        for r in active {
+            match r.kind {
+                RivalKind::Long(d) => long = Some(long.map_or(d, |l| l.min(d))),
+                RivalKind::Double(w) => double = Some(double.map_or(w, |l| l.max(w))),
+            }
+        }
+        if let Some(p) = &self.pending {
+            if p.double.is_some_and(|w| t.saturating_sub(p.at) <= w) {
+                // The second tap of a double tap: neither tap is a plain press.
+                self.pending = None;
+                return false;
+            }
+        }
+        if long.is_none() && double.is_none() {
+            self.pending = None;
+            self.fired_with = None;
+            return true;
+        }
+        self.pending = Some(Pending {
+            on: msg.clone(),
+            at: t,
+            long,
+            double,
+            released: false,
+        });
+        false
+    }
+
+    /// The note went up at `t`; returns whether the press fires now.
+    pub(crate) fn on_release(&mut self, t: u64) -> bool {
+        let Some(p) = &mut self.pending else {
+            return false;
+        };
+        if p.released {
+            return false;
+        }
+        if p.long.is_some_and(|d| t.saturating_sub(p.at) >= d) {
+            // Held long enough: the long press fired instead.
+            self.pending = None;
+            return false;
+        }
+        p.released = true;
+        if p.double.is_none() {
+            let on = p.on.clone();
+            self.pending = None;
+            self.fired_with = Some(on);
+            return true;
+        }
+        false
+    }
+
+    /// Advances time to `now`; returns whether the waiting press fires now.
+    pub(crate) fn on_tick(&mut self, now: u64) -> bool {
+        let Some(p) = &self.pending else {
+            return false;
+        };
+        if !p.released && p.long.is_some_and(|d| now.saturating_sub(p.at) >= d) {
+            self.pending = None;
+            return false;
+        }
+        if p.due().is_some_and(|due| now >= due) {
+            self.fired_with = Some(p.on.clone());
+            self.pending = None;
+            return true;
+        }
+        false
+    }
+
+    /// When [`on_tick`](Self::on_tick) next has something to decide.
+    pub(crate) fn next_deadline(&self) -> Option<u64> {
+        let p = self.pending.as_ref()?;
+        match (p.long, p.released) {
+            (Some(d), false) => Some(p.at.saturating_add(d)),
+            _ => p.due(),
+        }
+    }
+
+    /// The note-on the press reported when it last fired late.
+    pub(crate) fn fired_with(&self) -> Option<&MidiMessage> {
+        self.fired_with.as_ref()
+    }
+}
+
+/// At most this many turbo repeats fire in one tick (a tick that comes late catches up
+/// on the repeats it missed, up to this many).
+const MAX_CATCH_UP: usize = 64;
 
 impl GestureState {
     pub(crate) fn for_trigger(trigger: &Trigger) -> Self {
@@ -47,6 +219,10 @@ impl GestureState {
             Trigger::NoteChord { notes, .. } => GestureState::Chord {
                 pressed: vec![None; notes.len()],
                 fired: false,
+            },
+            Trigger::Turbo { .. } => GestureState::Turbo {
+                held: None,
+                next: 0,
             },
             _ => GestureState::None,
         }
@@ -105,6 +281,31 @@ impl GestureState {
                     false
                 }
             }
+            (
+                GestureState::Turbo { held, next },
+                Trigger::Turbo {
+                    note: n,
+                    delay,
+                    velocity_min,
+                    ..
+                },
+            ) if *n == note => {
+                if on {
+                    if velocity_min.is_some_and(|m| velocity < m) {
+                        return false;
+                    }
+                    *held = Some(HeldNote {
+                        at: t,
+                        channel,
+                        velocity,
+                    });
+                    *next = t.saturating_add(delay.as_micros() as u64);
+                    true
+                } else {
+                    *held = None;
+                    false
+                }
+            }
             (GestureState::Chord { pressed, fired }, Trigger::NoteChord { notes, timeout, .. }) => {
                 let Some(i) = notes.iter().position(|n| *n == note) else {
                     return false;
@@ -133,29 +334,73 @@ impl GestureState {
         }
     }
 
-    /// Advances time to `now` (µs); returns whether a held long press fires now.
-    pub(crate) fn on_tick(&mut self, trigger: &Trigger, now: u64) -> bool {
-        if let (
-            GestureState::LongPress {
-                held: Some(p),
-                fired,
-            },
-            Trigger::LongPress { duration, .. },
-        ) = (self, trigger)
-        {
-            if !*fired && now.saturating_sub(p.at) >= duration.as_micros() as u64 {
-                *fired = true;
-                return true;
+    /// Advances time to `now` (µs); returns how many times the mapping fires now: a
+    /// held long press passing its duration, a deferred press whose rivals are ruled
+    /// out, the repeats of a held turbo.
+    pub(crate) fn on_tick(&mut self, trigger: &Trigger, now: u64) -> usize {
+        match (self, trigger) {
+            (
+                GestureState::LongPress {
+                    held: Some(p),
+                    fired,
+                },
+                Trigger::LongPress { duration, .. },
+            ) => {
+                if !*fired && now.saturating_sub(p.at) >= duration.as_micros() as u64 {
+                    *fired = true;
+                    return 1;
+                }
+                0
             }
+            (GestureState::Deferred(d), _) => usize::from(d.on_tick(now)),
+            (
+                GestureState::Turbo {
+                    held: Some(_),
+                    next,
+                },
+                Trigger::Turbo { interval, .. },
+            ) => {
+                let step = (interval.as_micros() as u64).max(1);
+                let mut count = 0;
+                while *next <= now {
+                    *next = next.saturating_add(step);
+                    count += 1;
+                    if count == MAX_CATCH_UP {
+                        // Too far behind: skip the rest rather than fire a burst.
+                        while *next <= now {
+                            *next = next.saturating_add(step);
+                        }
+                    }
+                }
+                count.min(MAX_CATCH_UP)
+            }
+            _ => 0,
         }
-        false
     }
 
-    /// The note-on of the long press being held, for the context of a long press that
-    /// fires on a tick (the note is still down, so there is no note-off to report).
+    /// When [`on_tick`](Self::on_tick) next has something to do (µs), for replays
+    /// that step time to it. Turbo repeats are left out: they go on for as long as the
+    /// note is held.
+    pub(crate) fn next_deadline(&self, trigger: &Trigger) -> Option<u64> {
+        match (self, trigger) {
+            (
+                GestureState::LongPress {
+                    held: Some(p),
+                    fired: false,
+                },
+                Trigger::LongPress { duration, .. },
+            ) => Some(p.at.saturating_add(duration.as_micros() as u64)),
+            (GestureState::Deferred(d), _) => d.next_deadline(),
+            _ => None,
+        }
+    }
+
+    /// The note-on of the press being held, for the context of a long press or turbo
+    /// repeat that fires on a tick (the note is still down, so there is no note-off to
+    /// report).
     pub(crate) fn held_note(&self) -> Option<HeldNote> {
         match self {
-            GestureState::LongPress { held, .. } => *held,
+            GestureState::LongPress { held, .. } | GestureState::Turbo { held, .. } => *held,
             _ => None,
         }
     }

@@ -109,12 +109,21 @@ impl TriggerIndex {
     ///
     /// If a mode index is 2⁴⁶ or more.
     pub fn build<'a>(triggers: impl IntoIterator<Item = (Scope, u32, &'a Trigger)>) -> Self {
+        Self::build_keys(
+            triggers
+                .into_iter()
+                .map(|(scope, id, trigger)| (scope, id, keys_of(trigger))),
+        )
+    }
+
+    /// An index of mappings registered under the keys given for each.
+    pub(crate) fn build_keys(triggers: impl IntoIterator<Item = (Scope, u32, Vec<Key>)>) -> Self {
         let mut pairs: Vec<(u64, u32)> = Vec::new();
         let mut present = vec![0u64; 2 * WORDS].into_boxed_slice();
         let mut len = 0;
-        for (scope, id, trigger) in triggers {
+        for (scope, id, keys) in triggers {
             let code = scope.code().expect("mode index out of range");
-            for key in keys_of(trigger) {
+            for key in keys {
                 let slot = key.slot();
                 let bit = bit_base(code) + usize::from(slot);
                 present[bit / 64] |= 1 << (bit % 64);

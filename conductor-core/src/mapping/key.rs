@@ -108,7 +108,7 @@ pub(crate) fn keys_of(trigger: &Trigger) -> Vec<Key> {
             Some(p) => kinds_numbers.push((KeyKind::ProgramChange, *p)),
             None => kinds_numbers.extend((0..=127).map(|p| (KeyKind::ProgramChange, p))),
         },
-        Trigger::LongPress { note, .. } => {
+        Trigger::LongPress { note, .. } | Trigger::Turbo { note, .. } => {
             kinds_numbers.push((KeyKind::NoteOn, *note));
             kinds_numbers.push((KeyKind::NoteOff, *note));
         }

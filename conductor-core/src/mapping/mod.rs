@@ -9,7 +9,8 @@ pub use index::{Scope, TriggerIndex};
 
 use std::sync::Arc;
 
-use gesture::GestureState;
+use gesture::{Deferred, GestureState, Rival, RivalKind};
+use key::{Key, KeyKind};
 
 use crate::config::{Config, Mapping, Trigger};
 use crate::midi::MidiMessage;
@@ -78,18 +79,93 @@ impl MappingTable {
                 table.add(Some(mode), position, mapping);
             }
         }
-        table.index = TriggerIndex::build(table.entries.iter().enumerate().map(|(id, e)| {
+        table.defer_rivalled_presses();
+        let gestures = &table.gestures;
+        table.index = TriggerIndex::build_keys(table.entries.iter().enumerate().map(|(id, e)| {
             let scope = e.mode.map_or(Scope::Global, Scope::Mode);
-            (scope, id as MappingId, &e.mapping.trigger)
+            let trigger = &e.mapping.trigger;
+            let mut keys = key::keys_of(trigger);
+            if matches!(gestures[id], GestureState::Deferred(_)) {
+                // A waiting press also needs its note's release.
+                let releases: Vec<Key> = keys
+                    .iter()
+                    .map(|k| Key {
+                        kind: KeyKind::NoteOff,
+                        ..*k
+                    })
+                    .collect();
+                keys.extend(releases);
+            }
+            (scope, id as MappingId, keys)
         }));
         table.timed.shrink_to_fit();
         table
     }
 
+    /// Makes every plain press (`Note`, `VelocityRange`) that shares its note with a
+    /// `LongPress` or `DoubleTap` wait for them: "short unless long" and "single unless
+    /// double". A rival counts when it listens on a channel the press also hears and
+    /// is active in the same mode (a global mapping is active in every mode).
+    fn defer_rivalled_presses(&mut self) {
+        let mut by_note: rustc_hash::FxHashMap<u8, Vec<MappingId>> = Default::default();
+        for (id, e) in self.entries.iter().enumerate() {
+            match e.mapping.trigger {
+                Trigger::LongPress { note, .. } | Trigger::DoubleTap { note, .. } => {
+                    by_note.entry(note).or_default().push(id as MappingId)
+                }
+                _ => {}
+            }
+        }
+        if by_note.is_empty() {
+            return;
+        }
+        for id in 0..self.entries.len() {
+            let e = &self.entries[id];
+            let (Trigger::Note { note, channel, .. }
+            | Trigger::VelocityRange { note, channel, .. }) = e.mapping.trigger
+            else {
+                continue;
+            };
+            let Some(candidates) = by_note.get(&note) else {
+                continue;
+            };
+            let rivals: Vec<Rival> = candidates
+                .iter()
+                .map(|&r| &self.entries[r as usize])
+                .filter(|r| {
+                    let c = r.mapping.trigger.channel();
+                    (channel.is_none() || c.is_none() || c == channel)
+                        && (e.mode.is_none() || r.mode.is_none() || e.mode == r.mode)
+                })
+                .map(|r| Rival {
+                    mode: r.mode,
+                    channel: r.mapping.trigger.channel(),
+                    kind: match r.mapping.trigger {
+                        Trigger::LongPress { duration, .. } => {
+                            RivalKind::Long(duration.as_micros() as u64)
+                        }
+                        Trigger::DoubleTap { timeout, .. } => {
+                            RivalKind::Double(timeout.as_micros() as u64)
+                        }
+                        _ => unreachable!("only gestures are listed"),
+                    },
+                })
+                .collect();
+            if !rivals.is_empty() {
+                self.gestures[id] = GestureState::Deferred(Box::new(Deferred::new(rivals)));
+                self.timed.push(id as MappingId);
+            }
+        }
+        self.timed.sort_unstable();
+    }
+
     fn add(&mut self, mode: Option<usize>, position: usize, mapping: &Mapping) {
         let id = self.entries.len() as MappingId;
         let state = GestureState::for_trigger(&mapping.trigger);
-        if matches!(state, GestureState::LongPress { .. }) {
+        if matches!(
+            state,
+            GestureState::LongPress { .. } | GestureState::Turbo { .. }
+        ) {
             self.timed.push(id);
         }
         self.gestures.push(state);
@@ -128,7 +204,17 @@ impl MappingTable {
         for &id in mode_ids.iter().chain(index.candidates(Scope::Global, msg)) {
             let trigger = &entries[id as usize].mapping.trigger;
             let state = &mut gestures[id as usize];
-            let fires = if state.is_gesture() {
+            let fires = if let GestureState::Deferred(d) = state {
+                match msg {
+                    MidiMessage::NoteOn { .. } => {
+                        matcher::matches(trigger, msg) && d.on_press(msg, t_us, mode)
+                    }
+                    MidiMessage::NoteOff { .. } => {
+                        matcher::on_channel(trigger, msg) && d.on_release(t_us)
+                    }
+                    _ => false,
+                }
+            } else if state.is_gesture() {
                 matcher::on_channel(trigger, msg) && state.on_message(trigger, msg, t_us)
             } else {
                 matcher::matches(trigger, msg)
@@ -147,18 +233,47 @@ impl MappingTable {
             if entry.mode.is_some_and(|m| m != mode) {
                 continue;
             }
-            if self.gestures[id as usize].on_tick(&entry.mapping.trigger, now_us) {
-                fired.push(id);
-            }
+            let times = self.gestures[id as usize].on_tick(&entry.mapping.trigger, now_us);
+            fired.extend(std::iter::repeat_n(id, times));
         }
     }
 
-    /// The note-on that started the press a long press mapping is timing: what a long
-    /// press that [`tick`](Self::tick) fires reports as its message (the key is still
-    /// down). `None` when `id` is no long press or its note is up.
+    /// The earliest time (µs) at which [`tick`](Self::tick) has something to decide: a
+    /// held long press reaching its duration, a waiting press whose rivals run out. A
+    /// replay steps time to it; turbo repeats are not included (they go on while the
+    /// note is held).
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.timed
+            .iter()
+            .filter_map(|&id| {
+                self.gestures[id as usize].next_deadline(&self.entries[id as usize].mapping.trigger)
+            })
+            .min()
+    }
+
+    /// The message mapping `id` reports when it fired on a release: a press that waited
+    /// for its rivals reports its note-on (velocity included), not the note-off that
+    /// decided it. `None` for every other mapping.
+    pub fn fired_message(&self, id: MappingId) -> Option<MidiMessage> {
+        match self.gestures.get(id as usize)? {
+            GestureState::Deferred(d) => d.fired_with().cloned(),
+            _ => None,
+        }
+    }
+
+    /// The message a mapping that [`tick`](Self::tick) fired reports: the note-on that
+    /// started the press a long press or turbo is timing (the key is still down), or the
+    /// note-on of a press that waited for its rivals. `None` for other mappings, or when
+    /// the note is up.
     pub fn held_note_on(&self, id: MappingId) -> Option<MidiMessage> {
-        let held = self.gestures.get(id as usize)?.held_note()?;
-        let Trigger::LongPress { note, .. } = self.entries[id as usize].mapping.trigger else {
+        let state = self.gestures.get(id as usize)?;
+        if let GestureState::Deferred(d) = state {
+            return d.fired_with().cloned();
+        }
+        let held = state.held_note()?;
+        let (Trigger::LongPress { note, .. } | Trigger::Turbo { note, .. }) =
+            self.entries[id as usize].mapping.trigger
+        else {
             return None;
         };
         Some(MidiMessage::NoteOn {
@@ -168,7 +283,8 @@ impl MappingTable {
         })
     }
 
-    /// Whether any long press is being timed (the engine only ticks when needed).
+    /// Whether any mapping needs time to pass: a long press, a turbo, a press waiting
+    /// for its rivals (the engine only ticks when needed).
     pub fn has_timed_gestures(&self) -> bool {
         !self.timed.is_empty()
     }
