@@ -158,6 +158,16 @@ struct Deleter {
 template <class T, void (*Delete)(T *)>
 using Handle = std::unique_ptr<T, Deleter<T, Delete>>;
 
+/**
+ * The finalizer for `user_data` made with `new T`: the library calls it once it no
+ * longer uses the callback (see `conductor_finalizer_t`), so callback state lives
+ * exactly as long as the C objects that hold it.
+ */
+template <class T>
+void destroy(void *user_data) noexcept {
+    delete static_cast<T *>(user_data);
+}
+
 }  // namespace detail
 
 /** One log line: host messages and plugin output. Strings are valid during the callback. */
@@ -202,24 +212,23 @@ public:
     /** Sends log lines to `callback` (an empty function restores stderr). */
     HostConfig &on_log(LogCallback callback) {
         if (!callback) {
-            log_.reset();
             detail::call([&](conductor_error_t **e) {
                 return conductor_host_config_set_log_callback(raw_.get(), nullptr, nullptr, nullptr, e);
             });
             return *this;
         }
-        auto state = std::make_shared<LogCallback>(std::move(callback));
+        // Owned by the library from here: its finalizer deletes it when this config and
+        // every host, plugin and engine made from it are gone (also if the call fails).
+        auto *state = new LogCallback(std::move(callback));
         detail::call([&](conductor_error_t **e) {
-            return conductor_host_config_set_log_callback(raw_.get(), &HostConfig::trampoline, state.get(), nullptr, e);
+            return conductor_host_config_set_log_callback(raw_.get(), &HostConfig::trampoline, state,
+                                                          &detail::destroy<LogCallback>, e);
         });
-        log_ = std::move(state);
         return *this;
     }
 
     /** The C config (owned by this object). */
     const conductor_host_config_t *get() const noexcept { return raw_.get(); }
-    /** What must outlive every host and engine made from this config. */
-    std::shared_ptr<const void> keep_alive() const { return log_; }
 
 private:
     static void trampoline(void *user_data, conductor_log_level_t level, conductor_log_source_t source,
@@ -235,7 +244,6 @@ private:
     }
 
     detail::Handle<conductor_host_config_t, conductor_host_config_delete> raw_;
-    std::shared_ptr<LogCallback> log_;
 };
 
 /** How to load one plugin; unset fields keep the library's defaults. */
@@ -299,18 +307,15 @@ public:
 
 private:
     friend class PluginHost;
-    Plugin(conductor_plugin_t *raw, std::shared_ptr<const void> keep_alive)
-        : keep_alive_(std::move(keep_alive)), raw_(raw) {}
+    explicit Plugin(conductor_plugin_t *raw) : raw_(raw) {}
 
-    // Declared first so it is destroyed last, after the plugin stops logging.
-    std::shared_ptr<const void> keep_alive_;
     detail::Handle<conductor_plugin_t, conductor_plugin_delete> raw_;
 };
 
 /** The sandbox plugins run in. Copies share one host. */
 class PluginHost {
 public:
-    explicit PluginHost(const HostConfig &config = HostConfig()) : keep_alive_(config.keep_alive()) {
+    explicit PluginHost(const HostConfig &config = HostConfig()) {
         conductor_plugin_host_t *raw = nullptr;
         detail::call([&](conductor_error_t **e) { return conductor_plugin_host_new(config.get(), &raw, e); });
         raw_.reset(raw, conductor_plugin_host_delete);
@@ -359,16 +364,13 @@ public:
         detail::call([&](conductor_error_t **e) {
             return conductor_plugin_host_load(raw_.get(), path.data(), path.size(), opts.get(), &plugin, e);
         });
-        return Plugin(plugin, keep_alive_);
+        return Plugin(plugin);
     }
 
     /** The C host (shared by the copies of this object). */
     const conductor_plugin_host_t *get() const noexcept { return raw_.get(); }
-    /** What must outlive everything running on this host. */
-    std::shared_ptr<const void> keep_alive() const { return keep_alive_; }
 
 private:
-    std::shared_ptr<const void> keep_alive_;
     std::shared_ptr<conductor_plugin_host_t> raw_;
 };
 
@@ -484,13 +486,11 @@ public:
         detail::call([&](conductor_error_t **e) {
             return conductor_engine_options_set_host_config(raw_.get(), config.get(), e);
         });
-        host_keep_alive_ = config.keep_alive();
         return *this;
     }
     /** Run plugins on an existing, shared host. */
     EngineOptions &host(const PluginHost &host) {
         detail::call([&](conductor_error_t **e) { return conductor_engine_options_set_host(raw_.get(), host.get(), e); });
-        host_keep_alive_ = host.keep_alive();
         return *this;
     }
     /** Approve a capability for every plugin. */
@@ -547,74 +547,85 @@ public:
 private:
     friend class Engine;
 
-    struct Callbacks {
-        std::function<void(const HostAction &)> action;
-        std::function<void(const std::vector<std::uint8_t> &, std::uint64_t)> midi_out;
-        std::function<bool(const ApprovalRequest &)> approve;
-        std::function<void(const Fired &)> fired;
+    using ActionFn = std::function<void(const HostAction &)>;
+    using MidiOutFn = std::function<void(const std::vector<std::uint8_t> &, std::uint64_t)>;
+    using ApproveFn = std::function<bool(const ApprovalRequest &)>;
+    using FiredFn = std::function<void(const Fired &)>;
 
-        static void on_action(void *self, const char *name, const char *json) {
-            try {
-                static_cast<Callbacks *>(self)->action(HostAction{name, json});
-            } catch (...) {
-            }
-        }
-        static void on_midi_out(void *self, const std::uint8_t *bytes, std::size_t len,
-                                std::uint64_t timestamp_us) {
-            try {
-                static_cast<Callbacks *>(self)->midi_out(std::vector<std::uint8_t>(bytes, bytes + len),
-                                                         timestamp_us);
-            } catch (...) {
-            }
-        }
-        static bool on_approve(void *self, const char *plugin, const char *path, conductor_capability_t c) {
-            try {
-                return static_cast<Callbacks *>(self)->approve(
-                    ApprovalRequest{plugin, path, static_cast<Capability>(c)});
-            } catch (...) {
-                return false;
-            }
-        }
-        static void on_fired(void *self, const conductor_fired_t *fired) {
-            try {
-                static_cast<Callbacks *>(self)->fired(Fired::copy(fired));
-            } catch (...) {
-            }
-        }
+    struct Callbacks {
+        ActionFn action;
+        MidiOutFn midi_out;
+        ApproveFn approve;
+        FiredFn fired;
     };
 
+    static void call_action(void *self, const char *name, const char *json) {
+        try {
+            (*static_cast<ActionFn *>(self))(HostAction{name, json});
+        } catch (...) {
+        }
+    }
+    static void call_midi_out(void *self, const std::uint8_t *bytes, std::size_t len, std::uint64_t timestamp_us) {
+        try {
+            (*static_cast<MidiOutFn *>(self))(std::vector<std::uint8_t>(bytes, bytes + len), timestamp_us);
+        } catch (...) {
+        }
+    }
+    static bool call_approve(void *self, const char *plugin, const char *path, conductor_capability_t c) {
+        try {
+            return (*static_cast<ApproveFn *>(self))(ApprovalRequest{plugin, path, static_cast<Capability>(c)});
+        } catch (...) {
+            return false;
+        }
+    }
+    static void call_fired(void *self, const conductor_fired_t *fired) {
+        try {
+            (*static_cast<FiredFn *>(self))(Fired::copy(fired));
+        } catch (...) {
+        }
+    }
+
     /**
-     * Points the C options' callbacks at a fresh copy of ours for the engine about to
-     * be built (the engine copies the options, so earlier engines keep theirs) and
-     * returns them; `state` receives what must outlive that engine.
+     * Sets one C callback to a heap copy of `fn` that the library owns: its finalizer
+     * deletes the copy once the options and every engine built from them are gone (or
+     * at once if the setter fails). An empty `fn` clears the callback.
      */
-    conductor_engine_options_t *build(std::vector<std::shared_ptr<const void>> &state) const {
+    template <class Fn, class Trampoline, class Setter>
+    static void install(const Fn &fn, Trampoline trampoline, Setter setter) {
+        if (!fn) {
+            detail::call([&](conductor_error_t **e) { return setter(nullptr, nullptr, nullptr, e); });
+            return;
+        }
+        auto *copy = new Fn(fn);
+        detail::call([&](conductor_error_t **e) { return setter(trampoline, copy, &detail::destroy<Fn>, e); });
+    }
+
+    /**
+     * Points the C options' callbacks at fresh copies of ours for the engine about to
+     * be built (the engine copies the options, so earlier engines keep theirs).
+     */
+    conductor_engine_options_t *build() const {
         conductor_engine_options_t *o = raw_.get();
-        auto callbacks = std::make_shared<Callbacks>(callbacks_);
-        void *self = callbacks.get();
-        detail::call([&](conductor_error_t **e) {
-            return conductor_engine_options_set_action_callback(o, callbacks->action ? &Callbacks::on_action : nullptr,
-                                                                self, nullptr, e);
-        });
-        detail::call([&](conductor_error_t **e) {
-            return conductor_engine_options_set_midi_out_callback(
-                o, callbacks->midi_out ? &Callbacks::on_midi_out : nullptr, self, nullptr, e);
-        });
-        detail::call([&](conductor_error_t **e) {
-            return conductor_engine_options_set_approval_callback(
-                o, callbacks->approve ? &Callbacks::on_approve : nullptr, self, nullptr, e);
-        });
-        detail::call([&](conductor_error_t **e) {
-            return conductor_engine_options_set_fired_callback(o, callbacks->fired ? &Callbacks::on_fired : nullptr,
-                                                               self, nullptr, e);
-        });
-        state.push_back(host_keep_alive_);
-        state.push_back(std::move(callbacks));
+        install(callbacks_.action, &EngineOptions::call_action,
+                [o](auto f, void *d, conductor_finalizer_t fin, conductor_error_t **e) {
+                    return conductor_engine_options_set_action_callback(o, f, d, fin, e);
+                });
+        install(callbacks_.midi_out, &EngineOptions::call_midi_out,
+                [o](auto f, void *d, conductor_finalizer_t fin, conductor_error_t **e) {
+                    return conductor_engine_options_set_midi_out_callback(o, f, d, fin, e);
+                });
+        install(callbacks_.approve, &EngineOptions::call_approve,
+                [o](auto f, void *d, conductor_finalizer_t fin, conductor_error_t **e) {
+                    return conductor_engine_options_set_approval_callback(o, f, d, fin, e);
+                });
+        install(callbacks_.fired, &EngineOptions::call_fired,
+                [o](auto f, void *d, conductor_finalizer_t fin, conductor_error_t **e) {
+                    return conductor_engine_options_set_fired_callback(o, f, d, fin, e);
+                });
         return o;
     }
 
     detail::Handle<conductor_engine_options_t, conductor_engine_options_delete> raw_;
-    std::shared_ptr<const void> host_keep_alive_;
     Callbacks callbacks_;
 };
 
@@ -629,7 +640,7 @@ public:
     /** Loads a config file and its plugins. Throws conductor::Error. */
     static Engine from_file(std::string_view path, const EngineOptions &options = EngineOptions()) {
         Engine engine;
-        conductor_engine_options_t *raw = options.build(engine.keep_alive_);
+        conductor_engine_options_t *raw = options.build();
         conductor_engine_t *e = nullptr;
         detail::call([&](conductor_error_t **err) {
             return conductor_engine_new_from_file(path.data(), path.size(), raw, &e, err);
@@ -642,7 +653,7 @@ public:
     static Engine from_toml(std::string_view toml, std::string_view base_dir = ".",
                             const EngineOptions &options = EngineOptions()) {
         Engine engine;
-        conductor_engine_options_t *raw = options.build(engine.keep_alive_);
+        conductor_engine_options_t *raw = options.build();
         conductor_engine_t *e = nullptr;
         detail::call([&](conductor_error_t **err) {
             return conductor_engine_new_from_toml(toml.data(), toml.size(), base_dir.data(), base_dir.size(), raw,
@@ -778,8 +789,6 @@ public:
 private:
     Engine() = default;
 
-    // Declared first so it is destroyed last, after the engine stops calling back.
-    std::vector<std::shared_ptr<const void>> keep_alive_;
     detail::Handle<conductor_engine_t, conductor_engine_delete> raw_;
 };
 

@@ -1,5 +1,6 @@
-//! Valgrind memcheck over the C programs: the C example, the misuse checks and the
-//! callback checks must run with no invalid reads or writes, no use of uninitialised memory and no leaks that
+//! Valgrind memcheck over the C and C++ programs: the C example, the misuse checks,
+//! the callback checks and the C++ wrapper's callback ownership must run with no
+//! invalid reads or writes, no use of uninitialised memory and no leaks that
 //! libconductor is responsible for.
 //!
 //! Reports that belong to process-wide state of dependencies (wasmtime-wasi's tokio
@@ -94,11 +95,7 @@ fn misuse_checks_are_clean_under_valgrind() {
         cmd.args(memcheck_args()).arg(misuse_program()).arg(check);
         let result = run(&mut cmd);
         assert_clean(&result, check);
-        assert!(
-            result.stdout.contains(&format!("{check}: 0 failure(s)")),
-            "{}",
-            result.stdout
-        );
+        result.assert_check_passed(check);
     }
 }
 
@@ -127,10 +124,23 @@ fn callback_checks_are_clean_under_valgrind() {
             .arg(check);
         let result = run(&mut cmd);
         assert_clean(&result, check);
-        assert!(
-            result.stdout.contains(&format!("{check}: 0 failure(s)")),
-            "{}",
-            result.stdout
-        );
+        result.assert_check_passed(check);
     }
+}
+
+#[test]
+fn cpp_callback_ownership_is_clean_under_valgrind() {
+    // tests/cpp/callback_ownership.cpp: the C++ wrapper's callbacks, owned by the
+    // library through finalizers, are neither leaked nor used after being freed.
+    let dir = support::temp_dir();
+    let exe = build_program(
+        Lang::Cpp,
+        Linkage::Shared,
+        &[repo_root().join("conductor-ffi/tests/cpp/callback_ownership.cpp")],
+        dir.path(),
+        "callback-ownership-valgrind",
+    );
+    let result = run(valgrind_command(dir.path()).arg(&exe));
+    assert_clean(&result, "the C++ callback ownership check");
+    assert_eq!(result.stdout, "ok\n");
 }
