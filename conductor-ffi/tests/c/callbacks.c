@@ -17,73 +17,14 @@
 
 #include <conductor.h>
 
+#include "check.h"
+
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* ---- expectations (callbacks run on library threads, so failures are counted under a lock) ---- */
-
-static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
-static int failures = 0;
-
-static void fail(const char *file, int line, const char *what) {
-    pthread_mutex_lock(&failures_lock);
-    fprintf(stderr, "%s:%d: expectation failed: %s\n", file, line, what);
-    failures++;
-    pthread_mutex_unlock(&failures_lock);
-}
-
-#define EXPECT(cond)                             \
-    do {                                         \
-        if (!(cond)) {                           \
-            fail(__FILE__, __LINE__, #cond);     \
-        }                                        \
-    } while (0)
-
-/* Checks that a call succeeded; prints and frees its error otherwise. */
-static void expect_ok(const char *file, int line, const char *what, conductor_status_t status,
-                      conductor_error_t *error) {
-    if (status != CONDUCTOR_OK) {
-        char text[1024];
-        snprintf(text, sizeof text, "%s failed: %s", what,
-                 error ? conductor_error_message(error, NULL) : conductor_status_name((int32_t)status));
-        fail(file, line, text);
-    }
-    conductor_error_delete(error);
-}
-
-/* Checks that a call failed with `want` and a message containing `needle`; prints it. */
-static void expect_error(const char *file, int line, const char *what, conductor_status_t status,
-                         conductor_error_t *error, conductor_status_t want, const char *needle) {
-    const char *message = error ? conductor_error_message(error, NULL) : NULL;
-    printf("%s: %s: %s\n", what, conductor_status_name((int32_t)status), message ? message : "(no error)");
-    if (status != want || error == NULL || conductor_error_kind(error) != want || message == NULL ||
-        strstr(message, needle) == NULL) {
-        char text[1024];
-        snprintf(text, sizeof text, "%s: wanted %s with a message containing \"%s\"", what,
-                 conductor_status_name((int32_t)want), needle);
-        fail(file, line, text);
-    }
-    conductor_error_delete(error);
-}
-
-/* The call runs before the error is looked at (argument order is unspecified in C). */
-#define EXPECT_OK(what, call)                                       \
-    do {                                                            \
-        conductor_error_t *error = NULL;                            \
-        conductor_status_t status_ = (call);                        \
-        expect_ok(__FILE__, __LINE__, (what), status_, error);      \
-    } while (0)
-
-#define EXPECT_ERROR(what, call, want, needle)                                      \
-    do {                                                                            \
-        conductor_error_t *error = NULL;                                            \
-        conductor_status_t status_ = (call);                                        \
-        expect_error(__FILE__, __LINE__, (what), status_, error, (want), (needle)); \
-    } while (0)
 
 /* ---- time, threads, environment ---- */
 
@@ -164,15 +105,6 @@ static bool engine_threads_become(int count, long ms) {
         sleep_ms(2);
     }
     return true;
-}
-
-static const char *env_path(const char *name) {
-    const char *value = getenv(name);
-    if (value == NULL || *value == '\0') {
-        fprintf(stderr, "set %s\n", name);
-        exit(2);
-    }
-    return value;
 }
 
 /* ---- what the callbacks saw ---- */
@@ -881,10 +813,7 @@ static void refused_plugin_calls(void) {
 }
 
 int main(int argc, char **argv) {
-    static const struct {
-        const char *name;
-        void (*run)(void);
-    } checks[] = {
+    static const struct check checks[] = {
         {"reentrant", reentrant},
         {"plugin_worker_callbacks", plugin_worker_callbacks},
         {"shutdown_from_callback", shutdown_from_callback},
@@ -894,20 +823,5 @@ int main(int argc, char **argv) {
         {"midi_out_timestamps", midi_out_timestamps},
         {"refused_plugin_calls", refused_plugin_calls},
     };
-    size_t i;
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CHECK\n", argv[0]);
-        return 2;
-    }
-    for (i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        if (strcmp(argv[1], checks[i].name) == 0) {
-            checks[i].run();
-            pthread_mutex_lock(&failures_lock);
-            printf("%s: %d failure(s)\n", argv[1], failures);
-            pthread_mutex_unlock(&failures_lock);
-            return failures == 0 ? 0 : 1;
-        }
-    }
-    fprintf(stderr, "unknown check %s\n", argv[1]);
-    return 2;
+    return run_check(argc, argv, checks, sizeof checks / sizeof checks[0]);
 }

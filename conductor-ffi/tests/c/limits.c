@@ -12,31 +12,14 @@
 
 #include <conductor.h>
 
+#include "check.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-
-#define EXPECT(cond)                                                              \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            fprintf(stderr, "%s:%d: expectation failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                       \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
-
-static const char *env_path(const char *name) {
-    const char *value = getenv(name);
-    if (value == NULL || *value == '\0') {
-        fprintf(stderr, "set %s\n", name);
-        exit(2);
-    }
-    return value;
-}
 
 /* ---- plugin output, collected from the log callback (any thread) ---- */
 
@@ -251,26 +234,9 @@ static void check_threads(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s out_of_fuel|memory_limit|timeout|plugin_trap|threads\n",
-                argv[0]);
-        return 2;
-    }
-    const char *check = argv[1];
-    if (strcmp(check, "out_of_fuel") == 0) {
-        check_out_of_fuel();
-    } else if (strcmp(check, "memory_limit") == 0) {
-        check_memory_limit();
-    } else if (strcmp(check, "timeout") == 0) {
-        check_timeout();
-    } else if (strcmp(check, "plugin_trap") == 0) {
-        check_plugin_trap();
-    } else if (strcmp(check, "threads") == 0) {
-        check_threads();
-    } else {
-        fprintf(stderr, "unknown check %s\n", check);
-        return 2;
-    }
-    printf("%s: %d failure(s)\n", check, failures);
-    return failures == 0 ? 0 : 1;
+    static const struct check checks[] = {
+        {"out_of_fuel", check_out_of_fuel}, {"memory_limit", check_memory_limit}, {"timeout", check_timeout},
+        {"plugin_trap", check_plugin_trap}, {"threads", check_threads},
+    };
+    return run_check(argc, argv, checks, sizeof checks / sizeof checks[0]);
 }

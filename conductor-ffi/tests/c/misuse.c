@@ -12,75 +12,13 @@
 
 #include <conductor.h>
 
+#include "check.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-
-#define EXPECT(cond)                                                              \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            fprintf(stderr, "%s:%d: expectation failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                       \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
-
-/*
- * Checks that a call failed with `want` and an error whose message contains `needle`,
- * prints the message under `what`, and frees the error.
- */
-static void expect_error(const char *what, conductor_status_t status, conductor_error_t *error,
-                         conductor_status_t want, const char *needle) {
-    const char *message = error ? conductor_error_message(error, NULL) : NULL;
-    printf("%s: %s: %s\n", what, conductor_status_name((int32_t)status),
-           message ? message : "(no error object)");
-    if (status != want || error == NULL || conductor_error_kind(error) != want ||
-        message == NULL || strstr(message, needle) == NULL) {
-        fprintf(stderr, "%s: wanted %s with a message containing \"%s\"\n", what,
-                conductor_status_name((int32_t)want), needle);
-        failures++;
-    }
-    conductor_error_delete(error);
-}
-
-/*
- * The macros run the call (which names `&error`) before looking at the error: C leaves
- * the order in which function arguments are evaluated unspecified.
- */
-#define EXPECT_ERROR(what, call, want, needle)             \
-    do {                                                   \
-        conductor_error_t *error = NULL;                   \
-        conductor_status_t status_ = (call);               \
-        expect_error((what), status_, error, (want), (needle)); \
-    } while (0)
-
-#define EXPECT_OK(what, call)                \
-    do {                                     \
-        conductor_error_t *error = NULL;     \
-        conductor_status_t status_ = (call); \
-        expect_ok((what), status_, error);   \
-    } while (0)
-
-/* Fails the check if a call that should succeed did not. */
-static void expect_ok(const char *what, conductor_status_t status, conductor_error_t *error) {
-    if (status != CONDUCTOR_OK) {
-        fprintf(stderr, "%s failed: %s\n", what, error ? conductor_error_message(error, NULL) : "?");
-        failures++;
-    }
-    conductor_error_delete(error);
-}
-
-static const char *env_path(const char *name) {
-    const char *value = getenv(name);
-    if (value == NULL || *value == '\0') {
-        fprintf(stderr, "set %s\n", name);
-        exit(2);
-    }
-    return value;
-}
 
 /* Host settings that keep caches and plugin data under WORK_DIR and drop log lines. */
 static void quiet_log(void *user_data, conductor_log_level_t level, conductor_log_source_t source,
@@ -332,7 +270,7 @@ static void failing_plugin(void) {
         static const char params[] = "{\"code\": 42}";
         conductor_status_t status = conductor_plugin_execute(plugin, (const uint8_t *)params, strlen(params), &error);
         EXPECT(conductor_error_plugin_code(error, &code) && code == 42);
-        expect_error("execute fail_plugin", status, error, CONDUCTOR_ERROR_PLUGIN_RETURNED,
+        expect_error(__FILE__, __LINE__, "execute fail_plugin", status, error, CONDUCTOR_ERROR_PLUGIN_RETURNED,
                      "plugin fail_plugin returned error code 42");
     }
 
@@ -394,7 +332,7 @@ static void config_errors(void) {
         EXPECT(conductor_error_location(error, &line, &column) && line == 4 && column > 0);
         EXPECT(conductor_error_plugin(error) == NULL);
         printf("typo location: line %zu, column %zu\n", line, column);
-        expect_error("typo in a trigger", status, error, CONDUCTOR_ERROR_CONFIG, "Note");
+        expect_error(__FILE__, __LINE__, "typo in a trigger", status, error, CONDUCTOR_ERROR_CONFIG, "Note");
     }
     EXPECT(engine == NULL);
     {
@@ -406,7 +344,7 @@ static void config_errors(void) {
         EXPECT(plugin != NULL && strcmp(plugin, "plugin") == 0);
         EXPECT(!conductor_error_location(error, NULL, NULL));
         EXPECT(conductor_error_config_path(error) == NULL);
-        expect_error("missing plugin", status, error, CONDUCTOR_ERROR_PLUGIN_LOAD, "no/such/plugin.wasm");
+        expect_error(__FILE__, __LINE__, "missing plugin", status, error, CONDUCTOR_ERROR_PLUGIN_LOAD, "no/such/plugin.wasm");
     }
 
     /* A file with the error names the file and the line. */
@@ -425,7 +363,7 @@ static void config_errors(void) {
         EXPECT(file_name != NULL && strstr(file_name, "broken.toml") != NULL);
         EXPECT(conductor_error_location(error, &line, NULL) && line == 4);
         printf("broken file location: %s:%zu\n", file_name ? file_name : "?", line);
-        expect_error("broken file", status, error, CONDUCTOR_ERROR_CONFIG, "broken.toml:4");
+        expect_error(__FILE__, __LINE__, "broken file", status, error, CONDUCTOR_ERROR_CONFIG, "broken.toml:4");
     }
     /* NULL errors have nothing to show. */
     EXPECT(conductor_error_config_path(NULL) == NULL && conductor_error_plugin(NULL) == NULL);
@@ -717,10 +655,7 @@ static void open_input(void) {
 }
 
 int main(int argc, char **argv) {
-    static const struct {
-        const char *name;
-        void (*run)(void);
-    } checks[] = {
+    static const struct check checks[] = {
         {"null_handles", null_handles},
         {"invalid_utf8", invalid_utf8},
         {"double_shutdown", double_shutdown},
@@ -733,18 +668,5 @@ int main(int argc, char **argv) {
         {"finalizers", finalizers},
         {"open_input", open_input},
     };
-    size_t i;
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CHECK\n", argv[0]);
-        return 2;
-    }
-    for (i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        if (strcmp(argv[1], checks[i].name) == 0) {
-            checks[i].run();
-            printf("%s: %d failure(s)\n", argv[1], failures);
-            return failures == 0 ? 0 : 1;
-        }
-    }
-    fprintf(stderr, "unknown check %s\n", argv[1]);
-    return 2;
+    return run_check(argc, argv, checks, sizeof checks / sizeof checks[0]);
 }

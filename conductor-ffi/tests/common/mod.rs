@@ -213,6 +213,17 @@ impl Run {
             self.stderr
         );
     }
+
+    /// Fails the test unless one check of a C test program (`tests/c/check.h`) ran to
+    /// its end with every expectation met.
+    pub fn assert_check_passed(&self, check: &str) {
+        self.assert_success(check);
+        assert!(
+            self.stdout.contains(&format!("{check}: 0 failure(s)")),
+            "{check} did not finish:\n{}",
+            self.stdout
+        );
+    }
 }
 
 impl From<Output> for Run {
