@@ -18,11 +18,11 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use conductor_core::plugin::signing::{PublicKey, PRIVATE_KEY_HEADER};
+use conductor_core::plugin::signing::{append_extension, PublicKey, PRIVATE_KEY_HEADER};
 use conductor_core::{Error, Result};
 use ed25519_dalek::{Signature, Signer as _, SigningKey};
 
-use super::{append_extension, shorten};
+use super::shorten;
 
 /// Where the public half of the key at `private_key` is written: `PATH.pub`.
 ///

@@ -25,20 +25,9 @@ mod keys;
 mod sign;
 mod trust_editor;
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-
 pub use keys::{generate_key, public_key_path, GeneratedKey, PrivateKey};
 pub use sign::{sign, sign_bytes};
 pub use trust_editor::TrustStoreEditor;
-
-/// `path` with `.ext` appended to its full file name (not replacing an extension).
-fn append_extension(path: &Path, ext: &str) -> PathBuf {
-    let mut name = OsString::from(path.as_os_str());
-    name.push(".");
-    name.push(ext);
-    PathBuf::from(name)
-}
 
 /// `s` cut to a length that fits in an error message.
 fn shorten(s: &str) -> String {

@@ -70,8 +70,15 @@ pub fn signature_path(wasm: &Path) -> PathBuf {
     append_extension(wasm, SIGNATURE_EXTENSION)
 }
 
-/// `path` with `.ext` appended to its full file name (not replacing an extension).
-fn append_extension(path: &Path, ext: &str) -> PathBuf {
+/// `path` with `.ext` appended to its full file name, not replacing an extension: how
+/// a signature (`.sig`) and a public key (`.pub`) are named after their file.
+///
+/// ```
+/// use std::path::Path;
+/// use conductor_core::plugin::signing::append_extension;
+/// assert_eq!(append_extension(Path::new("keys/me.key"), "pub"), Path::new("keys/me.key.pub"));
+/// ```
+pub fn append_extension(path: &Path, ext: &str) -> PathBuf {
     let mut name = OsString::from(path.as_os_str());
     name.push(".");
     name.push(ext);
