@@ -23,9 +23,12 @@ done
 # Debian packages: ALSA and JACK headers for midir, a JACK server and its tools for
 # the real-MIDI tests, pkg-config, valgrind for the C memcheck test, g++ for the C++
 # example, cmake for the C API's CMake package test, python3-venv for the Python tests,
-# clang, lld, wasi-libc and libclang-rt-dev-wasm32 for the C example plugins.
+# clang, lld, wasi-libc and libclang-rt-dev-wasm32 for the C example plugins,
+# xvfb, xdotool and x11-utils (xev) for the CLI's host action tests (keystrokes typed into
+# a window on a virtual X server).
 packages=(pkg-config libasound2-dev libjack-jackd2-dev jackd2 valgrind g++ cmake python3-venv
-          clang lld wasi-libc libclang-rt-dev-wasm32)
+          clang lld wasi-libc libclang-rt-dev-wasm32
+          xvfb xdotool x11-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

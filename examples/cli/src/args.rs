@@ -70,7 +70,9 @@ pub struct CommonArgs {
     /// Grant a capability that needs approval (Filesystem, Subprocess, SystemControl) to
     /// every plugin (`--grant Subprocess`) or to one plugin by name
     /// (`--grant my_plugin=Filesystem`). `--grant Subprocess` also lets `Shell` actions
-    /// run. Repeatable.
+    /// run. `--grant HostActions` makes conductor perform Keystroke, Text, MouseClick,
+    /// Launch and VolumeControl actions instead of printing them; `--grant
+    /// HostActions:Keystroke` performs one kind. Repeatable.
     #[arg(long, value_name = "[PLUGIN=]CAPABILITY", global = true)]
     pub grant: Vec<GrantSpec>,
 

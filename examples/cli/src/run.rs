@@ -56,7 +56,8 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
     let host_actions = HostActions::new(
         session.grants.global_allows(Capability::Subprocess),
         log.clone(),
-    );
+    )
+    .performing(&session.grants.host_actions, &config)?;
     let callbacks = EngineCallbacks {
         on_action: Some(host_actions.callback()),
         on_host_request: Some(host_actions.request_callback()),
