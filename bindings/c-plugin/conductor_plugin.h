@@ -141,6 +141,14 @@ int32_t conductor_system_request(const void *json, int32_t len);
 CONDUCTOR_IMPORT("audio_request")
 int32_t conductor_audio_request(const void *json, int32_t len);
 
+/** websocket_exchange (Network): one short WebSocket conversation. JSON head
+ * {"url": "wss://...", "send": ["text", {"binary": [1, 2]}], "receive": 1,
+ * "timeout_ms": 2000, "headers": {...}}. Returns how many messages were received; the
+ * answer is framed: {"messages": [{"type", "len"}], "closed", ...}, '\n', their
+ * bytes one after the other. */
+CONDUCTOR_IMPORT("websocket_exchange")
+int32_t conductor_websocket_exchange(const void *head, int32_t head_len);
+
 /* ------------------------------------------------------------------------------ */
 /* Export helpers                                                                   */
 

@@ -296,7 +296,7 @@ impl Resolver for PublicOnlyResolver {
 }
 
 /// Whether an exact (non-wildcard) entry of `allowed` names `host` (and its port).
-fn listed_explicitly(allowed: &[String], host: &str, port: Option<u16>) -> bool {
+pub(crate) fn listed_explicitly(allowed: &[String], host: &str, port: Option<u16>) -> bool {
     allowed
         .iter()
         .filter(|entry| !entry.trim().starts_with("*."))
