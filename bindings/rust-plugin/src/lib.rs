@@ -12,6 +12,10 @@
 //! * Host functions come as safe wrappers: [`http::get`], [`http::post`],
 //!   [`http::request`], [`midi::send`], [`process::run`], [`system::request`],
 //!   [`audio::request`], [`log::info`] and friends. Their failures are [`HostError`]s.
+//! * A call returns a result in one line: [`output::set_json`] (or, from a mapping,
+//!   [`output::set_actions`]: MIDI to send, a mode, a host action). The host keeps
+//!   variables across traps, reloads and restarts ([`vars::get_json`],
+//!   [`vars::set_json`]) and hands over static configuration ([`config::get`]).
 //!
 //! ```no_run
 //! use conductor_plugin::{http, log, Result, TriggerContext};
@@ -67,12 +71,15 @@ mod response;
 mod result;
 
 pub mod audio;
+pub mod config;
 pub mod http;
 pub mod log;
 pub mod midi;
+pub mod output;
 pub mod process;
 pub mod sys;
 pub mod system;
+pub mod vars;
 pub mod websocket;
 
 #[doc(hidden)]

@@ -7,16 +7,20 @@
 //! in the instance's result buffer ([`buffer`]), so guests need no allocator export.
 
 mod buffer;
+mod call_output;
+mod config;
 mod host_request;
 mod http;
 mod log;
 mod midi;
 mod process;
 mod state;
+mod vars;
 mod wasi_poll;
 mod websocket;
 
 pub(crate) use state::{PerCallState, PerInstanceState, PerPluginState};
+pub(crate) use vars::VarStore;
 pub(crate) use wasi_poll::{SandboxClock, INNER_MODULE as WASI_INNER_MODULE};
 
 use wasmtime::{Caller, Extern, Linker, Memory, Module};
@@ -102,6 +106,32 @@ pub(crate) const HOST_FUNCTIONS: &[HostFunction] = &[
         capability: Some(Capability::Audio),
         link: |l, name| {
             l.func_wrap(HOST_MODULE, name, host_request::audio_request)
+                .map(|_| ())
+        },
+    },
+    HostFunction {
+        name: "output_set",
+        capability: None,
+        link: |l, name| {
+            l.func_wrap(HOST_MODULE, name, call_output::output_set)
+                .map(|_| ())
+        },
+    },
+    HostFunction {
+        name: "var_get",
+        capability: None,
+        link: |l, name| l.func_wrap(HOST_MODULE, name, vars::var_get).map(|_| ()),
+    },
+    HostFunction {
+        name: "var_set",
+        capability: None,
+        link: |l, name| l.func_wrap(HOST_MODULE, name, vars::var_set).map(|_| ()),
+    },
+    HostFunction {
+        name: "config_get",
+        capability: None,
+        link: |l, name| {
+            l.func_wrap(HOST_MODULE, name, config::config_get)
                 .map(|_| ())
         },
     },
