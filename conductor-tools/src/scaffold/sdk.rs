@@ -34,6 +34,7 @@ pub(super) const FILES: &[(&str, &str)] = &[
     sdk_file!("src/result.rs"),
     sdk_file!("src/sys.rs"),
     sdk_file!("src/system.rs"),
+    sdk_file!("src/websocket.rs"),
 ];
 
 #[cfg(test)]
