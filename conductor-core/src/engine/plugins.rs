@@ -12,7 +12,7 @@ use super::callbacks::ApprovalRequest;
 use super::worker::PluginWorker;
 use super::EngineOptions;
 use crate::config::{Config, ResolvedPluginSettings};
-use crate::plugin::signing::SignaturePolicy;
+use crate::plugin::signing::{signature_path, SignaturePolicy};
 use crate::plugin::{plugin_name, Grants, PluginHost, PluginOptions, PluginServices};
 use crate::{Error, Result};
 
@@ -23,11 +23,15 @@ pub(crate) struct LoadedPlugin {
 }
 
 /// What decides whether a plugin loaded for the previous config serves the next one
-/// as it is: the same bytes, loaded with the same settings, grants and signature
-/// policy. Anything else loads it afresh (and `init` runs again).
+/// as it is: the same bytes and the same signature file, loaded with the same settings,
+/// grants and signature policy. Anything else loads it afresh (and `init` runs again):
+/// a plugin rebuilt at the same path, or signed anew, is checked against the signature
+/// policy again and gets a new instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ReuseKey {
     sha256: [u8; 32],
+    /// SHA-256 of the `.wasm.sig` beside the plugin; `None` when there is none.
+    signature_sha256: Option<[u8; 32]>,
     settings: ResolvedPluginSettings,
     grants: Grants,
     signature_policy: Option<SignaturePolicy>,
@@ -131,8 +135,12 @@ fn load_one(
         )
     })?;
     let sha256: [u8; 32] = Sha256::digest(&wasm).into();
+    let signature_sha256 = std::fs::read(signature_path(path))
+        .ok()
+        .map(|sig| Sha256::digest(&sig).into());
     let reuse = ReuseKey {
         sha256,
+        signature_sha256,
         settings: settings.clone(),
         grants,
         signature_policy: options.signature_policy,

@@ -62,6 +62,11 @@ pub struct RunArgs {
     /// With --replay: play the file as fast as possible instead of in real time.
     #[arg(long, requires = "replay")]
     pub fast: bool,
+
+    /// Do not watch the config file and its plugins for changes (by default an edit is
+    /// loaded live; an edit that does not load keeps the running config).
+    #[arg(long)]
+    pub no_watch: bool,
 }
 
 /// Options shared by running a config and `check`.
@@ -70,9 +75,7 @@ pub struct CommonArgs {
     /// Grant a capability that needs approval (Filesystem, Subprocess, SystemControl) to
     /// every plugin (`--grant Subprocess`) or to one plugin by name
     /// (`--grant my_plugin=Filesystem`). `--grant Subprocess` also lets `Shell` actions
-    /// run. `--grant HostActions` makes conductor perform Keystroke, Text, MouseClick,
-    /// Launch and VolumeControl actions instead of printing them; `--grant
-    /// HostActions:Keystroke` performs one kind. Repeatable.
+    /// run. Repeatable.
     #[arg(long, value_name = "[PLUGIN=]CAPABILITY", global = true)]
     pub grant: Vec<GrantSpec>,
 
@@ -114,6 +117,34 @@ pub enum Command {
     /// Inspect or install plugin files.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Print every MIDI message that arrives, decoded; with --config, also the mappings
+    /// each one fires (in the first mode, and global ones). Ctrl-C stops.
+    Monitor {
+        /// The input port: its number in `--list-ports` or part of its name (default:
+        /// the first input port).
+        #[arg(value_name = "PORT")]
+        port: Option<String>,
+        /// Show which mappings of this config each message fires.
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Create a virtual input port called NAME instead of opening a port.
+        #[arg(long = "virtual", value_name = "NAME", conflicts_with = "port")]
+        virtual_port: Option<String>,
+    },
+    /// Wait for the next control touched (key, pad, knob, fader, encoder, wheel) and
+    /// print its trigger line, ready to paste into a `[[modes.mappings]]` table.
+    Learn {
+        /// The input port: its number in `--list-ports` or part of its name (default:
+        /// the first input port).
+        #[arg(value_name = "PORT")]
+        port: Option<String>,
+        /// Create a virtual input port called NAME instead of opening a port.
+        #[arg(long = "virtual", value_name = "NAME", conflicts_with = "port")]
+        virtual_port: Option<String>,
+        /// Give up after this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+        timeout: f64,
+    },
 }
 
 /// `conductor plugin ...`.

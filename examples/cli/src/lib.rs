@@ -10,14 +10,17 @@ pub mod args;
 pub mod check;
 pub mod grants;
 pub mod host_actions;
+pub mod learn;
 pub mod listen;
 pub mod logging;
+pub mod monitor;
 pub mod plugin_cmd;
 pub mod replay;
 pub mod run;
 pub mod session;
 pub mod sign;
 pub mod stop;
+pub mod watch;
 
 use std::process::ExitCode;
 
@@ -40,6 +43,29 @@ pub fn conductor_main() -> ExitCode {
         Some(Command::Plugin(PluginCommand::New { name, sdk_path })) => {
             plugin_cmd::new(&name, sdk_path.as_deref())
         }
+        Some(Command::Monitor {
+            port,
+            config,
+            virtual_port,
+        }) => stop::on_ctrl_c().and_then(|stop| {
+            monitor::run(
+                port.as_deref(),
+                virtual_port.as_deref(),
+                config.as_deref(),
+                &stop,
+                &session.log,
+            )
+        }),
+        Some(Command::Learn {
+            port,
+            virtual_port,
+            timeout,
+        }) => learn::run(
+            port.as_deref(),
+            virtual_port.as_deref(),
+            std::time::Duration::from_secs_f64(timeout.max(0.0)),
+            &session.log,
+        ),
         None => run::run(&cli.run, &session),
     };
     finish(result, |message| session.log.error(message))

@@ -56,8 +56,7 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
     let host_actions = HostActions::new(
         session.grants.global_allows(Capability::Subprocess),
         log.clone(),
-    )
-    .performing(&session.grants.host_actions, &config)?;
+    );
     let callbacks = EngineCallbacks {
         on_action: Some(host_actions.callback()),
         on_host_request: Some(host_actions.request_callback()),
@@ -68,6 +67,7 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
     options.port_name = input.as_ref().map(Input::port_name);
     let stop = stop::on_ctrl_c()?;
     let engine = Arc::new(Engine::new(config, options)?);
+    let _watch = crate::watch::for_run(args, &engine, config_path, log)?;
     if let Some(input) = &input {
         input.attach(&engine);
     }

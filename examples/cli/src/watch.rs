@@ -1,0 +1,176 @@
+//! Live reload: while `conductor` runs, the config file and every plugin it uses are
+//! watched; an edit is loaded into the running engine.
+//!
+//! Bursts of file events (an editor's save, a build writing a `.wasm` in steps) are
+//! debounced into one reload. The reload is core's [`Engine::reload_file`]: plugins
+//! whose file, signature and settings are unchanged keep their instances; a plugin
+//! rebuilt at the same path is loaded afresh with the signature policy applied. An edit
+//! that does not load (a syntax error, a missing or refused plugin) is reported with
+//! its line and the running config stays.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use conductor_core::config::Config;
+use conductor_core::plugin::signing::signature_path;
+use conductor_core::Engine;
+use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
+
+use crate::logging::Log;
+
+/// How long file events must pause before a reload: one save or one build is one
+/// reload.
+pub const DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// Watches a running engine's config and plugins; stops when dropped.
+pub struct ConfigWatcher {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for ConfigWatcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The files whose change means a reload: the config, each plugin and its signature.
+fn watched_files(config_path: &Path, config: &Config) -> BTreeSet<PathBuf> {
+    let mut files = BTreeSet::from([config_path.to_path_buf()]);
+    for plugin in config.wasm_plugin_paths() {
+        files.insert(signature_path(&plugin));
+        files.insert(plugin);
+    }
+    files
+}
+
+/// Starts watching `config_path` (the file `engine` was loaded from) and the plugins
+/// of the config running in `engine`. Folders are watched rather than files, so that a
+/// file replaced by an editor's or a build's rename is still seen.
+pub fn start(engine: Arc<Engine>, config_path: &Path, log: Log) -> Result<ConfigWatcher> {
+    // Reloaded by the name the user gave, so errors name the file as they wrote it.
+    let given_path = config_path.to_path_buf();
+    let config_path = std::path::absolute(config_path)
+        .with_context(|| format!("cannot resolve {}", config_path.display()))?;
+    let (tx, events) = channel::<DebounceEventResult>();
+    let mut debouncer = new_debouncer(DEBOUNCE, tx).context("cannot watch the config file")?;
+    let mut files = watched_files(&config_path, &engine.config());
+    let mut folders = BTreeSet::new();
+    watch_folders(&mut debouncer, &files, &mut folders, &log);
+    log.info(&format!(
+        "watching {} and its plugins; edits are loaded live",
+        given_path.display()
+    ));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::clone(&stop);
+    let thread = std::thread::Builder::new()
+        .name("conductor-watch".into())
+        .spawn(move || {
+            while !stopped.load(Ordering::Acquire) {
+                let batch = match events.recv_timeout(Duration::from_millis(100)) {
+                    Ok(batch) => batch,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+                let changed: Vec<PathBuf> = match batch {
+                    Ok(events) => events
+                        .into_iter()
+                        .map(|e| e.path)
+                        .filter(|p| files.contains(p))
+                        .collect(),
+                    Err(e) => {
+                        log.warn(&format!("watching the config for changes: {e}"));
+                        continue;
+                    }
+                };
+                let Some(first) = changed.first() else {
+                    continue;
+                };
+                let name = first
+                    .file_name()
+                    .unwrap_or(first.as_os_str())
+                    .to_string_lossy();
+                let what = if changed.len() == 1 {
+                    name.into_owned()
+                } else {
+                    format!("{name} and {} more", changed.len() - 1)
+                };
+                match engine.reload_file(&given_path) {
+                    Ok(()) => {
+                        let config = engine.config();
+                        let mappings = config.all_mappings().count();
+                        log.info(&format!(
+                            "{what} changed: reloaded {} ({mappings} mapping{})",
+                            given_path.display(),
+                            if mappings == 1 { "" } else { "s" }
+                        ));
+                        files = watched_files(&config_path, &config);
+                        watch_folders(&mut debouncer, &files, &mut folders, &log);
+                    }
+                    Err(e) => log.error(&format!(
+                        "{what} changed but the config does not load, so the previous one \
+                         keeps running: {e}"
+                    )),
+                }
+            }
+        })
+        .context("cannot start the config watcher")?;
+    Ok(ConfigWatcher {
+        stop,
+        thread: Some(thread),
+    })
+}
+
+/// Adds a watch on each folder holding one of `files` not watched yet.
+fn watch_folders(
+    debouncer: &mut Debouncer<RecommendedWatcher>,
+    files: &BTreeSet<PathBuf>,
+    folders: &mut BTreeSet<PathBuf>,
+    log: &Log,
+) {
+    for file in files {
+        let Some(folder) = file.parent() else {
+            continue;
+        };
+        if folders.contains(folder) || !folder.is_dir() {
+            continue;
+        }
+        match debouncer
+            .watcher()
+            .watch(folder, RecursiveMode::NonRecursive)
+        {
+            Ok(()) => {
+                folders.insert(folder.to_path_buf());
+            }
+            Err(e) => log.warn(&format!(
+                "cannot watch {} for changes ({e}); edits there need a restart",
+                folder.display()
+            )),
+        }
+    }
+}
+
+/// What `conductor --config FILE` runs with: a watcher on `config_path`, unless
+/// `--no-watch` is given or a file is replayed `--fast` (it is over before an edit).
+pub fn for_run(
+    args: &crate::args::RunArgs,
+    engine: &Arc<Engine>,
+    config_path: &Path,
+    log: &Log,
+) -> Result<Option<ConfigWatcher>> {
+    if args.no_watch || args.fast {
+        return Ok(None);
+    }
+    start(Arc::clone(engine), config_path, log.clone()).map(Some)
+}
