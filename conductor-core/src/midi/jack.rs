@@ -588,8 +588,16 @@ impl Output {
         {
             std::thread::sleep(Duration::from_millis(1));
         }
-        // The cycle that took the last bytes writes them before it ends.
-        self.port.client.wait_for_cycle_end();
+        // The cycle that took the last bytes writes them; a port of this same client
+        // reads them one cycle later. Wait for that cycle to end too (the counter goes
+        // up at the start and at the end of every cycle).
+        let seen = self.port.client.rt.cycles.load(Ordering::SeqCst);
+        while self.port.client.rt.cycles.load(Ordering::SeqCst) < seen + 4
+            && self.port.client.rt.alive.load(Ordering::Acquire)
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }
 

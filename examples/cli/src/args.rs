@@ -42,13 +42,19 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// List the MIDI input and output ports and exit.
+    /// List the MIDI input and output ports and exit; with --config, also which
+    /// `[[devices]]` entry each port is for.
     #[arg(long)]
     pub list_ports: bool,
 
     /// Send `SendMidi` actions to this output port (number or part of its name).
     #[arg(short, long, value_name = "PORT")]
     pub output: Option<String>,
+
+    /// Create a virtual output port called NAME that `SendMidi` actions (those without
+    /// a `port`) go to, for other programs to connect to.
+    #[arg(long, value_name = "NAME", conflicts_with = "output")]
+    pub virtual_output: Option<String>,
 
     /// Create a virtual input port called NAME that other programs connect to, instead
     /// of opening an existing port.
@@ -75,7 +81,9 @@ pub struct CommonArgs {
     /// Grant a capability that needs approval (Filesystem, Subprocess, SystemControl) to
     /// every plugin (`--grant Subprocess`) or to one plugin by name
     /// (`--grant my_plugin=Filesystem`). `--grant Subprocess` also lets `Shell` actions
-    /// run. Repeatable.
+    /// run. `--grant HostActions` makes conductor perform Keystroke, Text, MouseClick,
+    /// Launch and VolumeControl actions instead of printing them; `--grant
+    /// HostActions:Keystroke` performs one kind. Repeatable.
     #[arg(long, value_name = "[PLUGIN=]CAPABILITY", global = true)]
     pub grant: Vec<GrantSpec>,
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{anyhow, Result};
 use conductor_core::config::Config;
-use conductor_core::engine::{EngineInput, MidiOutCallback};
+use conductor_core::engine::{devices_matching, Devices, EngineInput, MidiOutCallback};
 use conductor_core::midi::{self, OutputConnection, PortSelector};
 use conductor_core::Engine;
 
@@ -68,6 +68,27 @@ impl Output {
         })
     }
 
+    /// Creates an output port called `name` that other programs connect to.
+    pub fn open_virtual(name: &str, log: &Log) -> Result<Output> {
+        #[cfg(unix)]
+        {
+            let connection = midi::create_virtual_output(name)?;
+            log.info(&format!("sending MIDI to the virtual output {name}"));
+            Ok(Output {
+                connection: Arc::new(Mutex::new(connection)),
+                log: log.clone(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (name, log);
+            Err(anyhow!(
+                "virtual MIDI ports are not available on this operating system; create one \
+                 with a loopback driver (e.g. loopMIDI) and pass its name to --output"
+            ))
+        }
+    }
+
     /// The engine's `on_midi_out` callback: sends the bytes at once (the dispatcher
     /// calls it when their time comes), logging failures.
     pub fn callback(&self) -> MidiOutCallback {
@@ -84,16 +105,34 @@ impl Output {
     }
 }
 
-/// Runs until `stop` fires (Ctrl-C), then closes the input and waits for what was
-/// already received to be handled.
-pub fn run(engine: &Arc<Engine>, input: Input, stop: &Receiver<()>, log: &Log) -> Result<()> {
-    log.info(&format!(
-        "listening on MIDI input {}; press Ctrl-C to stop",
-        input.port_name()
-    ));
+/// Runs until `stop` fires (Ctrl-C), then closes the input and the devices (sending
+/// their shutdown sequences) and waits for what was already received to be handled.
+pub fn run(
+    engine: &Arc<Engine>,
+    input: Option<Input>,
+    devices: Option<Devices>,
+    stop: &Receiver<()>,
+    log: &Log,
+) -> Result<()> {
+    let mut listening: Vec<String> = input
+        .iter()
+        .map(|i| format!("MIDI input {}", i.port_name()))
+        .collect();
+    for (device, port) in devices.iter().flat_map(Devices::inputs) {
+        listening.push(format!("device {device} on {port}"));
+    }
+    if listening.is_empty() {
+        log.info("no input is open (the devices have only outputs); press Ctrl-C to stop");
+    } else {
+        log.info(&format!(
+            "listening on {}; press Ctrl-C to stop",
+            listening.join(", ")
+        ));
+    }
     // An error here means the handler is gone; stop as if it had fired.
     let _ = stop.recv();
     drop(input);
+    drop(devices);
     // This thread is not one of the engine's, so waiting cannot fail.
     let _ = engine.wait_idle(std::time::Duration::from_secs(5));
     let dropped = engine.dropped();
@@ -108,8 +147,9 @@ pub fn run(engine: &Arc<Engine>, input: Input, stop: &Receiver<()>, log: &Log) -
 }
 
 /// `--list-ports`: the input and output ports, numbered as `PORT` and `--output` take
-/// them.
-pub fn list_ports() -> Result<()> {
+/// them; with a config, each port the config's `[[devices]]` would open is marked
+/// with the device's name.
+pub fn list_ports(config: Option<&Config>) -> Result<()> {
     let inputs = midi::input_ports()?;
     let outputs = midi::output_ports()?;
     let mut out = std::io::stdout().lock();
@@ -118,14 +158,29 @@ pub fn list_ports() -> Result<()> {
         writeln!(out, "  none (use --virtual NAME, or --replay FILE.mid)")?;
     }
     for p in &inputs {
-        writeln!(out, "  {p}")?;
+        writeln!(out, "  {p}{}", for_devices(config, &inputs, p, false))?;
     }
     writeln!(out, "MIDI outputs (--output PORT):")?;
     if outputs.is_empty() {
         writeln!(out, "  none")?;
     }
     for p in &outputs {
-        writeln!(out, "  {p}")?;
+        writeln!(out, "  {p}{}", for_devices(config, &outputs, p, true))?;
     }
     Ok(())
+}
+
+/// `"  (device pads)"` when the config's devices would open port `p`, else `""`.
+fn for_devices(
+    config: Option<&Config>,
+    ports: &[midi::PortInfo],
+    p: &midi::PortInfo,
+    output: bool,
+) -> String {
+    let names = config.map_or_else(Vec::new, |c| devices_matching(c, ports, p, output));
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("  (device {})", names.join(", "))
+    }
 }

@@ -22,7 +22,8 @@ use crate::{replay, stop};
 /// start. Ctrl-C stops it, every plugin's `shutdown()` runs once, and the exit code is 0.
 pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
     if args.list_ports {
-        return listen::list_ports();
+        let config = args.config.as_ref().map(Config::from_file).transpose()?;
+        return listen::list_ports(config.as_ref());
     }
     let config_path = args.config.as_ref().ok_or_else(|| {
         anyhow!(
@@ -35,14 +36,19 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
 
     // Ports are opened before plugins load, so a missing port fails fast; input that
     // arrives before the engine is ready is dropped.
+    // With [[devices]], the devices are the inputs: the [device] input is opened only
+    // when a port is named.
+    let devices_only = !config.devices.is_empty() && args.port.is_none();
     let input = match (&args.replay, &args.virtual_port) {
         (Some(_), _) => None,
         (None, Some(name)) => Some(listen::open_virtual_input(name)?),
+        (None, None) if devices_only => None,
         (None, None) => Some(listen::open_input(args.port.as_deref(), &config, log)?),
     };
-    let output = match &args.output {
-        Some(selector) => Some(Output::open(selector, log)?),
-        None => {
+    let output = match (&args.output, &args.virtual_output) {
+        (Some(selector), _) => Some(Output::open(selector, log)?),
+        (None, Some(name)) => Some(Output::open_virtual(name, log)?),
+        (None, None) => {
             if sends_midi(&config) {
                 log.warn(
                     "the config sends MIDI (SendMidi) but no output is open, so those messages \
@@ -56,7 +62,8 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
     let host_actions = HostActions::new(
         session.grants.global_allows(Capability::Subprocess),
         log.clone(),
-    );
+    )
+    .performing(&session.grants.host_actions, &config)?;
     let callbacks = EngineCallbacks {
         on_action: Some(host_actions.callback()),
         on_host_request: Some(host_actions.request_callback()),
@@ -71,12 +78,16 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
     if let Some(input) = &input {
         input.attach(&engine);
     }
+    // Every [[devices]] entry's ports; their init and feedback are sent now.
+    let devices = match &args.replay {
+        None if !engine.config().devices.is_empty() => Some(engine.connect_devices()?),
+        _ => None,
+    };
 
     let outcome = match (&args.replay, input) {
         (Some(file), _) => replay::run(&engine, file, args.fast, &stop, log)
             .and_then(|summary| replay::check(&summary, log)),
-        (None, Some(input)) => listen::run(&engine, input, &stop, log),
-        (None, None) => unreachable!("an input is chosen unless replaying"),
+        (None, input) => listen::run(&engine, input, devices, &stop, log),
     };
     let shutdown = engine.shutdown();
     host_actions.wait();

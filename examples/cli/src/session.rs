@@ -76,13 +76,15 @@ impl Session {
     }
 }
 
-/// Whether any mapping of `config` sends MIDI.
+/// Whether any mapping of `config` sends MIDI to the default output (a `SendMidi`
+/// without a `port`, or any `SendMidi` when the config has no `[[devices]]`).
 pub fn sends_midi(config: &Config) -> bool {
     let mut found = false;
+    let no_devices = config.devices.is_empty();
     for (_, mapping) in config.all_mappings() {
-        mapping
-            .action
-            .visit(&mut |a| found |= matches!(a, Action::SendMidi(_)));
+        mapping.action.visit(&mut |a| {
+            found |= matches!(a, Action::SendMidi(s) if s.port.is_none() || no_devices)
+        });
     }
     found
 }

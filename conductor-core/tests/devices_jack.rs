@@ -1,0 +1,250 @@
+//! Named devices through a JACK server: each `[[devices]]` entry's input and output
+//! opened by `Engine::connect_devices`, its init sequence and feedback sent when the
+//! output opens and again when it comes back, mode feedback on a mode change, a
+//! trigger filtered by device, `SendMidi` routed to a named device, and the shutdown
+//! sequence when the devices close.
+//!
+//! Run with `cargo test --release -p conductor-midi-core --features jack --test devices_jack`.
+//! Needs `jackd` and `jack_lsp`; the "controllers" are virtual ports of this process.
+//! Uses its own JACK server like `midi_ports_jack` (`CONDUCTOR_TEST_JACK_SERVER`,
+//! default `conductor-test`, started with the dummy driver if it is not running).
+#![cfg(feature = "jack")]
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use wait_timeout::ChildExt;
+
+use conductor_core::midi::{create_virtual_input, create_virtual_output, InputConnection};
+use conductor_core::plugin::HostConfig;
+use conductor_core::{Engine, EngineOptions};
+
+/// Upper bound for anything to show up; generous because the machine may be busy.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+const CONFIG: &str = r#"
+[[devices]]
+name = "pads"
+input = "dev-pads-src"
+output = "dev-pads-sink"
+init = ["F0 00 20 29 02 0D 0E 01 F7"]
+shutdown = [[0xB0, 0x00, 0x00]]
+[[devices.feedback]]
+mode = "Play"
+note = 36
+on = 21
+[[devices.feedback]]
+mode = "Mix"
+note = 37
+on = 45
+
+[[devices]]
+name = "keys"
+input = "dev-keys-src"
+output = "dev-keys-sink"
+
+[[modes]]
+name = "Play"
+[[modes.mappings]]
+device = "pads"
+trigger = { Note = { note = 36 } }
+action = { ModeChange = { mode = "Mix" } }
+
+[[modes]]
+name = "Mix"
+
+[[global_mappings]]
+trigger = { Note = { note = 60 } }
+action = { SendMidi = { port = "keys", message_type = "NoteOn", note = 60, velocity = 100 } }
+[[global_mappings]]
+device = "keys"
+trigger = { Note = { note = 62 } }
+action = { SendMidi = { port = "pads", message_type = "CC", controller = 20, value = 127 } }
+"#;
+
+#[test]
+fn devices_end_to_end() {
+    let _server = JackServer::ensure();
+    let dir = tempfile::tempdir().unwrap();
+    // The controllers: what they send comes from these outputs, what they are sent
+    // arrives at these inputs.
+    let mut pads = create_virtual_output("dev-pads-src").unwrap();
+    let mut keys = create_virtual_output("dev-keys-src").unwrap();
+    let (pads_sink, pads_rx) = sink("dev-pads-sink");
+    let (_keys_sink, keys_rx) = sink("dev-keys-sink");
+
+    let options = EngineOptions {
+        host_config: HostConfig {
+            cache_dir: Some(dir.path().join("cache")),
+            data_root: Some(dir.path().join("data")),
+            ..HostConfig::default()
+        },
+        ..Default::default()
+    };
+    let engine = Engine::from_toml(CONFIG, dir.path(), options).unwrap();
+    let devices = engine.connect_devices().expect("open every device");
+    let inputs = devices.inputs();
+    assert_eq!(inputs.len(), 2, "{inputs:?}");
+    assert!(inputs[0].1.ends_with(":dev-pads-src"), "{inputs:?}");
+
+    // At start-up: the pads get their init, then mode Play's lights.
+    expect(
+        &pads_rx,
+        &[0xF0, 0x00, 0x20, 0x29, 0x02, 0x0D, 0x0E, 0x01, 0xF7],
+    );
+    expect(&pads_rx, &[0x90, 36, 21]);
+    expect(&pads_rx, &[0x90, 37, 0]);
+
+    // Note 36 from the keys does not switch modes (the mapping is the pads'); note 62
+    // from the keys lights CC 20 on the pads, so both have been handled.
+    keys.send(&[0x90, 36, 100]).unwrap();
+    keys.send(&[0x90, 62, 100]).unwrap();
+    expect(&pads_rx, &[0xB0, 20, 127]);
+    assert_eq!(engine.mode_name(), "Play");
+
+    // Note 36 from the pads switches to Mix, and the pads show it.
+    pads.send(&[0x90, 36, 100]).unwrap();
+    expect(&pads_rx, &[0x90, 36, 0]);
+    expect(&pads_rx, &[0x90, 37, 45]);
+    assert_eq!(engine.mode_name(), "Mix");
+
+    // Note 60 from the pads goes to the keys' output only: the next thing the pads
+    // get is the CC that note 62 from the keys sends them.
+    pads.send(&[0x90, 60, 1]).unwrap();
+    expect(&keys_rx, &[0x90, 60, 100]);
+    keys.send(&[0x90, 62, 100]).unwrap();
+    expect(&pads_rx, &[0xB0, 20, 127]);
+
+    // The pads' port goes away and comes back: init and every light again.
+    drop(pads_sink);
+    wait_until("the pads' output to be seen gone", || {
+        devices
+            .outputs()
+            .iter()
+            .any(|(d, _, open)| d == "pads" && !open)
+    });
+    let (_pads_sink, pads_rx) = sink("dev-pads-sink");
+    expect(
+        &pads_rx,
+        &[0xF0, 0x00, 0x20, 0x29, 0x02, 0x0D, 0x0E, 0x01, 0xF7],
+    );
+    expect(&pads_rx, &[0x90, 36, 0]);
+    expect(&pads_rx, &[0x90, 37, 45]);
+
+    // Closing the devices sends the shutdown sequence.
+    drop(devices);
+    expect(&pads_rx, &[0xB0, 0x00, 0x00]);
+    engine.shutdown().unwrap();
+}
+
+/// A virtual input standing for a controller's (or synth's) MIDI in.
+fn sink(name: &str) -> (InputConnection, Receiver<Vec<u8>>) {
+    let (tx, rx) = mpsc::channel();
+    let input = create_virtual_input(name, move |_, bytes: &[u8]| {
+        let _ = tx.send(bytes.to_vec());
+    })
+    .unwrap();
+    (input, rx)
+}
+
+/// The next message received must be `bytes`.
+fn expect(rx: &Receiver<Vec<u8>>, bytes: &[u8]) {
+    match rx.recv_timeout(PATIENCE) {
+        Ok(got) => assert_eq!(got, bytes, "expected {bytes:02X?}, got {got:02X?}"),
+        Err(_) => panic!("gave up waiting for {bytes:02X?} after {PATIENCE:?}"),
+    }
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The test's JACK server: selected through the environment, started if not running, and
+/// stopped at the end if this test started it.
+struct JackServer(Option<Child>);
+
+impl JackServer {
+    fn ensure() -> JackServer {
+        let name =
+            std::env::var("CONDUCTOR_TEST_JACK_SERVER").unwrap_or_else(|_| "conductor-test".into());
+        // Only this test function runs in this process, so changing the environment here
+        // cannot race with another thread reading it.
+        std::env::set_var("JACK_DEFAULT_SERVER", &name);
+        std::env::set_var("JACK_NO_START_SERVER", "1");
+        if server_is_up() {
+            return JackServer(None);
+        }
+        let log_path = std::env::temp_dir().join(format!("jackd-{name}.log"));
+        let log = std::fs::File::create(&log_path).expect("create the jackd log file");
+        let child = Command::new("jackd")
+            .args([
+                "-n",
+                &name,
+                "--no-realtime",
+                "-d",
+                "dummy",
+                "-r",
+                "48000",
+                "-p",
+                "256",
+            ])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start jackd ({e}): install jackd2 to run this test")
+            });
+        let mut server = JackServer(Some(child));
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if server_is_up() {
+                return server;
+            }
+            if let Some(status) = server.0.as_mut().unwrap().try_wait().unwrap() {
+                let mut text = String::new();
+                let _ =
+                    std::fs::File::open(&log_path).and_then(|mut f| f.read_to_string(&mut text));
+                panic!("jackd exited with {status} before it was ready:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut text = String::new();
+        let _ = std::fs::File::open(&log_path).and_then(|mut f| f.read_to_string(&mut text));
+        panic!("jackd did not come up within {PATIENCE:?}:\n{text}");
+    }
+}
+
+/// Whether `jack_lsp` reaches the server. libjack can hang closing a client on a busy
+/// server, so a `jack_lsp` that has not finished after 10 s is killed and counts as no.
+fn server_is_up() -> bool {
+    let Ok(mut child) = Command::new("jack_lsp")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return false;
+    };
+    match child.wait_timeout(Duration::from_secs(10)) {
+        Ok(Some(status)) => status.success(),
+        _ => {
+            let _ = child.kill();
+            let _ = child.wait();
+            false
+        }
+    }
+}
+
+impl Drop for JackServer {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
