@@ -216,8 +216,10 @@ action = { Host = { name = "turbo" } }
         Some(55),
         "repeats report the press"
     );
-    // A tick that comes late catches up on the repeats it missed (350, 450).
-    assert_eq!(e.tick(460 * MS).unwrap().len(), 2);
+    // A tick that comes late catches up on the repeats it missed, each at its time.
+    let late = e.tick(460 * MS).unwrap();
+    let times: Vec<u64> = late.iter().map(|f| f.context.timestamp_us).collect();
+    assert_eq!(times, [350 * MS, 450 * MS]);
     // Released at 500: no more repeats, and the release itself fires nothing.
     assert!(e.process(&[0x80, 48, 0], 500 * MS).unwrap().is_empty());
     assert!(e.tick(5_000 * MS).unwrap().is_empty());

@@ -29,7 +29,6 @@ mod dispatcher;
 mod grant_check;
 mod outcome;
 mod plugin_actions;
-mod plugin_actions;
 mod plugins;
 #[cfg(feature = "midi-io")]
 mod ports;
@@ -636,11 +635,17 @@ impl Engine {
                 return;
             }
             let mode = self.shared.mode();
-            router.table.tick(now_us, mode, &mut ids);
-            (router.program.clone(), held_presses(&router.table, &ids))
+            router.table.tick_at(now_us, mode, &mut ids);
+            // Each at the time it fell due (a long press at its hold time, a turbo
+            // repeat at its interval), so a late tick reports the same times.
+            let presses: Vec<(MappingId, MidiMessage, u64)> = ids
+                .iter()
+                .filter_map(|&(id, at)| Some((id, router.table.held_note_on(id)?, at)))
+                .collect();
+            (router.program.clone(), presses)
         };
-        for (id, msg) in presses {
-            let run = Run::new(&self.shared, program.clone(), id, &msg, now_us, true);
+        for (id, msg, at) in presses {
+            let run = Run::new(&self.shared, program.clone(), id, &msg, at, true);
             self.drive_sync(run, fired);
         }
     }

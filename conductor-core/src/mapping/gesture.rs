@@ -172,21 +172,17 @@ impl Deferred {
         false
     }
 
-    /// Advances time to `now`; returns whether the waiting press fires now.
-    pub(crate) fn on_tick(&mut self, now: u64) -> bool {
-        let Some(p) = &self.pending else {
-            return false;
-        };
+    /// Advances time to `now`; returns when the waiting press fired, if it fires now.
+    pub(crate) fn on_tick(&mut self, now: u64) -> Option<u64> {
+        let p = self.pending.as_ref()?;
         if !p.released && p.long.is_some_and(|d| now.saturating_sub(p.at) >= d) {
             self.pending = None;
-            return false;
+            return None;
         }
-        if p.due().is_some_and(|due| now >= due) {
-            self.fired_with = Some(p.on.clone());
-            self.pending = None;
-            return true;
-        }
-        false
+        let due = p.due().filter(|due| now >= *due)?;
+        self.fired_with = Some(p.on.clone());
+        self.pending = None;
+        Some(due)
     }
 
     /// When [`on_tick`](Self::on_tick) next has something to decide.
@@ -334,10 +330,10 @@ impl GestureState {
         }
     }
 
-    /// Advances time to `now` (µs); returns how many times the mapping fires now: a
-    /// held long press passing its duration, a deferred press whose rivals are ruled
-    /// out, the repeats of a held turbo.
-    pub(crate) fn on_tick(&mut self, trigger: &Trigger, now: u64) -> usize {
+    /// Advances time to `now` (µs), calling `fire` with the time of every firing that
+    /// falls due by then: a held long press passing its duration, a deferred press whose
+    /// rivals are ruled out, the repeats of a held turbo (a late tick catches up).
+    pub(crate) fn on_tick(&mut self, trigger: &Trigger, now: u64, fire: &mut dyn FnMut(u64)) {
         match (self, trigger) {
             (
                 GestureState::LongPress {
@@ -346,13 +342,17 @@ impl GestureState {
                 },
                 Trigger::LongPress { duration, .. },
             ) => {
-                if !*fired && now.saturating_sub(p.at) >= duration.as_micros() as u64 {
+                let due = p.at.saturating_add(duration.as_micros() as u64);
+                if !*fired && now >= due {
                     *fired = true;
-                    return 1;
+                    fire(due);
                 }
-                0
             }
-            (GestureState::Deferred(d), _) => usize::from(d.on_tick(now)),
+            (GestureState::Deferred(d), _) => {
+                if let Some(due) = d.on_tick(now) {
+                    fire(due);
+                }
+            }
             (
                 GestureState::Turbo {
                     held: Some(_),
@@ -363,18 +363,15 @@ impl GestureState {
                 let step = (interval.as_micros() as u64).max(1);
                 let mut count = 0;
                 while *next <= now {
-                    *next = next.saturating_add(step);
-                    count += 1;
-                    if count == MAX_CATCH_UP {
-                        // Too far behind: skip the rest rather than fire a burst.
-                        while *next <= now {
-                            *next = next.saturating_add(step);
-                        }
+                    if count < MAX_CATCH_UP {
+                        fire(*next);
+                        count += 1;
                     }
+                    // Too far behind: the rest are skipped rather than fired in a burst.
+                    *next = next.saturating_add(step);
                 }
-                count.min(MAX_CATCH_UP)
             }
-            _ => 0,
+            _ => {}
         }
     }
 

@@ -225,17 +225,30 @@ impl MappingTable {
         }
     }
 
-    /// Advances gesture time to `now_us`, appending held long presses that pass their
-    /// duration now. Only mappings of `mode` and global ones fire.
+    /// Advances gesture time to `now_us`, appending the mappings that fire by then: held
+    /// long presses that pass their duration, presses whose rivals are ruled out, turbo
+    /// repeats (an id once per repeat). Only mappings of `mode` and global ones fire.
     pub fn tick(&mut self, now_us: u64, mode: usize, fired: &mut Vec<MappingId>) {
+        let mut timed = Vec::new();
+        self.tick_at(now_us, mode, &mut timed);
+        fired.extend(timed.into_iter().map(|(id, _)| id));
+    }
+
+    /// [`tick`](Self::tick) with the time (µs) each firing fell due, in time order: a
+    /// tick that comes late reports a long press at its hold time, a turbo's repeats at
+    /// their intervals.
+    pub fn tick_at(&mut self, now_us: u64, mode: usize, fired: &mut Vec<(MappingId, u64)>) {
+        let start = fired.len();
         for &id in &self.timed {
             let entry = &self.entries[id as usize];
             if entry.mode.is_some_and(|m| m != mode) {
                 continue;
             }
-            let times = self.gestures[id as usize].on_tick(&entry.mapping.trigger, now_us);
-            fired.extend(std::iter::repeat_n(id, times));
+            self.gestures[id as usize].on_tick(&entry.mapping.trigger, now_us, &mut |at| {
+                fired.push((id, at))
+            });
         }
+        fired[start..].sort_by_key(|&(id, at)| (at, id));
     }
 
     /// The earliest time (µs) at which [`tick`](Self::tick) has something to decide: a
