@@ -6,11 +6,14 @@ use std::time::Duration;
 
 use toml::de::DeValue;
 
+use super::condition::{Condition, ConditionReader};
 use super::paths;
 use super::plugins::{parse_overrides, PluginOverrides, OVERRIDE_KEYS};
 use super::reader::{self, Doc, Table, Value};
 use super::suggest::did_you_mean;
+use super::transform::{self, FieldValue, MappedMessage, ValueSource};
 use super::trigger::CHANNEL_HINT;
+use super::warning::ConfigWarning;
 use crate::midi::MidiMessage;
 use crate::{Error, Result};
 
@@ -48,6 +51,80 @@ pub enum Action {
     },
     /// An action the embedding application carries out (keystrokes, launching apps...).
     Host(HostAction),
+    /// Runs `then_action` when `condition` holds, else `else_action` (if any).
+    Conditional {
+        /// The condition, checked when the action runs.
+        condition: Condition,
+        /// What runs when it holds.
+        then_action: Box<Action>,
+        /// What runs when it does not.
+        else_action: Option<Box<Action>>,
+    },
+    /// Sets, toggles or steps a named variable (`SetVar`, `ToggleVar`, `IncrementVar`).
+    Variable(VariableAction),
+}
+
+/// A change to a named variable. Variables are whole numbers, 0 until set, shared by
+/// every mapping of the engine, and kept across reloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableAction {
+    /// The variable's name.
+    pub name: String,
+    /// What to do to it.
+    pub op: VariableOp,
+}
+
+/// What a [`VariableAction`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariableOp {
+    /// `SetVar`: set to this value.
+    Set(i64),
+    /// `ToggleVar`: 0 becomes 1, anything else 0.
+    Toggle,
+    /// `IncrementVar`: add `by` (negative to step down), kept within `min..=max`:
+    /// clamped, or wrapped around to the other end when `wrap` is set.
+    Increment {
+        /// The step.
+        by: i64,
+        /// Lowest value.
+        min: i64,
+        /// Highest value.
+        max: i64,
+        /// Wrap around instead of stopping at the ends.
+        wrap: bool,
+    },
+}
+
+impl VariableOp {
+    /// The action's name as configs write it (`"SetVar"`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            VariableOp::Set(_) => kind_name::SET_VAR,
+            VariableOp::Toggle => kind_name::TOGGLE_VAR,
+            VariableOp::Increment { .. } => kind_name::INCREMENT_VAR,
+        }
+    }
+
+    /// The value after applying the operation to `current`.
+    pub fn apply(self, current: i64) -> i64 {
+        match self {
+            VariableOp::Set(v) => v,
+            VariableOp::Toggle => i64::from(current == 0),
+            VariableOp::Increment { by, min, max, wrap } => {
+                let next = current.saturating_add(by);
+                if !wrap {
+                    return next.clamp(min, max);
+                }
+                if next > max {
+                    min
+                } else if next < min {
+                    max
+                } else {
+                    next
+                }
+            }
+        }
+    }
 }
 
 impl Action {
@@ -62,6 +139,28 @@ impl Action {
             Action::Delay(_) => kind_name::DELAY,
             Action::Repeat { .. } => kind_name::REPEAT,
             Action::Host(h) => &h.name,
+            Action::Conditional { .. } => kind_name::CONDITIONAL,
+            Action::Variable(v) => v.op.kind(),
+        }
+    }
+
+    /// Calls `f` on this action and every action nested in it, mutably.
+    pub(crate) fn visit_mut(&mut self, f: &mut dyn FnMut(&mut Action)) {
+        f(self);
+        match self {
+            Action::Sequence(actions) => actions.iter_mut().for_each(|a| a.visit_mut(f)),
+            Action::Repeat { action, .. } => action.visit_mut(f),
+            Action::Conditional {
+                then_action,
+                else_action,
+                ..
+            } => {
+                then_action.visit_mut(f);
+                if let Some(e) = else_action {
+                    e.visit_mut(f);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -72,6 +171,16 @@ impl Action {
         match self {
             Action::Sequence(actions) => actions.iter().for_each(|a| a.visit(f)),
             Action::Repeat { action, .. } => action.visit(f),
+            Action::Conditional {
+                then_action,
+                else_action,
+                ..
+            } => {
+                then_action.visit(f);
+                if let Some(e) = else_action {
+                    e.visit(f);
+                }
+            }
             _ => {}
         }
     }
@@ -108,6 +217,10 @@ pub enum MidiOut {
     /// Raw bytes (`bytes = [0x90, 60, 100]`), checked to start with a status byte and
     /// to carry only 7-bit data bytes.
     Raw(Vec<u8>),
+    /// A channel message some of whose fields follow the trigger's values
+    /// (`velocity = "velocity"`, `value = { from = "value", min = 0, max = 64 }`, or a
+    /// mapping's `velocity_mapping`).
+    Mapped(MappedMessage),
 }
 
 /// Where a [`Action::ModeChange`] goes.
@@ -157,6 +270,14 @@ pub(crate) mod kind_name {
     pub(crate) const REPEAT: &str = "Repeat";
     /// `Host`, the generic host action.
     pub(crate) const HOST: &str = "Host";
+    /// `Conditional`.
+    pub(crate) const CONDITIONAL: &str = "Conditional";
+    /// `SetVar`.
+    pub(crate) const SET_VAR: &str = "SetVar";
+    /// `ToggleVar`.
+    pub(crate) const TOGGLE_VAR: &str = "ToggleVar";
+    /// `IncrementVar`.
+    pub(crate) const INCREMENT_VAR: &str = "IncrementVar";
 }
 
 /// How an action kind is read from its table of fields.
@@ -178,6 +299,10 @@ enum KindParser {
     Host,
     /// A named host action (`Keystroke`, ...): every field passes through as its data.
     HostShorthand,
+    /// `Conditional`: a condition and the actions for each outcome.
+    Conditional,
+    /// `SetVar`, `ToggleVar`, `IncrementVar`: a change to a named variable.
+    Variable,
 }
 
 /// One action kind as written in configs: the one place that says what it is called,
@@ -267,6 +392,30 @@ const ACTION_KINDS: &[ActionKind] = &[
         &["name"],
         KindParser::Host,
     ),
+    ActionKind::new(
+        kind_name::CONDITIONAL,
+        &[&["condition", "conditions", "then_action", "else_action"]],
+        &["then_action"],
+        KindParser::Conditional,
+    ),
+    ActionKind::new(
+        kind_name::SET_VAR,
+        &[&["name", "value"]],
+        &["name", "value"],
+        KindParser::Variable,
+    ),
+    ActionKind::new(
+        kind_name::TOGGLE_VAR,
+        &[&["name"]],
+        &["name"],
+        KindParser::Variable,
+    ),
+    ActionKind::new(
+        kind_name::INCREMENT_VAR,
+        &[&["name", "by", "min", "max", "wrap"]],
+        &["name"],
+        KindParser::Variable,
+    ),
 ];
 
 /// The names of every action kind, in the order of [`ACTION_KINDS`].
@@ -284,6 +433,8 @@ pub(crate) struct ActionReader<'a, 't> {
     doc: &'a Doc<'t>,
     mode_names: &'a [String],
     inline_seen: HashMap<PathBuf, (PluginOverrides, usize)>,
+    /// Findings that do not stop the load (a condition this platform cannot evaluate).
+    pub(crate) warnings: Vec<ConfigWarning>,
 }
 
 impl<'a, 't> ActionReader<'a, 't> {
@@ -293,7 +444,13 @@ impl<'a, 't> ActionReader<'a, 't> {
             doc,
             mode_names,
             inline_seen: HashMap::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// Notes a warning about `line`.
+    pub(crate) fn warn(&mut self, line: usize, message: String) {
+        self.warnings.push(ConfigWarning { line, message });
     }
 
     /// Reads an action in either tagged form.
@@ -430,6 +587,8 @@ impl<'a, 't> ActionReader<'a, 't> {
                     data,
                 }))
             }
+            KindParser::Conditional => self.conditional(&t, depth),
+            KindParser::Variable => variable(doc, &t, kind).map(Action::Variable),
             KindParser::HostShorthand => {
                 let mut data = serde_json::Map::new();
                 for (key, value) in t.entries_in_order() {
@@ -445,6 +604,52 @@ impl<'a, 't> ActionReader<'a, 't> {
                 }))
             }
         }
+    }
+
+    fn conditional(&mut self, t: &Table<'_, '_>, depth: usize) -> Result<Action> {
+        let doc = self.doc;
+        let mut conditions = ConditionReader {
+            mode_names: self.mode_names,
+            warnings: &mut self.warnings,
+        };
+        let condition =
+            match (t.get("condition"), t.get("conditions")) {
+                (Some(_), Some(v)) => {
+                    return Err(doc.error(
+                        v.span(),
+                        "a Conditional takes `condition` (one condition) or `conditions` (a list \
+                     that must all hold), not both",
+                    ))
+                }
+                (Some(v), None) => conditions.parse(doc, v)?,
+                (None, Some(v)) => {
+                    let items = reader::array(doc, v, "`conditions`")?;
+                    if items.is_empty() {
+                        return Err(doc.error(v.span(), "`conditions` is empty; list at least one"));
+                    }
+                    Condition::And(
+                        items
+                            .iter()
+                            .map(|c| conditions.parse(doc, c))
+                            .collect::<Result<_>>()?,
+                    )
+                }
+                (None, None) => return Err(doc.error(
+                    t.span.clone(),
+                    "a Conditional needs `condition`, e.g. `condition = { type = \"TimeRange\", \
+                     start = \"09:00\", end = \"17:00\" }`",
+                )),
+            };
+        let then_action = self.parse_nested(t.require(doc, "then_action")?, depth + 1)?;
+        let else_action = t
+            .get("else_action")
+            .map(|v| self.parse_nested(v, depth + 1))
+            .transpose()?;
+        Ok(Action::Conditional {
+            condition,
+            then_action: Box::new(then_action),
+            else_action: else_action.map(Box::new),
+        })
     }
 
     fn sequence(&mut self, v: &Value<'_>, items: &[Value<'_>], depth: usize) -> Result<Action> {
@@ -560,6 +765,61 @@ impl<'a, 't> ActionReader<'a, 't> {
     }
 }
 
+/// Reads `SetVar`, `ToggleVar` or `IncrementVar`.
+fn variable(doc: &Doc<'_>, t: &Table<'_, '_>, kind: &str) -> Result<VariableAction> {
+    let nv = t.require(doc, "name")?;
+    let name = reader::string(doc, nv, "`name`")?;
+    if name.trim().is_empty() {
+        return Err(doc.error(nv.span(), "the variable `name` is empty"));
+    }
+    let int = |key: &str| {
+        t.get(key)
+            .map(|v| {
+                reader::int_in(
+                    doc,
+                    v,
+                    &format!("`{key}`"),
+                    i128::from(i64::MIN),
+                    i128::from(i64::MAX),
+                    "",
+                )
+                .map(|n| n as i64)
+            })
+            .transpose()
+    };
+    let op = match kind {
+        kind_name::SET_VAR => VariableOp::Set(int("value")?.unwrap_or(0)),
+        kind_name::TOGGLE_VAR => VariableOp::Toggle,
+        _ => {
+            let by = int("by")?.unwrap_or(1);
+            let (min, max) = (int("min")?, int("max")?);
+            let wrap = t
+                .get("wrap")
+                .map(|v| reader::boolean(doc, v, "`wrap`"))
+                .transpose()?
+                .unwrap_or(false);
+            if wrap && (min.is_none() || max.is_none()) {
+                return Err(doc.error(
+                    t.get("wrap").map_or(t.span.clone(), |v| v.span()),
+                    "`wrap = true` needs both ends: add `min` and `max`",
+                ));
+            }
+            let (min, max) = (min.unwrap_or(i64::MIN), max.unwrap_or(i64::MAX));
+            if min > max {
+                return Err(doc.error(
+                    t.get("max").map_or(t.span.clone(), |v| v.span()),
+                    format!("`min` ({min}) is above `max` ({max}); swap them"),
+                ));
+            }
+            VariableOp::Increment { by, min, max, wrap }
+        }
+    };
+    Ok(VariableAction {
+        name: name.to_string(),
+        op,
+    })
+}
+
 /// The fields a SendMidi action takes.
 const SEND_MIDI_FIELDS: [&str; 11] = [
     "message_type",
@@ -618,7 +878,7 @@ fn send_midi(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<SendMidiAction> {
             }
             MidiOut::Raw(raw_bytes(doc, bytes)?)
         }
-        (Some(ty), None) => MidiOut::Message(typed_message(doc, t, ty)?),
+        (Some(ty), None) => typed_message(doc, t, ty)?,
         (None, None) => {
             return Err(doc.error(
                 t.span.clone(),
@@ -630,7 +890,7 @@ fn send_midi(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<SendMidiAction> {
     Ok(SendMidiAction { message, port })
 }
 
-fn typed_message(doc: &Doc<'_>, t: &Table<'_, '_>, ty: &Value<'_>) -> Result<MidiMessage> {
+fn typed_message(doc: &Doc<'_>, t: &Table<'_, '_>, ty: &Value<'_>) -> Result<MidiOut> {
     let name = reader::string(doc, ty, "`message_type`")?;
     if !MESSAGE_TYPES.contains(&name) {
         let hint = did_you_mean(name, MESSAGE_TYPES)
@@ -666,6 +926,12 @@ fn typed_message(doc: &Doc<'_>, t: &Table<'_, '_>, ty: &Value<'_>) -> Result<Mid
             ));
         }
     }
+    if t.entries_in_order().iter().any(|(k, v)| {
+        !["message_type", "port", "type"].contains(&k.get_ref().as_ref())
+            && transform::is_dynamic(v)
+    }) {
+        return mapped_message(doc, t, name, poly).map(MidiOut::Mapped);
+    }
     let channel = t
         .get("channel")
         .map(|v| reader::int_in(doc, v, "`channel`", 0, 15, CHANNEL_HINT))
@@ -677,7 +943,7 @@ fn typed_message(doc: &Doc<'_>, t: &Table<'_, '_>, ty: &Value<'_>) -> Result<Mid
             .ok_or_else(|| doc.error(t.span.clone(), format!("a {name} message needs `{key}`")))?;
         reader::u7(doc, v, &format!("`{key}`"))
     };
-    Ok(match name {
+    Ok(MidiOut::Message(match name {
         "NoteOn" => {
             let velocity = match t.get("velocity") {
                 Some(v) => {
@@ -747,7 +1013,118 @@ fn typed_message(doc: &Doc<'_>, t: &Table<'_, '_>, ty: &Value<'_>) -> Result<Mid
             channel,
             pressure: need("pressure")?,
         },
+    }))
+}
+
+/// A typed message some of whose fields follow the trigger.
+fn mapped_message(
+    doc: &Doc<'_>,
+    t: &Table<'_, '_>,
+    name: &str,
+    poly: bool,
+) -> Result<MappedMessage> {
+    // A field: its value as written, else `fallback` when the field may be left out.
+    let field = |key: &str, max: u16, source: ValueSource, fallback: Option<u16>| match t.get(key) {
+        Some(v) => transform::parse_field(doc, v, key, max, source, fallback.unwrap_or(0)),
+        None => fallback
+            .map(FieldValue::Fixed)
+            .ok_or_else(|| doc.error(t.span.clone(), format!("a {name} message needs `{key}`"))),
+    };
+    let channel = field("channel", 15, ValueSource::Channel, Some(0))?;
+    let seven =
+        |key: &str, source: ValueSource, fallback: Option<u16>| field(key, 127, source, fallback);
+    let (status, data1, data2) = match name {
+        "NoteOn" => (
+            0x90,
+            seven("note", ValueSource::Note, None)?,
+            seven(
+                "velocity",
+                ValueSource::Velocity,
+                Some(u16::from(DEFAULT_VELOCITY)),
+            )?,
+        ),
+        "NoteOff" => (
+            0x80,
+            seven("note", ValueSource::Note, None)?,
+            seven("velocity", ValueSource::Velocity, Some(0))?,
+        ),
+        "CC" | "ControlChange" => (
+            0xB0,
+            seven("controller", ValueSource::Controller, None)?,
+            seven("value", ValueSource::Value, None)?,
+        ),
+        "ProgramChange" => (
+            0xC0,
+            seven("program", ValueSource::Value, None)?,
+            FieldValue::Fixed(0),
+        ),
+        "PitchBend" => {
+            if let Some(p) = t.get("pitch") {
+                return Err(doc.error(
+                    p.span(),
+                    "a PitchBend that follows the trigger takes `value` (0..=16383, 8192 = \
+                     centre), e.g. `value = { from = \"value\" }`; write `pitch` only as a \
+                     fixed number",
+                ));
+            }
+            (
+                0xE0,
+                field("value", 16383, ValueSource::Value, None)?,
+                FieldValue::Fixed(0),
+            )
+        }
+        _ if poly => (
+            0xA0,
+            seven("note", ValueSource::Note, None)?,
+            seven("pressure", ValueSource::Velocity, None)?,
+        ),
+        _ => (
+            0xD0,
+            seven("pressure", ValueSource::Velocity, None)?,
+            FieldValue::Fixed(0),
+        ),
+    };
+    Ok(MappedMessage {
+        status,
+        channel,
+        data1,
+        data2,
     })
+}
+
+/// Applies a mapping's `velocity_mapping` to every typed `SendMidi` in `action`: the
+/// velocity (control value, pressure, program) each sends follows the trigger through
+/// it, unless that field was itself written to follow the trigger. Returns how many
+/// messages it applies to.
+pub(crate) fn apply_velocity_mapping(action: &mut Action, mapping: FieldValue) -> usize {
+    let mut applied = 0;
+    action.visit_mut(&mut |a| {
+        let Action::SendMidi(send) = a else { return };
+        let mapped = match &send.message {
+            MidiOut::Message(m) => MappedMessage::fixed(m),
+            MidiOut::Mapped(m) => Some(*m),
+            MidiOut::Raw(_) => None,
+        };
+        let Some(mut mapped) = mapped else { return };
+        if let Some(field) = mapped.velocity_field() {
+            if !field.is_dynamic() {
+                let fallback = match *field {
+                    FieldValue::Fixed(v) => v,
+                    FieldValue::From { fallback, .. } => fallback,
+                };
+                *field = match mapping {
+                    FieldValue::From { transform, .. } => FieldValue::From {
+                        transform,
+                        fallback,
+                    },
+                    fixed => fixed,
+                };
+                applied += 1;
+                send.message = MidiOut::Mapped(mapped);
+            }
+        }
+    });
+    applied
 }
 
 /// Velocity of a NoteOn without `velocity`.
