@@ -56,6 +56,7 @@ impl HostActions {
         }
         let mut problems = Vec::new();
         let mut needs_input = false;
+        let mut fn_left_out = Vec::new();
         for (_, mapping) in config.all_mappings() {
             mapping.action.visit(&mut |action| {
                 let Action::Host(host) = action else { return };
@@ -69,8 +70,12 @@ impl HostActions {
                     kind,
                     HostActionKind::Keystroke | HostActionKind::Text | HostActionKind::MouseClick
                 );
-                if let Err(e) = parse::parse(kind, &host.data) {
-                    problems.push(format!("{}: {e}", mapping.label()));
+                match parse::parse(kind, &host.data) {
+                    Ok(parse::Perform::Keystroke {
+                        left_out_fn: true, ..
+                    }) => fn_left_out.push(mapping.label()),
+                    Ok(_) => {}
+                    Err(e) => problems.push(format!("{}: {e}", mapping.label())),
                 }
             });
         }
@@ -81,6 +86,13 @@ impl HostActions {
                 if problems.len() == 1 { "" } else { "s" },
                 problems.join("\n  ")
             );
+        }
+        for label in fn_left_out {
+            self.log.warn(&format!(
+                "{label}: the fn key is left out of the Keystroke: no software can press it \
+                 (the keyboard handles it itself); name the key it produces instead, e.g. f5 \
+                 or volumeup"
+            ));
         }
         if needs_input
             && cfg!(all(unix, not(target_os = "macos")))

@@ -17,6 +17,9 @@ pub(crate) enum Perform {
         modifiers: Vec<Key>,
         /// Pressed and released one after another.
         keys: Vec<Key>,
+        /// Whether `fn` was named and left out: no software can press it (the keyboard
+        /// handles it itself), so upstream Conductor ignores it too.
+        left_out_fn: bool,
     },
     /// Type this text.
     Text(String),
@@ -133,7 +136,16 @@ fn keystroke(data: &Value) -> Result<Perform, String> {
     };
     let mut modifiers = Vec::new();
     let mut keys = Vec::new();
+    let mut left_out_fn = false;
+    let mut is_fn = |name: &str| {
+        let fn_key = name.trim().eq_ignore_ascii_case("fn");
+        left_out_fn |= fn_key;
+        fn_key
+    };
     for name in &names {
+        if is_fn(name) {
+            continue;
+        }
         if let Some(m) = modifier(name)? {
             push_once(&mut modifiers, m);
         } else {
@@ -142,10 +154,12 @@ fn keystroke(data: &Value) -> Result<Perform, String> {
     }
     match data.get("modifiers") {
         None | Some(Value::Null) => {}
+        Some(Value::String(s)) if is_fn(s) => {}
         Some(Value::String(s)) => push_modifier(&mut modifiers, s)?,
         Some(Value::Array(items)) => {
             for item in items {
                 match item {
+                    Value::String(s) if is_fn(s) => {}
                     Value::String(s) => push_modifier(&mut modifiers, s)?,
                     other => {
                         return Err(format!("`modifiers` must list modifier names, not {other}"))
@@ -159,10 +173,14 @@ fn keystroke(data: &Value) -> Result<Perform, String> {
             ))
         }
     }
-    if keys.is_empty() && modifiers.is_empty() {
+    if keys.is_empty() && modifiers.is_empty() && !left_out_fn {
         return Err("`keys` names no key: write e.g. keys = \"space\" or keys = \"ctrl+c\"".into());
     }
-    Ok(Perform::Keystroke { modifiers, keys })
+    Ok(Perform::Keystroke {
+        modifiers,
+        keys,
+        left_out_fn,
+    })
 }
 
 /// `"ctrl+shift+t"` → `["ctrl", "shift", "t"]`; `"+"` and a trailing `"++"` are the plus key.
@@ -207,13 +225,6 @@ fn modifier(name: &str) -> Result<Option<Key>, String> {
         "shift" => Key::Shift,
         "alt" | "option" | "opt" => Key::Alt,
         "cmd" | "command" | "meta" | "super" | "win" | "windows" => Key::Meta,
-        "fn" => {
-            return Err(
-                "the fn modifier cannot be pressed by software (the keyboard handles it \
-                 itself); remove it and name the key it produces, e.g. f5 or volumeup"
-                    .into(),
-            )
-        }
         _ => return Ok(None),
     }))
 }
@@ -394,35 +405,40 @@ mod tests {
             ks(json!({"keys": "UpArrow", "modifiers": ["cmd", "shift"]})),
             Ok(Perform::Keystroke {
                 modifiers: vec![Key::Meta, Key::Shift],
-                keys: vec![Key::UpArrow]
+                keys: vec![Key::UpArrow],
+                left_out_fn: false
             })
         );
         assert_eq!(
             ks(json!({"keys": "ctrl+Shift+T"})),
             Ok(Perform::Keystroke {
                 modifiers: vec![Key::Control, Key::Shift],
-                keys: vec![Key::Unicode('t')]
+                keys: vec![Key::Unicode('t')],
+                left_out_fn: false
             })
         );
         assert_eq!(
             ks(json!({"keys": "page_up", "modifiers": []})),
             Ok(Perform::Keystroke {
                 modifiers: vec![],
-                keys: vec![Key::PageUp]
+                keys: vec![Key::PageUp],
+                left_out_fn: false
             })
         );
         assert_eq!(
             ks(json!({"keys": "ctrl++"})),
             Ok(Perform::Keystroke {
                 modifiers: vec![Key::Control],
-                keys: vec![Key::Unicode('+')]
+                keys: vec![Key::Unicode('+')],
+                left_out_fn: false
             })
         );
         assert_eq!(
             ks(json!({"keys": ["F5", "Return"]})),
             Ok(Perform::Keystroke {
                 modifiers: vec![],
-                keys: vec![Key::F5, Key::Return]
+                keys: vec![Key::F5, Key::Return],
+                left_out_fn: false
             })
         );
     }
@@ -434,8 +450,23 @@ mod tests {
         assert!(e.contains("space, return"), "{e}");
         let e = ks(json!({"keys": "a", "modifiers": ["hyper"]})).unwrap_err();
         assert!(e.contains("unknown modifier \"hyper\""), "{e}");
-        let e = ks(json!({"keys": "f5", "modifiers": ["fn"]})).unwrap_err();
-        assert!(e.contains("fn modifier"), "{e}");
+        // `fn` cannot be pressed by software: left out, as upstream does.
+        assert_eq!(
+            ks(json!({"keys": "f5", "modifiers": ["fn"]})),
+            Ok(Perform::Keystroke {
+                modifiers: vec![],
+                keys: vec![Key::F5],
+                left_out_fn: true
+            })
+        );
+        assert_eq!(
+            ks(json!({"keys": "fn", "modifiers": []})),
+            Ok(Perform::Keystroke {
+                modifiers: vec![],
+                keys: vec![],
+                left_out_fn: true
+            })
+        );
         let e = ks(json!({"keys": "f21"})).unwrap_err();
         assert!(e.contains("unknown key name \"f21\""), "{e}");
         let e = ks(json!({"keys": "a++b"})).unwrap_err();

@@ -86,7 +86,9 @@ impl Performer {
 
 fn perform(action: &Perform, input: &mut Option<Enigo>, log: &Log) -> Result<(), String> {
     match action {
-        Perform::Keystroke { modifiers, keys } => {
+        Perform::Keystroke {
+            modifiers, keys, ..
+        } => {
             let enigo = connect(input)?;
             let mut held = Vec::new();
             let mut result = Ok(());
