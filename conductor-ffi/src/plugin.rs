@@ -11,7 +11,7 @@ use crate::error::conductor_error_t;
 use crate::host::conductor_plugin_host_t;
 use crate::plugin_options::conductor_plugin_options_t;
 use crate::status::conductor_status_t;
-use crate::string::owned_string;
+use crate::string::{owned_bytes, owned_string};
 
 /// A loaded plugin with its persistent instance: guest state survives between calls,
 /// and after a trap a fresh instance (with `init`) serves the next call.
@@ -125,6 +125,50 @@ pub unsafe extern "C" fn conductor_plugin_execute_with_context(
             let params = bytes(params, params_len, "params")?;
             let context = bytes(context, context_len, "context")?;
             Ok(p.execute_with_context(params, context)?)
+        })
+    }
+}
+
+/// Calls the plugin and hands back what the call returned through
+/// `conductor.output_set` (at most the plugin's `max_output_bytes`). With `context ==
+/// NULL` this calls `execute(params)` as `conductor_plugin_execute` does; otherwise
+/// `execute_with_context(params, context)` as `conductor_plugin_execute_with_context`
+/// does (a `NULL` context with a non-zero `context_len` is refused).
+///
+/// On success `*output_out` holds a caller-owned buffer of `*output_len_out` bytes
+/// (free it with `conductor_bytes_delete(ptr, len)`), or `NULL` and 0 when the call
+/// returned nothing. On failure both are set to `NULL` and 0. Errors as for
+/// `conductor_plugin_execute`.
+///
+/// Thread safety: may be called from any thread; calls on one plugin are serialised.
+/// Blocks for as long as the plugin runs (at most its deadline).
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_call(
+    plugin: *const conductor_plugin_t,
+    params: *const u8,
+    params_len: usize,
+    context: *const u8,
+    context_len: usize,
+    output_out: *mut *mut u8,
+    output_len_out: *mut usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_plugin(boundary!(name), plugin, error_out, |p| {
+            let output_slot = out(output_out, "output_out")?;
+            *output_slot = std::ptr::null_mut();
+            let len_slot = out(output_len_out, "output_len_out")?;
+            *len_slot = 0;
+            let params = bytes(params, params_len, "params")?;
+            let context = if context.is_null() && context_len == 0 {
+                None
+            } else {
+                Some(bytes(context, context_len, "context")?)
+            };
+            let output = p.invoke(params, context)?;
+            (*output_slot, *len_slot) = owned_bytes(output);
+            Ok(())
         })
     }
 }

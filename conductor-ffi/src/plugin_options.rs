@@ -7,7 +7,7 @@ use std::time::Duration;
 use conductor_core::plugin::signing::SignaturePolicy;
 use conductor_core::plugin::PluginOptions;
 
-use crate::boundary::{boundary, guard, handle_mut, optional_text, FfiResult};
+use crate::boundary::{boundary, guard, handle_mut, optional_text, text, FfiResult};
 use crate::capability::{conductor_capability_t, from_c};
 use crate::error::conductor_error_t;
 use crate::status::conductor_status_t;
@@ -142,6 +142,74 @@ pub unsafe extern "C" fn conductor_plugin_options_set_output_bytes_per_call(
     unsafe {
         with_options(boundary!(name), options, error_out, |o| {
             o.limits.output_bytes_per_call = bytes;
+            Ok(())
+        })
+    }
+}
+
+/// Sets how many bytes one call may return through `conductor.output_set` (default 1
+/// MiB). A larger output is refused inside the plugin (the host function returns the
+/// "too large" code). More than 64 MiB is refused when the plugin loads.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_max_output_bytes(
+    options: *mut conductor_plugin_options_t,
+    bytes: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options(boundary!(name), options, error_out, |o| {
+            o.limits.max_output_bytes = bytes;
+            Ok(())
+        })
+    }
+}
+
+/// Sets how many bytes the plugin's host-kept variables (`conductor.var_set`) may take,
+/// keys and values together (default 1 MiB). A `var_set` past it is refused inside the
+/// plugin. More than 64 MiB is refused when the plugin loads.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_max_var_bytes(
+    options: *mut conductor_plugin_options_t,
+    bytes: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options(boundary!(name), options, error_out, |o| {
+            o.limits.max_var_bytes = bytes;
+            Ok(())
+        })
+    }
+}
+
+/// Sets the static configuration value `key` (`key_len` bytes of UTF-8) to `value`
+/// (`value_len` bytes of UTF-8), which the plugin reads with `conductor.config_get`:
+/// keys, URLs and secrets given without rebuilding it. `value == NULL` removes the
+/// key.
+///
+/// Thread safety: must not race with any other use of the same options.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_options_set_config(
+    options: *mut conductor_plugin_options_t,
+    key: *const c_char,
+    key_len: usize,
+    value: *const c_char,
+    value_len: usize,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_options(boundary!(name), options, error_out, |o| {
+            let key = text(key, key_len, "key")?.to_string();
+            match optional_text(value, value_len, "value")? {
+                Some(value) => o.services.config.insert(key, value.to_string()),
+                None => o.services.config.remove(&key),
+            };
             Ok(())
         })
     }

@@ -40,6 +40,33 @@ pub unsafe extern "C" fn conductor_string_delete(string: *mut c_char) {
     })
 }
 
+/// Hands a caller-owned copy of `bytes` to C as (pointer, length), freed with
+/// `conductor_bytes_delete`; `(NULL, 0)` when empty.
+pub(crate) fn owned_bytes(bytes: Vec<u8>) -> (*mut u8, usize) {
+    if bytes.is_empty() {
+        return (std::ptr::null_mut(), 0);
+    }
+    let len = bytes.len();
+    (Box::into_raw(bytes.into_boxed_slice()).cast::<u8>(), len)
+}
+
+/// Frees a byte buffer the library returned as caller-owned (e.g. the output of
+/// `conductor_plugin_call`), with the length it was returned with. `NULL` is ignored.
+/// Never free the same buffer twice.
+///
+/// Thread safety: may be called from any thread; must not race with other uses of the
+/// same buffer.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_bytes_delete(bytes: *mut u8, len: usize) {
+    guard_value((), || {
+        if !bytes.is_null() {
+            // SAFETY: the caller passes a buffer created by `owned_bytes` with its
+            // length, not yet freed.
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(bytes, len)) });
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

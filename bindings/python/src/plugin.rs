@@ -1,17 +1,21 @@
 //! `conductor.Plugin`: one sandboxed WebAssembly plugin, loaded and called directly.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use conductor_core::plugin::{
     Grants, HostSettings, Limits, PluginHost, PluginOptions, PluginServices, SharedPlugin,
-    DEFAULT_FUEL, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT,
+    DEFAULT_FUEL, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_VAR_BYTES, DEFAULT_MEMORY_BYTES,
+    DEFAULT_TIMEOUT,
 };
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::callbacks::{host_request_handler, midi_sink};
-use crate::convert::{capabilities, json_payload, repr, seconds};
+use crate::convert::{capabilities, json_payload, json_to_py, repr, seconds};
 use crate::errors::IntoPyResult;
 use crate::log_sink::PythonLogSink;
 use crate::reporting::CallbackErrors;
@@ -39,7 +43,8 @@ impl PyPlugin {
         memory_limit = DEFAULT_MEMORY_BYTES, timeout = DEFAULT_TIMEOUT.as_secs_f64(),
         data_dir = None, name = None, on_output = None, on_midi_out = None,
         on_host_request = None, allowed_hosts = Vec::new(), signature_policy = "warn",
-        trust_store = None, cache_dir = None, data_root = None
+        trust_store = None, cache_dir = None, data_root = None, config = BTreeMap::new(),
+        max_output_bytes = DEFAULT_MAX_OUTPUT_BYTES, max_var_bytes = DEFAULT_MAX_VAR_BYTES
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -59,6 +64,9 @@ impl PyPlugin {
         trust_store: Option<PathBuf>,
         cache_dir: Option<PathBuf>,
         data_root: Option<PathBuf>,
+        config: BTreeMap<String, String>,
+        max_output_bytes: usize,
+        max_var_bytes: usize,
     ) -> PyResult<Self> {
         let errors = Arc::new(CallbackErrors::default());
         let host_config = HostSettings {
@@ -77,6 +85,8 @@ impl PyPlugin {
                 fuel,
                 memory_bytes: memory_limit,
                 timeout: seconds("timeout", timeout)?,
+                max_output_bytes,
+                max_var_bytes,
                 ..Limits::default()
             },
             grants: Grants::none().extend(capabilities(&grants)?),
@@ -87,6 +97,7 @@ impl PyPlugin {
                 midi_out: on_midi_out.map(|cb| midi_sink(cb, errors.clone())),
                 host_request: on_host_request.map(|cb| host_request_handler(cb, errors.clone())),
                 allowed_hosts,
+                config,
                 ..PluginServices::default()
             },
         };
@@ -110,26 +121,36 @@ impl PyPlugin {
         })
     }
 
-    /// Calls the plugin's `execute` with `params` (a dict, a str of JSON or bytes).
-    #[pyo3(signature = (params = None))]
-    fn execute(&self, py: Python<'_>, params: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    /// Calls the plugin's `execute` with `params` (a dict, a str of JSON or bytes) and
+    /// returns what it returned: bytes, or with `json=True` the value they parse to.
+    #[pyo3(signature = (params = None, *, json = false))]
+    fn execute(
+        &self,
+        py: Python<'_>,
+        params: Option<&Bound<'_, PyAny>>,
+        json: bool,
+    ) -> PyResult<Py<PyAny>> {
         let params = json_payload(params)?;
-        let result = py.detach(|| self.plugin.execute(&params));
-        self.finish(py, result)
+        let result = py.detach(|| self.plugin.invoke(&params, None));
+        let output = self.finish(py, result)?;
+        output_to_py(py, &output, json)
     }
 
     /// Calls `execute_with_context(params, context)` (or `execute(params)` when that is
-    /// all the plugin exports).
+    /// all the plugin exports) and returns its output as `execute` does.
+    #[pyo3(signature = (params, context, *, json = false))]
     fn execute_with_context(
         &self,
         py: Python<'_>,
         params: Option<&Bound<'_, PyAny>>,
         context: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
+        json: bool,
+    ) -> PyResult<Py<PyAny>> {
         let params = json_payload(params)?;
         let context = json_payload(context)?;
-        let result = py.detach(|| self.plugin.execute_with_context(&params, &context));
-        self.finish(py, result)
+        let result = py.detach(|| self.plugin.invoke(&params, Some(&context)));
+        let output = self.finish(py, result)?;
+        output_to_py(py, &output, json)
     }
 
     /// Calls the plugin's `shutdown()` once; later calls do nothing.
@@ -138,6 +159,15 @@ impl PyPlugin {
         // The instance is dropped with the GIL released, after shutdown() ran.
         let result = py.detach(|| self.plugin.shutdown());
         self.finish(py, result)
+    }
+
+    /// The file holding the plugin's host-kept variables, or `None` without a data
+    /// root.
+    #[getter]
+    fn vars_file(&self) -> PyResult<Option<PathBuf>> {
+        self.plugin
+            .with(|p| Ok(p.vars_file().map(PathBuf::from)))
+            .or(Ok(None))
     }
 
     /// The name used in log lines and errors (the file stem unless given).
@@ -197,13 +227,31 @@ impl PyPlugin {
 impl PyPlugin {
     /// The call's result, unless a callback raised during it and the call succeeded.
     /// When the call itself failed, that error wins (the callback's was logged).
-    fn finish(&self, py: Python<'_>, result: conductor_core::Result<()>) -> PyResult<()> {
+    fn finish<T>(&self, py: Python<'_>, result: conductor_core::Result<T>) -> PyResult<T> {
         if result.is_err() {
             self.errors.take();
         }
-        result.into_py(py)?;
-        self.errors.check()
+        let value = result.into_py(py)?;
+        self.errors.check()?;
+        Ok(value)
     }
+}
+
+/// A call's output as Python sees it: `bytes`, or with `json` the value it parses to.
+fn output_to_py(py: Python<'_>, output: &[u8], json: bool) -> PyResult<Py<PyAny>> {
+    if !json {
+        return Ok(PyBytes::new(py, output).into_any().unbind());
+    }
+    let text = std::str::from_utf8(output).map_err(|e| {
+        PyValueError::new_err(format!(
+            "the plugin's output is not UTF-8 text, so not JSON ({e}); call without \
+             json=True to get the bytes"
+        ))
+    })?;
+    if text.trim().is_empty() {
+        return Ok(py.None());
+    }
+    Ok(json_to_py(py, text)?.unbind())
 }
 
 impl Drop for PyPlugin {

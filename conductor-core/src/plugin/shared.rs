@@ -88,6 +88,11 @@ impl SharedPlugin {
         self.with(|p| p.execute_with_context(params, context))
     }
 
+    /// Calls the plugin and returns its output; see [`Plugin::invoke`].
+    pub fn invoke(&self, params: &[u8], context: Option<&[u8]>) -> Result<Vec<u8>> {
+        self.with(|p| p.invoke(params, context))
+    }
+
     /// Calls the plugin's `shutdown()` once and drops its instance; later calls do
     /// nothing and return `Ok`. Afterwards every call fails.
     pub fn shutdown(&self) -> Result<()> {

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, TypedDict, Union, final
+from typing import Any, Literal, Protocol, TypedDict, Union, final, overload
 
 from typing_extensions import Self, Unpack
 
@@ -162,6 +162,9 @@ class Plugin:
         trust_store: StrPath | None = None,
         cache_dir: StrPath | None = None,
         data_root: StrPath | None = None,
+        config: Mapping[str, str] = ...,
+        max_output_bytes: int = ...,
+        max_var_bytes: int = ...,
     ) -> Self:
         """Loads the plugin at ``path``: compiles it (or takes it from the cache), reads
         its capabilities, checks them against ``grants`` and calls its ``init()``.
@@ -186,6 +189,11 @@ class Plugin:
         :param trust_store: the trusted-keys file (default ``~/.conductor/trusted_keys.toml``).
         :param cache_dir: where compiled modules are cached.
         :param data_root: root of the per-plugin data folders.
+        :param config: static configuration the plugin reads with ``conductor.config_get``
+            (keys, URLs, secrets), e.g. ``{"api_key": "..."}`` (default: none).
+        :param max_output_bytes: bytes one call may return (default 1 MiB, at most 64 MiB).
+        :param max_var_bytes: bytes of host-kept variables, keys and values together
+            (default 1 MiB, at most 64 MiB).
         :raises PluginLoadError: the file is missing, not WebAssembly, or malformed.
         :raises CapabilityDenied: it declares a capability that was not granted.
         :raises SignatureError: its signature is invalid, or required and missing.
@@ -193,16 +201,36 @@ class Plugin:
             the same rule as for a config's ``[plugins]`` and the C API).
         """
 
-    def execute(self, params: JsonPayload = None) -> None:
-        """Calls the plugin's ``execute(params)``; ``None`` sends ``{}``.
+    @overload
+    def execute(self, params: JsonPayload = None, *, json: Literal[False] = False) -> bytes:
+        """Calls the plugin's ``execute(params)``; ``None`` sends ``{}``. Returns what the
+        call set with ``conductor.output_set`` (``b""`` when nothing), or with
+        ``json=True`` the value it parses to (``None`` when nothing).
 
         :raises PluginError: it returned a non-zero code (``.code``), or a subclass:
             ``OutOfFuel``, ``MemoryLimitExceeded``, ``Timeout``, ``PluginCrashed``.
+        :raises ValueError: ``json=True`` and the output is not JSON.
         """
+    @overload
+    def execute(self, params: JsonPayload = None, *, json: Literal[True]) -> Any: ...
+    @overload
+    def execute(self, params: JsonPayload = None, *, json: bool = False) -> Any: ...
 
-    def execute_with_context(self, params: JsonPayload, context: JsonPayload) -> None:
+    @overload
+    def execute_with_context(
+        self, params: JsonPayload, context: JsonPayload, *, json: Literal[False] = False
+    ) -> bytes:
         """Calls ``execute_with_context(params, context)``, or ``execute(params)`` when
-        the plugin exports only that."""
+        the plugin exports only that; returns its output as :meth:`execute` does."""
+    @overload
+    def execute_with_context(self, params: JsonPayload, context: JsonPayload, *, json: Literal[True]) -> Any: ...
+    @overload
+    def execute_with_context(self, params: JsonPayload, context: JsonPayload, *, json: bool = False) -> Any: ...
+
+    @property
+    def vars_file(self) -> Path | None:
+        """The file holding the plugin's host-kept variables (``conductor.var_set``), or
+        ``None`` when no data root is known."""
 
     def close(self) -> None:
         """Calls the plugin's ``shutdown()`` once; later calls do nothing."""
