@@ -32,7 +32,7 @@ echo "== Real MIDI through JACK" >&2
 # its dependents are rebuilt (not wasmtime).
 cargo test --release --workspace --features conductor-midi-core/jack,conductor-cli/jack \
     --test midi_ports_jack --test jack_echo --test jack_round_trip \
-    --test devices_jack --test jack_devices
+    --test devices_jack --test jack_devices --test jack_learn_monitor
 # That build of the CLI has JACK: keep it for the benchmark's MIDI round trip (the next
 # workspace build writes target/release/conductor without JACK again).
 mkdir -p target/bench-results/bin
