@@ -289,15 +289,26 @@ fn connect(env: &PerPluginState, url: &Url, deadline: Instant) -> Result<TcpStre
         .trim_end_matches(']')
         .to_ascii_lowercase();
     let port = url.port_or_known_default().unwrap_or(80);
-    let addrs: Vec<SocketAddr> = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(|e| {
+    // The system resolver has no timeout of its own: it runs on a thread of its own,
+    // and the call stops waiting for it at the deadline.
+    let (sender, answer) = std::sync::mpsc::channel();
+    let target = (host.clone(), port);
+    std::thread::spawn(move || {
+        let _ = sender.send(
+            target
+                .to_socket_addrs()
+                .map(|addrs| addrs.collect::<Vec<SocketAddr>>()),
+        );
+    });
+    let addrs = match answer.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(resolved) => resolved.map_err(|e| {
             Failure::new(
                 HostErrorCode::Io,
                 format!("{url}: cannot resolve {host}: {e}"),
             )
-        })?
-        .collect();
+        })?,
+        Err(_) => return Err(timed_out(url)),
+    };
     let explicit = listed_explicitly(&env.services.allowed_hosts, &host, Some(port));
     let mut refused = None;
     let kept: Vec<SocketAddr> = addrs
