@@ -13,7 +13,7 @@ use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use super::plugin_actions::{self, PluginActions};
-use crate::plugin::Plugin;
+use crate::plugin::{Plugin, PluginCanceller};
 use crate::{Error, Result};
 
 /// Calls a plugin worker holds before it refuses more.
@@ -74,6 +74,8 @@ pub(crate) struct PluginWorker {
     thread: Mutex<Option<JoinHandle<Result<()>>>>,
     thread_id: ThreadId,
     refused: AtomicU64,
+    /// Cancels the plugin's running call without waiting for it (on stop).
+    canceller: PluginCanceller,
 }
 
 impl PluginWorker {
@@ -82,6 +84,7 @@ impl PluginWorker {
     pub(crate) fn start(plugin: Plugin, event_time: Arc<AtomicU64>) -> Result<PluginWorker> {
         let name = plugin.name().to_string();
         let accepts_context = plugin.accepts_context();
+        let canceller = plugin.canceller();
         let plugin = Arc::new(Mutex::new(plugin));
         let (sender, receiver) = mpsc::sync_channel(PLUGIN_MAILBOX_CAPACITY);
         let owned = plugin.clone();
@@ -102,6 +105,7 @@ impl PluginWorker {
             stopped,
             thread: Mutex::new(Some(thread)),
             refused: AtomicU64::new(0),
+            canceller,
         })
     }
 
@@ -192,9 +196,11 @@ impl PluginWorker {
     }
 
     /// Tells the worker to finish the calls it holds, call the plugin's `shutdown()` and
-    /// exit. Does not wait; see [`PluginWorker::join`].
+    /// exit. The call running now is cancelled, so a busy plugin does not hold up a
+    /// shutdown or reload until its deadline. Does not wait; see [`PluginWorker::join`].
     pub(crate) fn stop(&self) {
         self.stopped.store(true, Ordering::Release);
+        self.canceller.cancel();
         // A full mailbox means the worker is busy: it sees `stopped` after the call it
         // is in, so the message is only needed to wake an idle worker.
         let _ = self.sender.try_send(Job::Stop);

@@ -1,10 +1,11 @@
 //! [`Plugin`]: one loaded plugin with its persistent instance.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Instance, Memory, Module, Store, TypedFunc};
+use wasmtime::{Instance, Memory, Module, Store, TypedFunc, UpdateDeadline};
 use wasmtime_wasi::I32Exit;
 
 use super::epoch::EPOCH_TICK;
@@ -57,6 +58,71 @@ pub struct Plugin {
     env: Arc<PerPluginState>,
     live: Option<Live>,
     shut_down: bool,
+    /// Cancellation and the deadline of the guest call in progress.
+    cancel: Arc<CancelState>,
+}
+
+/// What the epoch callback of a plugin's stores reads: whether the call in progress
+/// was cancelled, and the epoch tick at which it times out.
+#[derive(Default)]
+struct CancelState {
+    requested: AtomicBool,
+    deadline_tick: AtomicU64,
+}
+
+/// The error a cancelled guest call ends with (turned into [`Error::PluginTrap`]).
+#[derive(Debug)]
+struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the call was cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// Cancels a plugin's running call from any thread: see [`Plugin::canceller`].
+///
+/// ```no_run
+/// use conductor_core::plugin::{PluginHost, PluginOptions};
+/// let host = PluginHost::new(Default::default())?;
+/// let mut plugin = host.load("busy.wasm", PluginOptions::default())?;
+/// let canceller = plugin.canceller();
+/// std::thread::spawn(move || {
+///     std::thread::sleep(std::time::Duration::from_millis(100));
+///     canceller.cancel();
+/// });
+/// let err = plugin.execute(b"{}").unwrap_err();
+/// assert!(err.to_string().contains("cancelled"));
+/// # Ok::<(), conductor_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct PluginCanceller {
+    state: Arc<CancelState>,
+    engine: wasmtime::Engine,
+}
+
+impl PluginCanceller {
+    /// Stops the plugin's call in progress at its next loop iteration or function
+    /// call (it does not wait for the next 5 ms epoch tick): the call fails with
+    /// [`Error::PluginTrap`] saying it was cancelled, and the next call gets a fresh
+    /// instance. Does nothing when no call is running (a cancel never reaches a call
+    /// that starts after it). A host function the plugin is blocked in (a sleep, an
+    /// HTTP request) ends at the plugin's deadline, and the call is cancelled when it
+    /// returns to the plugin.
+    pub fn cancel(&self) {
+        self.state.requested.store(true, Ordering::Release);
+        // Wakes every store's epoch check now; the others see their deadline is not
+        // reached and go on.
+        self.engine.increment_epoch();
+    }
+}
+
+impl std::fmt::Debug for PluginCanceller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginCanceller").finish_non_exhaustive()
+    }
 }
 
 enum Call<'a> {
@@ -139,6 +205,7 @@ impl Plugin {
             live: None,
             // Until `init` has run there is nothing to shut down.
             shut_down: true,
+            cancel: Arc::default(),
         };
         let mut live = plugin.instantiate()?;
         plugin.init(&mut live)?;
@@ -235,6 +302,16 @@ impl Plugin {
         }
     }
 
+    /// A handle that cancels this plugin's running call from another thread (see
+    /// [`PluginCanceller::cancel`]). The engine cancels a plugin's running call when
+    /// it shuts down or reloads without it.
+    pub fn canceller(&self) -> PluginCanceller {
+        PluginCanceller {
+            state: self.cancel.clone(),
+            engine: self.host.inner.engine.clone(),
+        }
+    }
+
     /// The file that holds the plugin's host-kept variables (`conductor.var_set`):
     /// `<data root>/.vars/<name>-<hash>.json`. `None` when the host knows no data root.
     pub fn vars_file(&self) -> Option<&Path> {
@@ -248,6 +325,8 @@ impl Plugin {
             return Ok(());
         }
         self.shut_down = true;
+        // A cancel meant for the last call does not stop `shutdown()`.
+        self.cancel.requested.store(false, Ordering::Release);
         let Some(mut live) = self.live.take() else {
             return Ok(());
         };
@@ -259,6 +338,8 @@ impl Plugin {
     }
 
     fn call(&mut self, call: Call<'_>) -> Result<Vec<u8>> {
+        // A cancel that came before this call is not meant for it.
+        self.cancel.requested.store(false, Ordering::Release);
         if self.shut_down {
             return Err(Error::InvalidArgument(format!(
                 "plugin {} has been shut down",
@@ -381,6 +462,19 @@ impl Plugin {
             },
         );
         store.limiter(|s| &mut s.limiter);
+        // Called at every epoch tick while the guest runs (the deadline is always one
+        // tick ahead): ends the call when it is cancelled or past its deadline.
+        let cancel = self.cancel.clone();
+        let ticks = self.host.inner.epoch_ticks.clone();
+        store.epoch_deadline_callback(move |_| {
+            if cancel.requested.load(Ordering::Acquire) {
+                return Err(Cancelled.into());
+            }
+            if ticks.load(Ordering::Relaxed) >= cancel.deadline_tick.load(Ordering::Relaxed) {
+                return Err(wasmtime::Trap::Interrupt.into());
+            }
+            Ok(UpdateDeadline::Continue(1))
+        });
         store.data_mut().host.wasi_poll = self
             .host
             .inner
@@ -470,13 +564,24 @@ impl Plugin {
             .as_nanos()
             .div_ceil(EPOCH_TICK.as_nanos()) as u64
             + 1;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        let now = self.host.inner.epoch_ticks.load(Ordering::Relaxed);
+        self.cancel
+            .deadline_tick
+            .store(now.saturating_add(ticks), Ordering::Relaxed);
+        store.set_epoch_deadline(1);
         store.data_mut().host.start_call(self.limits.timeout);
     }
 
     fn classify(&self, store: &Store<PerInstanceState>, error: wasmtime::Error) -> Error {
         let plugin = self.name.clone();
+        if error.downcast_ref::<Cancelled>().is_some() {
+            return Error::PluginTrap {
+                plugin,
+                message: "its call was cancelled (Plugin::cancel, conductor_plugin_cancel or \
+                          Plugin.cancel() in Python)"
+                    .into(),
+            };
+        }
         if let Some(exit) = error.downcast_ref::<I32Exit>() {
             return Error::PluginTrap {
                 plugin,

@@ -28,7 +28,7 @@ pub use guest_abi::fuzzing;
 pub use host::{plugin_name, HostConfig, PluginHost, PluginInfo, PluginOptions};
 pub use host_functions::HostErrorCode;
 pub use host_settings::HostSettings;
-pub use instance::Plugin;
+pub use instance::{Plugin, PluginCanceller};
 pub use limits::{
     Limits, DEFAULT_FUEL, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_VAR_BYTES, DEFAULT_MEMORY_BYTES,
     DEFAULT_OUTPUT_BYTES_PER_CALL, DEFAULT_TIMEOUT,

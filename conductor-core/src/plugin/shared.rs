@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::{CapabilitySet, Plugin};
+use super::{CapabilitySet, Plugin, PluginCanceller};
 use crate::{Error, Result};
 
 /// A [`Plugin`] behind a lock, for front ends that hand one plugin to many threads
@@ -21,6 +21,7 @@ pub struct SharedPlugin {
     capabilities: CapabilitySet,
     sha256: [u8; 32],
     accepts_context: bool,
+    canceller: PluginCanceller,
 }
 
 impl SharedPlugin {
@@ -32,6 +33,7 @@ impl SharedPlugin {
             capabilities: plugin.capabilities(),
             sha256: plugin.sha256(),
             accepts_context: plugin.accepts_context(),
+            canceller: plugin.canceller(),
             plugin: Mutex::new(Some(plugin)),
         }
     }
@@ -86,6 +88,12 @@ impl SharedPlugin {
     /// Calls the plugin's `execute_with_context`; see [`Plugin::execute_with_context`].
     pub fn execute_with_context(&self, params: &[u8], context: &[u8]) -> Result<()> {
         self.with(|p| p.execute_with_context(params, context))
+    }
+
+    /// Cancels the call running on another thread, without waiting for the lock; see
+    /// [`PluginCanceller::cancel`].
+    pub fn cancel(&self) {
+        self.canceller.cancel();
     }
 
     /// Calls the plugin and returns its output; see [`Plugin::invoke`].

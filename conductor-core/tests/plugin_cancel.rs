@@ -1,0 +1,123 @@
+//! Cancelling a running plugin call from another thread: the call ends with an error
+//! saying it was cancelled, the next call gets a fresh instance, and a cancel with no
+//! call running does nothing. The engine cancels a busy plugin's call when it shuts
+//! down.
+
+use conductor_test_support as support;
+
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use conductor_core::log::{LogRecord, LogSource, SharedLogSink};
+use conductor_core::plugin::{HostConfig, Limits, PluginHost, PluginOptions};
+use conductor_core::{Engine, EngineOptions, ErrorKind};
+
+/// A log sink that reports when the plugin starts spinning (it prints `spinning`).
+fn spinning_signal() -> (SharedLogSink, Receiver<()>) {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let sink: SharedLogSink = Arc::new(move |r: &LogRecord<'_>| {
+        if matches!(r.source, LogSource::PluginStderr(_)) && r.message.contains("spinning") {
+            let _ = tx.lock().unwrap().send(());
+        }
+    });
+    (sink, rx)
+}
+
+fn host_config(dir: &std::path::Path, log_sink: SharedLogSink) -> HostConfig {
+    HostConfig {
+        cache_dir: None,
+        data_root: Some(dir.join("data")),
+        log_sink,
+        trust_store: None,
+    }
+}
+
+/// Limits under which only a cancel can stop a spinning call within the test's life.
+fn patient() -> PluginOptions {
+    PluginOptions {
+        limits: Limits {
+            fuel: u64::MAX,
+            timeout: Duration::from_secs(600),
+            ..Limits::default()
+        },
+        ..PluginOptions::default()
+    }
+}
+
+#[test]
+fn a_busy_plugin_stops_when_cancelled_from_another_thread() {
+    let dir = support::temp_dir();
+    let (sink, spinning) = spinning_signal();
+    let mut plugin = PluginHost::new(host_config(dir.path(), sink))
+        .unwrap()
+        .load(support::plugin_wasm("results-plugin"), patient())
+        .unwrap();
+    // A cancel with no call running is not kept for the next call.
+    plugin.canceller().cancel();
+    assert_eq!(
+        plugin
+            .invoke(br#"{"op": "echo", "value": 1}"#, None)
+            .unwrap(),
+        b"1"
+    );
+
+    let canceller = plugin.canceller();
+    let cancelling = std::thread::spawn(move || {
+        spinning.recv().unwrap();
+        let at = Instant::now();
+        canceller.cancel();
+        at
+    });
+    let err = plugin.execute(br#"{"op": "spin"}"#).unwrap_err();
+    let stopped = Instant::now();
+    let cancelled_at = cancelling.join().unwrap();
+    // A measurement for the record, not an assertion.
+    eprintln!(
+        "the call ended {:?} after the cancel",
+        stopped.saturating_duration_since(cancelled_at)
+    );
+    assert_eq!(err.kind(), ErrorKind::PluginTrap, "{err}");
+    assert!(err.to_string().contains("cancelled"), "{err}");
+    // The next call runs in a fresh instance.
+    assert_eq!(
+        plugin
+            .invoke(br#"{"op": "echo", "value": 2}"#, None)
+            .unwrap(),
+        b"2"
+    );
+}
+
+#[test]
+fn engine_shutdown_cancels_a_busy_plugins_call() {
+    let dir = support::temp_dir();
+    let toml = format!(
+        r#"
+[plugins]
+fuel = 18446744073709551615
+timeout_ms = 600000
+[[modes]]
+name = "Play"
+[[modes.mappings]]
+trigger = {{ Note = {{ note = 60 }} }}
+action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
+"#,
+        path = support::plugin_wasm("results-plugin").display().to_string()
+    );
+    let (sink, spinning) = spinning_signal();
+    let engine = Engine::from_toml(
+        &toml,
+        dir.path(),
+        EngineOptions {
+            host_config: host_config(dir.path(), sink),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(engine.push(&[0x90, 60, 100], 0));
+    spinning.recv().unwrap();
+    // Without the cancel, shutdown would wait for the call's ten-minute deadline (and
+    // the test would hang); with it, shutdown returns.
+    engine.shutdown().unwrap();
+}
