@@ -369,10 +369,6 @@ fn bad_trigger_values_are_refused() {
             "unknown velocity level",
         ),
         (
-            "{ VelocityRange = { note = 1, soft_max = 40 } }",
-            "needs `level",
-        ),
-        (
             "{ VelocityRange = { note = 1, min = 1, level = \"soft\" } }",
             "mixes them",
         ),

@@ -66,7 +66,7 @@ pub use mapping::{Mapping, Mode};
 pub use plugins::{PluginDefaults, PluginOverrides, PluginSettings, ResolvedPluginSettings};
 pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, TimingSettings};
 pub use transform::{Curve, FieldValue, MappedMessage, ValueSource, ValueTransform};
-pub use trigger::{EncoderDirection, EncoderEncoding, Trigger};
+pub use trigger::{EncoderDirection, EncoderEncoding, TransportEvent, Trigger};
 pub use warning::ConfigWarning;
 
 use crate::{Error, Result};

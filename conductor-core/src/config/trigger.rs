@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::reader::{self, Doc, Table, Value};
 use super::settings::TimingSettings;
 use super::suggest::did_you_mean;
+use crate::midi::BytePattern;
 use crate::Result;
 
 /// The MIDI input a mapping fires on.
@@ -155,6 +156,79 @@ pub enum Trigger {
         /// 0-based channel; `None` = any.
         channel: Option<u8>,
     },
+    /// Aftertouch inside a pressure window: polyphonic key pressure of `note`, or (with
+    /// no note) any aftertouch, channel or polyphonic. Conductor's `Aftertouch` with a
+    /// `note` or a `max_pressure` is read as this.
+    PolyAftertouch {
+        /// The key; `None` = any key, and channel pressure too.
+        note: Option<u8>,
+        /// Lowest pressure (inclusive); `None` = any.
+        pressure_min: Option<u8>,
+        /// Highest pressure (inclusive); `None` = any.
+        pressure_max: Option<u8>,
+        /// 0-based channel; `None` = any.
+        channel: Option<u8>,
+    },
+    /// A transport message: start (`FA`), stop (`FC`) or continue (`FB`).
+    Transport {
+        /// Which one; `None` = any of the three.
+        event: Option<TransportEvent>,
+    },
+    /// Every `every`-th timing clock (`F8`, 24 per quarter note) counted from the last
+    /// start (`FA`), the first one included: `every = 24` fires on each beat.
+    Clock {
+        /// 1 or more; 24 = once per quarter note.
+        every: u32,
+    },
+    /// A System Exclusive message matching `pattern` (written with or without the
+    /// framing `F0` … `F7`, which are matched against the message's body).
+    SysEx {
+        /// The body pattern, framing bytes removed.
+        pattern: BytePattern,
+    },
+    /// Any message whose wire bytes (full status byte, SysEx with `F0` … `F7`) match
+    /// `pattern`.
+    Raw {
+        /// The pattern.
+        pattern: BytePattern,
+    },
+    /// A 14-bit control change: controller `cc` (0–31) carries the MSB, `cc + 32` the
+    /// LSB; fires when the LSB completes a value inside the window.
+    CC14 {
+        /// The MSB controller, 0..=31.
+        cc: u8,
+        /// Lowest value (inclusive), 0..=16383; `None` = any.
+        value_min: Option<u16>,
+        /// Highest value (inclusive), 0..=16383; `None` = any.
+        value_max: Option<u16>,
+        /// 0-based channel; `None` = any.
+        channel: Option<u8>,
+    },
+    /// An NRPN (controllers 99/98) or RPN (101/100) parameter set by data entry (6, 38)
+    /// to a value inside the window.
+    ParameterNumber {
+        /// `true` for RPN, `false` for NRPN.
+        registered: bool,
+        /// The parameter number, 0..=16383.
+        parameter: u16,
+        /// Lowest value (inclusive), 0..=16383; `None` = any.
+        value_min: Option<u16>,
+        /// Highest value (inclusive), 0..=16383; `None` = any.
+        value_max: Option<u16>,
+        /// 0-based channel; `None` = any.
+        channel: Option<u8>,
+    },
+}
+
+/// A transport message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportEvent {
+    /// `FA`.
+    Start,
+    /// `FC`.
+    Stop,
+    /// `FB`.
+    Continue,
 }
 
 impl Trigger {
@@ -174,6 +248,16 @@ impl Trigger {
             Trigger::DoubleTap { .. } => "DoubleTap",
             Trigger::NoteChord { .. } => "NoteChord",
             Trigger::Turbo { .. } => "Turbo",
+            Trigger::PolyAftertouch { .. } => "PolyAftertouch",
+            Trigger::Transport { .. } => "Transport",
+            Trigger::Clock { .. } => "Clock",
+            Trigger::SysEx { .. } => "SysEx",
+            Trigger::Raw { .. } => "Raw",
+            Trigger::CC14 { .. } => "CC14",
+            Trigger::ParameterNumber {
+                registered: true, ..
+            } => "RPN",
+            Trigger::ParameterNumber { .. } => "NRPN",
         }
     }
 
@@ -192,7 +276,14 @@ impl Trigger {
             | Trigger::LongPress { channel, .. }
             | Trigger::DoubleTap { channel, .. }
             | Trigger::NoteChord { channel, .. }
-            | Trigger::Turbo { channel, .. } => *channel,
+            | Trigger::Turbo { channel, .. }
+            | Trigger::PolyAftertouch { channel, .. }
+            | Trigger::CC14 { channel, .. }
+            | Trigger::ParameterNumber { channel, .. } => *channel,
+            Trigger::Transport { .. }
+            | Trigger::Clock { .. }
+            | Trigger::SysEx { .. }
+            | Trigger::Raw { .. } => None,
         }
     }
 }
@@ -258,7 +349,7 @@ impl EncoderEncoding {
 }
 
 /// Trigger kinds as written in configs, for matching and suggestions.
-const KINDS: [&str; 13] = [
+const KINDS: [&str; 24] = [
     "Note",
     "NoteOff",
     "VelocityRange",
@@ -272,6 +363,25 @@ const KINDS: [&str; 13] = [
     "DoubleTap",
     "NoteChord",
     "Turbo",
+    "PolyAftertouch",
+    "Transport",
+    "Start",
+    "Stop",
+    "Continue",
+    "Clock",
+    "SysEx",
+    "Raw",
+    "CC14",
+    "NRPN",
+    "RPN",
+];
+
+/// Conductor's gamepad triggers, refused with a message naming the alternative.
+const GAMEPAD_KINDS: [&str; 4] = [
+    "GamepadButton",
+    "GamepadButtonChord",
+    "GamepadAnalogStick",
+    "GamepadTrigger",
 ];
 
 /// Reads a trigger in either tagged form; gesture durations default to `timing`.
@@ -280,8 +390,22 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, timing: &TimingSettings) -> Re
     // `ControlChange` is the MIDI name of what Conductor calls `CC`.
     let kind = match tagged.kind {
         "ControlChange" => "CC",
+        "ControlChange14" => "CC14",
+        "Nrpn" => "NRPN",
+        "Rpn" => "RPN",
         k => k,
     };
+    if GAMEPAD_KINDS.contains(&kind) || kind.starts_with("Gamepad") {
+        return Err(doc.error(
+            tagged.kind_span,
+            format!(
+                "gamepad input is not supported: `{kind}` needs a game controller, and \
+                 this engine reads MIDI only. Map the controller's buttons to MIDI notes \
+                 with a gamepad-to-MIDI bridge and use `Note` / `CC` triggers instead, \
+                 or remove this mapping"
+            ),
+        ));
+    }
     if !KINDS.contains(&kind) {
         let hint = did_you_mean(kind, KINDS)
             .map(|s| format!("did you mean `{s}`? "))
@@ -396,10 +520,137 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, timing: &TimingSettings) -> Re
                 channel,
             }
         }
-        "Aftertouch" => Trigger::Aftertouch {
-            pressure_min: reader::opt_u7(doc, &t, "pressure_min")?,
-            channel,
-        },
+        "Aftertouch" | "PolyAftertouch" => {
+            let pressure_min = opt_u7_alias(doc, &t, &["pressure_min", "min_pressure"])?;
+            let pressure_max = opt_u7_alias(doc, &t, &["pressure_max", "max_pressure"])?;
+            check_order(
+                doc,
+                &t,
+                "pressure_min",
+                pressure_min,
+                "pressure_max",
+                pressure_max,
+            )?;
+            let key = reader::opt_u7(doc, &t, "note")?;
+            if kind == "Aftertouch" && key.is_none() && pressure_max.is_none() {
+                Trigger::Aftertouch {
+                    pressure_min,
+                    channel,
+                }
+            } else {
+                Trigger::PolyAftertouch {
+                    note: key,
+                    pressure_min,
+                    pressure_max,
+                    channel,
+                }
+            }
+        }
+        "Transport" | "Start" | "Stop" | "Continue" => {
+            let event = match kind {
+                "Start" => Some(TransportEvent::Start),
+                "Stop" => Some(TransportEvent::Stop),
+                "Continue" => Some(TransportEvent::Continue),
+                _ => t
+                    .get("event")
+                    .map(|v| parse_transport(doc, v))
+                    .transpose()?,
+            };
+            no_channel(doc, &t, kind)?;
+            Trigger::Transport { event }
+        }
+        "Clock" => {
+            no_channel(doc, &t, kind)?;
+            Trigger::Clock {
+                every: t
+                    .get("every")
+                    .map(|v| {
+                        reader::int_in(doc, v, "`every`", 1, u32::MAX as i128, "24 = once per beat")
+                            .map(|n| n as u32)
+                    })
+                    .transpose()?
+                    .unwrap_or(24),
+            }
+        }
+        "SysEx" | "Raw" => {
+            no_channel(doc, &t, kind)?;
+            let v = t.require(doc, "pattern")?;
+            let text = reader::string(doc, v, "`pattern`")?;
+            let pattern: BytePattern = text.parse().map_err(|e: String| {
+                doc.error(v.span(), format!("bad byte pattern \"{text}\": {e}"))
+            })?;
+            if kind == "Raw" {
+                Trigger::Raw { pattern }
+            } else {
+                let first = pattern.first_byte() == Some(0xF0);
+                let last = pattern.last_byte() == Some(0xF7);
+                if !first && pattern.first_byte().is_some_and(|b| b >= 0x80) {
+                    return Err(doc.error(
+                        v.span(),
+                        format!(
+                            "a SysEx pattern starts with `F0` or with the body's first byte \
+                             (the manufacturer id), not with {:02X}; for other messages use \
+                             a `Raw` trigger",
+                            pattern.first_byte().unwrap_or(0)
+                        ),
+                    ));
+                }
+                Trigger::SysEx {
+                    pattern: pattern.trimmed(first, last),
+                }
+            }
+        }
+        "CC14" => {
+            let (value_min, value_max) = (bend(doc, &t, "value_min")?, bend(doc, &t, "value_max")?);
+            check_order(doc, &t, "value_min", value_min, "value_max", value_max)?;
+            Trigger::CC14 {
+                cc: reader::int_in(
+                    doc,
+                    t.require(doc, "cc")?,
+                    "`cc`",
+                    0,
+                    31,
+                    "the MSB controller of a 14-bit pair is 0..=31; its LSB is `cc + 32`",
+                )? as u8,
+                value_min,
+                value_max,
+                channel,
+            }
+        }
+        "NRPN" | "RPN" => {
+            let (value_min, value_max) = (bend(doc, &t, "value_min")?, bend(doc, &t, "value_max")?);
+            check_order(doc, &t, "value_min", value_min, "value_max", value_max)?;
+            let parameter = match (t.get("parameter"), t.get("msb"), t.get("lsb")) {
+                (Some(v), None, None) => reader::int_in(
+                    doc,
+                    v,
+                    "`parameter`",
+                    0,
+                    16383,
+                    "or write `msb` and `lsb` (0..=127 each)",
+                )? as u16,
+                (None, Some(m), Some(l)) => {
+                    u16::from(reader::u7(doc, m, "`msb`")?) << 7
+                        | u16::from(reader::u7(doc, l, "`lsb`")?)
+                }
+                _ => {
+                    return Err(doc.error(
+                        t.span.clone(),
+                        format!(
+                            "a {kind} trigger needs the parameter number: `parameter = 0..16383`, \
+                             or `msb` and `lsb` (0..=127 each), not both"
+                        ),
+                    ))
+                }
+            };
+            Trigger::ParameterNumber {
+                registered: kind == "RPN",
+                parameter,
+                value_min,
+                value_max,
+                channel,
+            }
+        }
         "ProgramChange" => Trigger::ProgramChange {
             program: reader::opt_u7(doc, &t, "program")?,
             channel,
@@ -465,7 +716,19 @@ fn fields_of(kind: &str) -> &'static [&'static str] {
         "CC" => &["cc", "value_min", "value_max"],
         "EncoderTurn" => &["cc", "direction", "encoding"],
         "PitchBend" => &["value_min", "value_max"],
-        "Aftertouch" => &["pressure_min"],
+        "Aftertouch" | "PolyAftertouch" => &[
+            "note",
+            "pressure_min",
+            "pressure_max",
+            "min_pressure",
+            "max_pressure",
+        ],
+        "Transport" => &["event"],
+        "Start" | "Stop" | "Continue" => &[],
+        "Clock" => &["every"],
+        "SysEx" | "Raw" => &["pattern"],
+        "CC14" => &["cc", "value_min", "value_max"],
+        "NRPN" | "RPN" => &["parameter", "msb", "lsb", "value_min", "value_max"],
         "ProgramChange" => &["program"],
         "LongPress" => &["note", "duration_ms", "min_duration_ms"],
         "DoubleTap" => &["note", "timeout_ms", "max_interval_ms"],
@@ -478,6 +741,49 @@ fn fields_of(kind: &str) -> &'static [&'static str] {
             "velocity_min",
         ],
         _ => &[],
+    }
+}
+
+/// A system message has no channel: refuses `channel` on `kind`.
+fn no_channel(doc: &Doc<'_>, t: &Table<'_, '_>, kind: &str) -> Result<()> {
+    match t.get("channel") {
+        Some(v) => Err(doc.error(
+            v.span(),
+            format!("a {kind} trigger takes no `channel`: system messages have none; remove it"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// An optional 7-bit value under any of `names` (aliases; two of them is an error).
+fn opt_u7_alias(doc: &Doc<'_>, t: &Table<'_, '_>, names: &[&str]) -> Result<Option<u8>> {
+    t.get_alias(doc, names)?
+        .map(|v| reader::u7(doc, v, &format!("`{}`", names[0])))
+        .transpose()
+}
+
+/// An optional 14-bit value.
+fn bend(doc: &Doc<'_>, t: &Table<'_, '_>, key: &str) -> Result<Option<u16>> {
+    t.get(key)
+        .map(|v| {
+            reader::int_in(doc, v, &format!("`{key}`"), 0, 16383, "14-bit values").map(|n| n as u16)
+        })
+        .transpose()
+}
+
+fn parse_transport(doc: &Doc<'_>, v: &Value<'_>) -> Result<TransportEvent> {
+    let name = reader::string(doc, v, "`event`")?;
+    match name.to_ascii_lowercase().as_str() {
+        "start" => Ok(TransportEvent::Start),
+        "stop" => Ok(TransportEvent::Stop),
+        "continue" => Ok(TransportEvent::Continue),
+        _ => Err(doc.error(
+            v.span(),
+            format!(
+                "unknown transport event \"{name}\" (valid: \"Start\", \"Stop\", \
+                 \"Continue\"; leave `event` out for all three)"
+            ),
+        )),
     }
 }
 
@@ -556,12 +862,10 @@ fn velocity_window(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<(u8, u8)> {
                 ),
             ));
         }
+        // Conductor's form without a `level` (its Maschine template) classifies the
+        // press but fires on every band.
         let Some(level) = level else {
-            return Err(doc.error(
-                t.span.clone(),
-                "a VelocityRange with `soft_max`/`medium_max` needs `level = \"soft\"`, \
-                 `\"medium\"` or `\"hard\"` to say which band fires it",
-            ));
+            return Ok((0, 127));
         };
         let name = reader::string(doc, level, "`level`")?;
         return match name.to_ascii_lowercase().as_str() {

@@ -34,10 +34,17 @@ pub(crate) enum GestureState {
         pressed: Vec<Option<u64>>,
         fired: bool,
     },
-    /// Repeat while held: the press being held and when the next repeat is due.
+    /// Repeat while held: whether the note is down, with the press's channel and
+    /// velocity, and when the next repeat is due (kept small: one per mapping).
     Turbo {
-        held: Option<HeldNote>,
+        held: bool,
+        channel: u8,
+        velocity: u8,
         next: u64,
+    },
+    /// Clock ticks counted since the last start.
+    Clock {
+        count: u64,
     },
     /// A plain press (`Note`, `VelocityRange`) on a note that also has a long press or
     /// a double tap mapped: it waits until neither can happen any more.
@@ -217,9 +224,12 @@ impl GestureState {
                 fired: false,
             },
             Trigger::Turbo { .. } => GestureState::Turbo {
-                held: None,
+                held: false,
+                channel: 0,
+                velocity: 0,
                 next: 0,
             },
+            Trigger::Clock { .. } => GestureState::Clock { count: 0 },
             _ => GestureState::None,
         }
     }
@@ -230,6 +240,19 @@ impl GestureState {
 
     /// Feeds a message at time `t` (µs); returns whether the gesture fires now.
     pub(crate) fn on_message(&mut self, trigger: &Trigger, msg: &MidiMessage, t: u64) -> bool {
+        if let (GestureState::Clock { count }, Trigger::Clock { every }) = (&mut *self, trigger) {
+            return match msg {
+                MidiMessage::Start => {
+                    *count = 0;
+                    false
+                }
+                MidiMessage::Clock => {
+                    *count += 1;
+                    (*count - 1) % u64::from(*every) == 0
+                }
+                _ => false,
+            };
+        }
         let (on, note, channel, velocity) = match *msg {
             MidiMessage::NoteOn {
                 note,
@@ -278,7 +301,12 @@ impl GestureState {
                 }
             }
             (
-                GestureState::Turbo { held, next },
+                GestureState::Turbo {
+                    held,
+                    channel: ch,
+                    velocity: vel,
+                    next,
+                },
                 Trigger::Turbo {
                     note: n,
                     delay,
@@ -290,15 +318,11 @@ impl GestureState {
                     if velocity_min.is_some_and(|m| velocity < m) {
                         return false;
                     }
-                    *held = Some(HeldNote {
-                        at: t,
-                        channel,
-                        velocity,
-                    });
+                    (*held, *ch, *vel) = (true, channel, velocity);
                     *next = t.saturating_add(delay.as_micros() as u64);
                     true
                 } else {
-                    *held = None;
+                    *held = false;
                     false
                 }
             }
@@ -355,8 +379,7 @@ impl GestureState {
             }
             (
                 GestureState::Turbo {
-                    held: Some(_),
-                    next,
+                    held: true, next, ..
                 },
                 Trigger::Turbo { interval, .. },
             ) => {
@@ -397,7 +420,17 @@ impl GestureState {
     /// report).
     pub(crate) fn held_note(&self) -> Option<HeldNote> {
         match self {
-            GestureState::LongPress { held, .. } | GestureState::Turbo { held, .. } => *held,
+            GestureState::LongPress { held, .. } => *held,
+            GestureState::Turbo {
+                held: true,
+                channel,
+                velocity,
+                next,
+            } => Some(HeldNote {
+                at: *next,
+                channel: *channel,
+                velocity: *velocity,
+            }),
             _ => None,
         }
     }

@@ -179,6 +179,15 @@ impl TriggerIndex {
         }
     }
 
+    /// The ids of `scope` registered under exactly `key`.
+    #[inline]
+    pub(crate) fn candidates_under(&self, scope: Scope, key: Key) -> &[u32] {
+        match scope.code() {
+            Some(code) => self.run(code, key.slot()).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
     /// The run of `scope` under `slot`, if there is one.
     #[inline]
     fn run(&self, scope_code: u64, slot: u16) -> Option<&[u32]> {

@@ -14,13 +14,17 @@ pub(crate) enum KeyKind {
     PitchBend = 3,
     Aftertouch = 4,
     ProgramChange = 5,
+    /// System messages (SysEx, clock, transport), numbered by status byte `& 0x7F`.
+    System = 6,
+    /// Raw byte patterns: one key every message is also looked up under.
+    Raw = 7,
 }
 
 /// The channel of the key a channel-less trigger is registered under: one key stands
 /// for all 16 channels (see [`super::TriggerIndex`] for how lookups use it).
 pub(crate) const ANY_CHANNEL: u8 = 16;
 
-const KINDS: usize = 6;
+const KINDS: usize = 8;
 /// How many distinct [`Key::slot`] numbers there are.
 pub(crate) const SLOTS: usize = KINDS * 17 * 128;
 
@@ -34,7 +38,7 @@ pub(crate) struct Key {
 }
 
 impl Key {
-    /// The key as a dense number below [`SLOTS`] (`6 × 17 × 128`: channels 0–15 and
+    /// The key as a dense number below [`SLOTS`] (`8 × 17 × 128`: channels 0–15 and
     /// [`ANY_CHANNEL`]).
     pub(crate) fn slot(self) -> u16 {
         let channel = if self.channel == ANY_CHANNEL {
@@ -77,6 +81,17 @@ impl Key {
             MidiMessage::ProgramChange { channel, program } => {
                 (KeyKind::ProgramChange, channel, program)
             }
+            MidiMessage::SysEx(_)
+            | MidiMessage::Clock
+            | MidiMessage::Start
+            | MidiMessage::Continue
+            | MidiMessage::Stop => {
+                return Some(Key {
+                    kind: KeyKind::System,
+                    channel: ANY_CHANNEL,
+                    number: system_number(msg),
+                })
+            }
             _ => return None,
         };
         Some(Key {
@@ -86,6 +101,25 @@ impl Key {
         })
     }
 }
+
+/// The number of a system message's key: its status byte without the top bit.
+fn system_number(msg: &MidiMessage) -> u8 {
+    match msg {
+        MidiMessage::SysEx(_) => 0x70,
+        MidiMessage::Clock => 0x78,
+        MidiMessage::Start => 0x7A,
+        MidiMessage::Continue => 0x7B,
+        MidiMessage::Stop => 0x7C,
+        _ => 0x7F,
+    }
+}
+
+/// The one key every raw pattern is registered under.
+pub(crate) const RAW_KEY: Key = Key {
+    kind: KeyKind::Raw,
+    channel: ANY_CHANNEL,
+    number: 0,
+};
 
 /// Every key under which `trigger` must be registered. A trigger without a channel is
 /// registered once on [`ANY_CHANNEL`] rather than on each of the 16 channels.
@@ -118,6 +152,43 @@ pub(crate) fn keys_of(trigger: &Trigger) -> Vec<Key> {
                 kinds_numbers.push((KeyKind::NoteOff, *n));
             }
         }
+        // Below.
+        Trigger::PolyAftertouch { .. }
+        | Trigger::Transport { .. }
+        | Trigger::Clock { .. }
+        | Trigger::SysEx { .. }
+        | Trigger::Raw { .. }
+        | Trigger::CC14 { .. }
+        | Trigger::ParameterNumber { .. } => {}
+    }
+    let system = |msg: MidiMessage| (KeyKind::System, system_number(&msg));
+    match trigger {
+        Trigger::PolyAftertouch { .. } => kinds_numbers.push((KeyKind::Aftertouch, 0)),
+        Trigger::Transport { event } => {
+            use crate::config::TransportEvent as E;
+            let all = [
+                (E::Start, MidiMessage::Start),
+                (E::Stop, MidiMessage::Stop),
+                (E::Continue, MidiMessage::Continue),
+            ];
+            for (e, msg) in all {
+                if event.is_none_or(|want| want == e) {
+                    kinds_numbers.push(system(msg));
+                }
+            }
+        }
+        Trigger::Clock { .. } => {
+            kinds_numbers.push(system(MidiMessage::Clock));
+            kinds_numbers.push(system(MidiMessage::Start));
+        }
+        Trigger::SysEx { .. } => kinds_numbers.push(system(MidiMessage::SysEx(Vec::new()))),
+        Trigger::Raw { .. } => return vec![RAW_KEY],
+        Trigger::CC14 { cc, .. } => kinds_numbers.push((KeyKind::ControlChange, cc + 32)),
+        Trigger::ParameterNumber { .. } => {
+            kinds_numbers.push((KeyKind::ControlChange, 6));
+            kinds_numbers.push((KeyKind::ControlChange, 38));
+        }
+        _ => {}
     }
     let channel = trigger.channel().map_or(ANY_CHANNEL, |c| c & 15);
     kinds_numbers

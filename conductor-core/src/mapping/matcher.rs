@@ -1,6 +1,6 @@
 //! Whether a message fires a stateless trigger.
 
-use crate::config::Trigger;
+use crate::config::{TransportEvent, Trigger};
 use crate::midi::MidiMessage;
 
 fn in_range<T: PartialOrd + Copy>(value: T, min: Option<T>, max: Option<T>) -> bool {
@@ -86,6 +86,42 @@ pub(crate) fn matches(trigger: &Trigger, msg: &MidiMessage) -> bool {
         (Trigger::ProgramChange { program, .. }, MidiMessage::ProgramChange { program: p, .. }) => {
             program.is_none_or(|want| want == *p)
         }
+        (
+            Trigger::PolyAftertouch {
+                note,
+                pressure_min,
+                pressure_max,
+                ..
+            },
+            MidiMessage::PolyAftertouch {
+                note: n, pressure, ..
+            },
+        ) => {
+            note.is_none_or(|want| want == *n) && in_range(*pressure, *pressure_min, *pressure_max)
+        }
+        (
+            Trigger::PolyAftertouch {
+                note: None,
+                pressure_min,
+                pressure_max,
+                ..
+            },
+            MidiMessage::ChannelAftertouch { pressure, .. },
+        ) => in_range(*pressure, *pressure_min, *pressure_max),
+        (Trigger::Transport { event }, MidiMessage::Start) => {
+            event.is_none_or(|e| e == TransportEvent::Start)
+        }
+        (Trigger::Transport { event }, MidiMessage::Stop) => {
+            event.is_none_or(|e| e == TransportEvent::Stop)
+        }
+        (Trigger::Transport { event }, MidiMessage::Continue) => {
+            event.is_none_or(|e| e == TransportEvent::Continue)
+        }
+        (Trigger::SysEx { pattern }, MidiMessage::SysEx(body)) => pattern.matches(body),
+        (Trigger::Raw { pattern }, msg) => match msg.encode_short() {
+            Some((bytes, len)) => pattern.matches(&bytes[..len]),
+            None => pattern.matches(&msg.to_bytes()),
+        },
         _ => false,
     }
 }

@@ -13,7 +13,7 @@ use gesture::{Deferred, GestureState, Rival, RivalKind};
 use key::{Key, KeyKind};
 
 use crate::config::{Config, Mapping, Trigger};
-use crate::midi::MidiMessage;
+use crate::midi::{Cc14, Cc14Pairing, MidiMessage, ParameterChange, ParameterNumbers};
 
 /// Identifies a mapping inside a [`MappingTable`].
 pub type MappingId = u32;
@@ -58,6 +58,13 @@ pub struct MappingTable {
     index: TriggerIndex,
     /// Ids of long-press mappings, checked on every tick.
     timed: Vec<MappingId>,
+    /// Pairs MSB/LSB control changes, when some `CC14` trigger needs it.
+    cc14: Option<Box<Cc14Pairing>>,
+    /// Follows NRPN/RPN selection, when some `NRPN`/`RPN` trigger needs it.
+    parameters: Option<Box<ParameterNumbers>>,
+    /// Whether some `Raw` trigger is registered (every message is then also looked
+    /// up under the raw key).
+    has_raw: bool,
 }
 
 impl MappingTable {
@@ -70,6 +77,9 @@ impl MappingTable {
             gestures: Vec::with_capacity(total),
             index: TriggerIndex::new(),
             timed: Vec::new(),
+            cc14: None,
+            parameters: None,
+            has_raw: false,
         };
         for (position, mapping) in config.global_mappings.iter().enumerate() {
             table.add(None, position, mapping);
@@ -161,6 +171,14 @@ impl MappingTable {
 
     fn add(&mut self, mode: Option<usize>, position: usize, mapping: &Mapping) {
         let id = self.entries.len() as MappingId;
+        match mapping.trigger {
+            Trigger::CC14 { .. } if self.cc14.is_none() => self.cc14 = Some(Default::default()),
+            Trigger::ParameterNumber { .. } if self.parameters.is_none() => {
+                self.parameters = Some(Default::default())
+            }
+            Trigger::Raw { .. } => self.has_raw = true,
+            _ => {}
+        }
         let state = GestureState::for_trigger(&mapping.trigger);
         if matches!(
             state,
@@ -194,17 +212,36 @@ impl MappingTable {
     /// Appends to `fired` the mappings `msg` fires at time `t_us` while mode `mode` is
     /// active: the mode's mappings first, then global ones, each in file order.
     pub fn route(&mut self, msg: &MidiMessage, t_us: u64, mode: usize, fired: &mut Vec<MappingId>) {
+        // Paired values follow every control change, whatever is mapped in this mode.
+        let cc14 = self.cc14.as_mut().and_then(|p| p.feed(msg));
+        let parameter = self.parameters.as_mut().and_then(|p| p.feed(msg));
         let Self {
             entries,
             gestures,
             index,
+            has_raw,
             ..
         } = self;
         let mode_ids = index.candidates(Scope::Mode(mode), msg);
-        for &id in mode_ids.iter().chain(index.candidates(Scope::Global, msg)) {
+        let (raw_mode, raw_global): (&[u32], &[u32]) = if *has_raw {
+            (
+                index.candidates_under(Scope::Mode(mode), key::RAW_KEY),
+                index.candidates_under(Scope::Global, key::RAW_KEY),
+            )
+        } else {
+            (&[], &[])
+        };
+        let ids = mode_ids
+            .iter()
+            .chain(index.candidates(Scope::Global, msg))
+            .chain(raw_mode)
+            .chain(raw_global);
+        for &id in ids {
             let trigger = &entries[id as usize].mapping.trigger;
             let state = &mut gestures[id as usize];
-            let fires = if let GestureState::Deferred(d) = state {
+            let fires = if let Trigger::CC14 { .. } | Trigger::ParameterNumber { .. } = trigger {
+                matcher::on_channel(trigger, msg) && paired_matches(trigger, cc14, parameter)
+            } else if let GestureState::Deferred(d) = state {
                 match msg {
                     MidiMessage::NoteOn { .. } => {
                         matcher::matches(trigger, msg) && d.on_press(msg, t_us, mode)
@@ -300,5 +337,37 @@ impl MappingTable {
     /// for its rivals (the engine only ticks when needed).
     pub fn has_timed_gestures(&self) -> bool {
         !self.timed.is_empty()
+    }
+}
+
+/// Whether a `CC14` or `NRPN`/`RPN` trigger matches the value the current message
+/// completed.
+fn paired_matches(
+    trigger: &Trigger,
+    cc14: Option<Cc14>,
+    parameter: Option<ParameterChange>,
+) -> bool {
+    let in_window = |v: u16, min: Option<u16>, max: Option<u16>| {
+        min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m)
+    };
+    match *trigger {
+        Trigger::CC14 {
+            cc,
+            value_min,
+            value_max,
+            ..
+        } => cc14.is_some_and(|p| p.controller == cc && in_window(p.value, value_min, value_max)),
+        Trigger::ParameterNumber {
+            registered,
+            parameter: number,
+            value_min,
+            value_max,
+            ..
+        } => parameter.is_some_and(|p| {
+            p.registered == registered
+                && p.parameter == number
+                && in_window(p.value, value_min, value_max)
+        }),
+        _ => false,
     }
 }

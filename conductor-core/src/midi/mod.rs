@@ -3,12 +3,14 @@
 
 #[cfg(any(feature = "jack", test))]
 mod byte_queue;
+mod cc14;
 mod encode;
 #[cfg(feature = "jack")]
 mod jack;
 pub mod learn;
 mod message;
 mod parser;
+mod pattern;
 #[cfg(feature = "midi-io")]
 mod port_info;
 mod port_selector;
@@ -19,9 +21,11 @@ mod reconnect;
 mod smf;
 mod status;
 
+pub use cc14::{Cc14, Cc14Pairing, ParameterChange, ParameterNumbers};
 pub use learn::{Learned, Learner};
 pub use message::MidiMessage;
 pub use parser::{parse_message, MidiParser, ParseEvent, ParserStats, DEFAULT_MAX_SYSEX};
+pub use pattern::BytePattern;
 pub use port_selector::PortSelector;
 #[cfg(all(unix, feature = "midi-io"))]
 pub use ports::{create_virtual_input, create_virtual_output};
