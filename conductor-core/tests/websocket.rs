@@ -389,3 +389,67 @@ fn wss_to_a_server_without_tls_is_an_io_error_not_a_crash() {
     .unwrap();
     assert!(f.log.has("received text: fine"), "{}", f.log.dump());
 }
+
+/// The C example `ws-notify-c` (examples/plugins-c), built once with
+/// scripts/build-c-plugins.sh.
+fn c_ws_plugin() -> std::path::PathBuf {
+    static BUILD: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILD.get_or_init(|| {
+        let script = support::repo_root().join("scripts/build-c-plugins.sh");
+        let output = std::process::Command::new(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(
+            output.status.success(),
+            "{} failed:\n{}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    });
+    support::repo_root().join("examples/plugins-c/target/ws_notify_c.wasm")
+}
+
+#[test]
+fn a_c_plugin_exchanges_through_the_header_and_is_held_to_the_same_rules() {
+    let f = fixture();
+    let server = Server::start();
+    let options = |services| PluginOptions {
+        services,
+        ..PluginOptions::default()
+    };
+    let mut plugin = f
+        .host
+        .load(c_ws_plugin(), options(server.services()))
+        .unwrap();
+    let ctx = serde_json::to_vec(&json!({"note": 60, "velocity": 90})).unwrap();
+    let params = serde_json::to_vec(&json!({"url": server.url("/echo")})).unwrap();
+    plugin.execute_with_context(&params, &ctx).unwrap();
+    assert_eq!(
+        *server.received.lock().unwrap(),
+        vec![r#"{"note": 60, "velocity": 90}"#]
+    );
+    assert!(
+        f.log
+            .has(r#"1 message(s) back: {"note": 60, "velocity": 90}"#),
+        "{}",
+        f.log.dump()
+    );
+
+    let mut elsewhere = f
+        .host
+        .load(
+            c_ws_plugin(),
+            options(PluginServices {
+                allowed_hosts: vec!["example.com".into()],
+                ..PluginServices::default()
+            }),
+        )
+        .unwrap();
+    let err = elsewhere.execute_with_context(&params, &ctx).unwrap_err();
+    assert!(
+        matches!(err, Error::PluginReturned { code: 3, .. }),
+        "{err}"
+    );
+    assert!(f.log.has("failed (code -3)"), "{}", f.log.dump());
+    assert_eq!(server.received.lock().unwrap().len(), 1);
+}
