@@ -268,6 +268,12 @@ typedef struct conductor_fired_t conductor_fired_t;
 typedef struct conductor_host_config_t conductor_host_config_t;
 
 /**
+ * A MIDI learner: recognises the control a person touches from the MIDI it sends.
+ * Create with `conductor_learner_new`, free with `conductor_learner_delete`.
+ */
+typedef struct conductor_learner_t conductor_learner_t;
+
+/**
  * How one action of a fired mapping went.
  *
  * Borrowed from its `conductor_fired_t`: valid as long as that is, never freed on its
@@ -1205,6 +1211,63 @@ conductor_status_t conductor_host_config_set_trust_store(conductor_host_config_t
                                                          const char *path,
                                                          size_t path_len,
                                                          conductor_error_t **error_out);
+
+/**
+ * Opens the MIDI input `port` (`port_len` bytes of UTF-8: part of its name, or its
+ * index in the input list as digits; `NULL`: the first input port) and waits up to
+ * `timeout_ms` for the next control touched. `*toml_out` receives its trigger line
+ * (caller-owned, free with `conductor_string_delete`), or `NULL` when nothing was
+ * touched in time. Blocks the calling thread.
+ *
+ * Fails with `CONDUCTOR_ERROR_MIDI` when the port cannot be opened (the message lists
+ * the ports that exist).
+ */
+conductor_status_t conductor_learn(const char *port,
+                                   size_t port_len,
+                                   uint64_t timeout_ms,
+                                   char **toml_out,
+                                   conductor_error_t **error_out);
+
+/**
+ * Frees a learner. `NULL` is ignored.
+ */
+void conductor_learner_delete(conductor_learner_t *learner);
+
+/**
+ * Feeds `len` bytes of MIDI (one or more messages; a message may be split across
+ * calls) to the learner. When they identify a control, `*toml_out` receives its
+ * trigger line as a caller-owned string (free with `conductor_string_delete`);
+ * otherwise `*toml_out` is set to `NULL`: keep feeding, and call
+ * `conductor_learner_finish` when no more MIDI comes for a moment (a controller waits
+ * for a few values to tell a relative encoder from a knob).
+ *
+ * Notes, pitch bend, aftertouch and program changes are recognised at once; note-offs,
+ * clock and other system messages are ignored.
+ *
+ * Fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` for a `NULL` learner or `toml_out`.
+ */
+conductor_status_t conductor_learner_feed(conductor_learner_t *learner,
+                                          const uint8_t *bytes_in,
+                                          size_t len,
+                                          char **toml_out,
+                                          conductor_error_t **error_out);
+
+/**
+ * Decides a controller that is still waiting for values from those it sent (a
+ * relative encoder when its small steps repeated, else an absolute control).
+ * `*toml_out` receives the trigger line (caller-owned) or `NULL` when no control has
+ * been touched.
+ */
+conductor_status_t conductor_learner_finish(conductor_learner_t *learner,
+                                            char **toml_out,
+                                            conductor_error_t **error_out);
+
+/**
+ * Creates a learner that has seen nothing. Returns `NULL` only if allocation failed.
+ *
+ * Thread safety: the learner may be used from one thread at a time.
+ */
+conductor_learner_t *conductor_learner_new(void);
 
 /**
  * The action kind (`"WasmPlugin"`, `"SendMidi"`, `"ModeChange"`, or a host action's
