@@ -149,6 +149,27 @@ int32_t conductor_audio_request(const void *json, int32_t len);
 CONDUCTOR_IMPORT("websocket_exchange")
 int32_t conductor_websocket_exchange(const void *head, int32_t head_len);
 
+/** output_set: sets the bytes the current execute call returns to its caller (at
+ * most the host's max_output_bytes). Always available. */
+CONDUCTOR_IMPORT("output_set")
+int32_t conductor_output_set(const void *bytes, int32_t len);
+
+/** var_get: reads the host-kept variable `key` into the result buffer; returns 1
+ * when it exists, 0 when not. Always available. */
+CONDUCTOR_IMPORT("var_get")
+int32_t conductor_var_get(const void *key, int32_t key_len);
+
+/** var_set: sets the host-kept variable `key` (an empty value removes it); the host
+ * saves it at once. Always available. */
+CONDUCTOR_IMPORT("var_set")
+int32_t conductor_var_set(const void *key, int32_t key_len, const void *value,
+                          int32_t value_len);
+
+/** config_get: reads the plugin's static configuration value `key` into the result
+ * buffer; returns 1 when it exists, 0 when not. Always available. */
+CONDUCTOR_IMPORT("config_get")
+int32_t conductor_config_get(const void *key, int32_t key_len);
+
 /* ------------------------------------------------------------------------------ */
 /* Export helpers                                                                   */
 

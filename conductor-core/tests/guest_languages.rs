@@ -266,3 +266,62 @@ fn zig_example_runs_from_a_config_through_the_engine() {
     let f = fixture();
     velocity_example_runs_in_the_engine(&f, &zig_plugin("velocity-zig"));
 }
+
+/// A C plugin using the header's `conductor_config_get`, `conductor_var_get`,
+/// `conductor_var_set` and `conductor_output_set`: it answers "<greeting> #<n>", where
+/// `greeting` comes from its static config and `n` counts calls in a host-kept variable.
+const COUNTER_C: &str = r#"
+#include "conductor_plugin.h"
+
+CONDUCTOR_EXPORT("execute")
+int32_t execute(const char *params, int32_t params_len) {
+    (void)params;
+    (void)params_len;
+    char greeting[64] = "hello";
+    if (conductor_config_get("greeting", 8) == 1) conductor_result_copy(greeting, sizeof greeting);
+    char count[32] = "0";
+    if (conductor_var_get("count", 5) == 1) conductor_result_copy(count, sizeof count);
+    long n = strtol(count, NULL, 10) + 1;
+    int len = snprintf(count, sizeof count, "%ld", n);
+    if (conductor_var_set("count", 5, count, len) < 0) return 4;
+    char out[128];
+    len = snprintf(out, sizeof out, "%s #%ld", greeting, n);
+    return conductor_output_set(out, len) < 0 ? 5 : 0;
+}
+"#;
+
+#[test]
+fn the_c_header_reaches_config_variables_and_the_call_output() {
+    let f = fixture();
+    let source = f.dir.path().join("counter_c.c");
+    std::fs::write(&source, COUNTER_C).unwrap();
+    let wasm = f.dir.path().join("counter_c.wasm");
+    let output = Command::new(std::env::var("CC").unwrap_or_else(|_| "clang".into()))
+        .args(["--target=wasm32-wasi", "-O2", "-Wall", "-Werror"])
+        .args(["-nostartfiles", "-Wl,--no-entry", "-I"])
+        .arg(support::repo_root().join("bindings/c-plugin"))
+        .arg(&source)
+        .arg("-o")
+        .arg(&wasm)
+        .output()
+        .expect("clang runs (scripts/setup.sh installs it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let options = || PluginOptions {
+        services: PluginServices {
+            config: [("greeting".to_string(), "hi".to_string())].into(),
+            ..PluginServices::default()
+        },
+        ..PluginOptions::default()
+    };
+    let mut plugin = f.host.load(&wasm, options()).unwrap();
+    assert_eq!(plugin.invoke(b"{}", None).unwrap(), b"hi #1");
+    assert_eq!(plugin.invoke(b"{}", None).unwrap(), b"hi #2");
+    drop(plugin);
+    // Loaded again: the host kept the variable.
+    let mut again = f.host.load(&wasm, options()).unwrap();
+    assert_eq!(again.invoke(b"{}", None).unwrap(), b"hi #3");
+}
