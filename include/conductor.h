@@ -506,6 +506,12 @@ extern "C" {
  * Frees a byte buffer the library returned as caller-owned (e.g. the output of
  * `conductor_plugin_call`), with the length it was returned with. `NULL` is ignored.
  * Never free the same buffer twice.
+/**
+ * Parses a capability name (`"Network"`, any letter case) into `*capability_out`.
+ * An unknown name fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` and a message listing
+ * the valid names.
+ *
+ * Thread safety: may be called from any thread at any time.
  *
  * Thread safety: may be called from any thread; must not race with other uses of the
  * same buffer.
@@ -1359,6 +1365,43 @@ conductor_status_t conductor_plugin_execute_with_context(const conductor_plugin_
  *
  * Thread safety: must not race with any other use of the same host handle.
  */
+/**
+ * Calls the plugin and hands back what the call returned through
+ * `conductor.output_set` (at most the plugin's `max_output_bytes`). With `context ==
+ * NULL` this calls `execute(params)` as `conductor_plugin_execute` does; otherwise
+ * `execute_with_context(params, context)` as `conductor_plugin_execute_with_context`
+ * does (a `NULL` context with a non-zero `context_len` is refused).
+ *
+ * On success `*output_out` holds a caller-owned buffer of `*output_len_out` bytes
+ * (free it with `conductor_bytes_delete(ptr, len)`), or `NULL` and 0 when the call
+ * returned nothing. On failure both are set to `NULL` and 0. Errors as for
+ * `conductor_plugin_execute`.
+ *
+ * Thread safety: may be called from any thread; calls on one plugin are serialised.
+ * Blocks for as long as the plugin runs (at most its deadline).
+ */
+conductor_status_t conductor_plugin_call(const conductor_plugin_t *plugin,
+                                         const uint8_t *params,
+                                         size_t params_len,
+                                         const uint8_t *context,
+                                         size_t context_len,
+                                         uint8_t **output_out,
+                                         size_t *output_len_out,
+                                         conductor_error_t **error_out);
+
+/**
+ * Cancels the plugin's call running on another thread: it stops at its next loop
+ * iteration or function call and fails with `CONDUCTOR_ERROR_PLUGIN_TRAP`, its message
+ * saying the call was cancelled; the next call gets a fresh instance. Does nothing when
+ * no call is running (a cancel never reaches a call that starts after it). Returns at
+ * once, without waiting for the call.
+ *
+ * Thread safety: may be called from any thread, also while a call holds the plugin
+ * (it does not wait for it). Must not race with `conductor_plugin_delete`.
+ */
+conductor_status_t conductor_plugin_cancel(const conductor_plugin_t *plugin,
+                                           conductor_error_t **error_out);
+
 void conductor_plugin_host_delete(conductor_plugin_host_t *host);
 
 /**
@@ -1429,29 +1472,20 @@ conductor_status_t conductor_plugin_options_grant(conductor_plugin_options_t *op
  */
 conductor_plugin_options_t *conductor_plugin_options_new(void);
 /**
- * Calls the plugin and hands back what the call returned through
- * `conductor.output_set` (at most the plugin's `max_output_bytes`). With `context ==
- * NULL` this calls `execute(params)` as `conductor_plugin_execute` does; otherwise
- * `execute_with_context(params, context)` as `conductor_plugin_execute_with_context`
- * does (a `NULL` context with a non-zero `context_len` is refused).
- *
- * On success `*output_out` holds a caller-owned buffer of `*output_len_out` bytes
- * (free it with `conductor_bytes_delete(ptr, len)`), or `NULL` and 0 when the call
- * returned nothing. On failure both are set to `NULL` and 0. Errors as for
- * `conductor_plugin_execute`.
+ * Sets the static configuration value `key` (`key_len` bytes of UTF-8) to `value`
+ * (`value_len` bytes of UTF-8), which the plugin reads with `conductor.config_get`:
+ * keys, URLs and secrets given without rebuilding it. `value == NULL` removes the
+ * key.
  *
  * Thread safety: may be called from any thread; calls on one plugin are serialised.
  * Blocks for as long as the plugin runs (at most its deadline).
  */
-conductor_status_t conductor_plugin_call(const conductor_plugin_t *plugin,
-                                         const uint8_t *params,
-                                         size_t params_len,
-                                         const uint8_t *context,
-                                         size_t context_len,
-                                         uint8_t **output_out,
-                                         size_t *output_len_out,
-                                         conductor_error_t **error_out);
-
+conductor_status_t conductor_plugin_options_set_config(conductor_plugin_options_t *options,
+                                                       const char *key,
+                                                       size_t key_len,
+                                                       const char *value,
+                                                       size_t value_len,
+                                                       conductor_error_t **error_out);
 
 /**
  * Sets the folder mounted at `/` when Filesystem is granted (`path`, `path_len` bytes
@@ -1535,6 +1569,28 @@ conductor_status_t conductor_plugin_options_set_timeout_ms(conductor_plugin_opti
  * releases its instance. Afterwards `conductor_plugin_execute` fails; the handle must
  * still be freed with `conductor_plugin_delete`.
  *
+/**
+ * Sets how many bytes one call may return through `conductor.output_set` (default 1
+ * MiB). A larger output is refused inside the plugin (the host function returns the
+ * "too large" code). More than 64 MiB is refused when the plugin loads.
+ *
+ * Thread safety: must not race with any other use of the same options.
+ */
+conductor_status_t conductor_plugin_options_set_max_output_bytes(conductor_plugin_options_t *options,
+                                                                 size_t bytes,
+                                                                 conductor_error_t **error_out);
+
+/**
+ * Sets how many bytes the plugin's host-kept variables (`conductor.var_set`) may take,
+ * keys and values together (default 1 MiB). A `var_set` past it is refused inside the
+ * plugin. More than 64 MiB is refused when the plugin loads.
+ *
+ * Thread safety: must not race with any other use of the same options.
+ */
+conductor_status_t conductor_plugin_options_set_max_var_bytes(conductor_plugin_options_t *options,
+                                                              size_t bytes,
+                                                              conductor_error_t **error_out);
+
  * Thread safety: may be called from any thread; calls on one plugin are serialised.
  */
 conductor_status_t conductor_plugin_shutdown(const conductor_plugin_t *plugin,
@@ -1574,40 +1630,3 @@ const char *conductor_version(void);
 #endif  // __cplusplus
 
 #endif  /* CONDUCTOR_H */
-/**
- * Sets the static configuration value `key` (`key_len` bytes of UTF-8) to `value`
- * (`value_len` bytes of UTF-8), which the plugin reads with `conductor.config_get`:
- * keys, URLs and secrets given without rebuilding it. `value == NULL` removes the
- * key.
- *
- * Thread safety: must not race with any other use of the same options.
- */
-conductor_status_t conductor_plugin_options_set_config(conductor_plugin_options_t *options,
-                                                       const char *key,
-                                                       size_t key_len,
-                                                       const char *value,
-                                                       size_t value_len,
-                                                       conductor_error_t **error_out);
-
-/**
- * Sets how many bytes one call may return through `conductor.output_set` (default 1
- * MiB). A larger output is refused inside the plugin (the host function returns the
- * "too large" code). More than 64 MiB is refused when the plugin loads.
- *
- * Thread safety: must not race with any other use of the same options.
- */
-conductor_status_t conductor_plugin_options_set_max_output_bytes(conductor_plugin_options_t *options,
-                                                                 size_t bytes,
-                                                                 conductor_error_t **error_out);
-
-/**
- * Sets how many bytes the plugin's host-kept variables (`conductor.var_set`) may take,
- * keys and values together (default 1 MiB). A `var_set` past it is refused inside the
- * plugin. More than 64 MiB is refused when the plugin loads.
- *
- * Thread safety: must not race with any other use of the same options.
- */
-conductor_status_t conductor_plugin_options_set_max_var_bytes(conductor_plugin_options_t *options,
-                                                              size_t bytes,
-                                                              conductor_error_t **error_out);
-

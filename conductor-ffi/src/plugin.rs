@@ -173,6 +173,28 @@ pub unsafe extern "C" fn conductor_plugin_call(
     }
 }
 
+/// Cancels the plugin's call running on another thread: it stops at its next loop
+/// iteration or function call and fails with `CONDUCTOR_ERROR_PLUGIN_TRAP`, its message
+/// saying the call was cancelled; the next call gets a fresh instance. Does nothing when
+/// no call is running (a cancel never reaches a call that starts after it). Returns at
+/// once, without waiting for the call.
+///
+/// Thread safety: may be called from any thread, also while a call holds the plugin
+/// (it does not wait for it). Must not race with `conductor_plugin_delete`.
+#[no_mangle]
+pub unsafe extern "C" fn conductor_plugin_cancel(
+    plugin: *const conductor_plugin_t,
+    error_out: *mut *mut conductor_error_t,
+) -> conductor_status_t {
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        with_plugin(boundary!(name), plugin, error_out, |p| {
+            p.cancel();
+            Ok(())
+        })
+    }
+}
+
 /// Stores the capabilities the plugin declared (through its `capabilities()` export)
 /// in `*capabilities_out` as a mask: bit `1u << CONDUCTOR_CAPABILITY_NETWORK` and so on.
 ///

@@ -1,7 +1,8 @@
 //! What a plugin gives back, through the C API (`tests/c/plugin_results.c`): the bytes
 //! a call returns (`conductor_plugin_call`, freed with `conductor_bytes_delete`) and
 //! their cap, host-kept variables across a trap and a restart and their cap, and
-//! static configuration (`conductor_plugin_options_set_config`). Each check is one run
+//! static configuration (`conductor_plugin_options_set_config`), and cancelling a
+//! running call from another thread (`conductor_plugin_cancel`). Each check is one run
 //! of the program; it exits non-zero when an expectation fails.
 
 mod common;
@@ -79,6 +80,18 @@ fn a_plugin_reads_its_static_config_given_in_c() {
     let out = check("config");
     assert!(
         out.stdout.contains(r#"config api_key: {"value":"s3cret"}"#),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_busy_plugin_stops_when_cancelled_from_another_c_thread() {
+    let out = check("cancel");
+    assert!(
+        out.stdout.contains(
+            "cancelled call: plugin_trap: plugin results_plugin crashed: its call was cancelled"
+        ),
         "{}",
         out.stdout
     );

@@ -153,6 +153,12 @@ impl PyPlugin {
         output_to_py(py, &output, json)
     }
 
+    /// Cancels the call running on another thread (it fails with `PluginCrashed`
+    /// saying it was cancelled); does nothing when none runs. Returns at once.
+    fn cancel(&self) {
+        self.plugin.cancel();
+    }
+
     /// Calls the plugin's `shutdown()` once; later calls do nothing.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.closed.store(true, Ordering::Release);

@@ -6,6 +6,7 @@ returns run in order with the mapping's others."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,36 @@ import pytest
 import conductor_midi as conductor
 
 Wasm = Callable[[str], Path]
+
+
+def test_a_busy_plugin_stops_when_cancelled_from_another_thread(wasm: Wasm) -> None:
+    spinning = threading.Event()
+
+    def on_output(line: str) -> None:
+        if "spinning" in line:
+            spinning.set()
+
+    errors: list[BaseException] = []
+    with conductor.Plugin(
+        wasm("results-plugin"), fuel=2**64 - 1, timeout=600.0, on_output=on_output
+    ) as plugin:
+        plugin.cancel()  # nothing runs: nothing happens
+        assert plugin.execute({"op": "echo", "value": 1}, json=True) == 1
+
+        def spin() -> None:
+            try:
+                plugin.execute({"op": "spin"})
+            except conductor.PluginError as e:
+                errors.append(e)
+
+        thread = threading.Thread(target=spin)
+        thread.start()
+        assert spinning.wait(60)
+        plugin.cancel()
+        thread.join()
+        assert len(errors) == 1 and isinstance(errors[0], conductor.PluginCrashed)
+        assert "cancelled" in str(errors[0])
+        assert plugin.execute({"op": "echo", "value": 2}, json=True) == 2
 
 
 def test_execute_returns_the_bytes_or_the_json_a_plugin_set(wasm: Wasm) -> None:

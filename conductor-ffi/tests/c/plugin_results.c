@@ -2,7 +2,7 @@
  * plugin_results.c: what a plugin gives back, seen from C. Each check is a command-line
  * argument:
  *
- *   plugin_results output | output_cap | vars | vars_cap | config
+ *   plugin_results output | output_cap | vars | vars_cap | config | cancel
  *
  * RESULTS_PLUGIN (tests/fixtures/plugins/results-plugin) and WORK_DIR come from the
  * environment. Prints one line per outcome and "<check>: N failure(s)" at the end;
@@ -13,10 +13,29 @@
 
 #include "check.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Set once the plugin printed "spinning" (its `spin` call is running). */
+static pthread_mutex_t spin_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t spin_cond = PTHREAD_COND_INITIALIZER;
+static int spinning = 0;
+
+static void on_log(void *user_data, conductor_log_level_t level, conductor_log_source_t source,
+                   const char *plugin, const char *message) {
+    (void)user_data;
+    (void)level;
+    (void)plugin;
+    if (source == CONDUCTOR_LOG_SOURCE_PLUGIN_STDERR && strstr(message, "spinning") != NULL) {
+        pthread_mutex_lock(&spin_lock);
+        spinning = 1;
+        pthread_cond_broadcast(&spin_cond);
+        pthread_mutex_unlock(&spin_lock);
+    }
+}
 
 static conductor_plugin_host_t *new_host(void) {
     const char *work = env_path("WORK_DIR");
@@ -25,6 +44,7 @@ static conductor_plugin_host_t *new_host(void) {
     conductor_host_config_t *config = conductor_host_config_new();
     EXPECT(config != NULL);
     EXPECT(conductor_host_config_set_data_root(config, root, strlen(root), NULL) == CONDUCTOR_OK);
+    EXPECT(conductor_host_config_set_log_callback(config, on_log, NULL, NULL, NULL) == CONDUCTOR_OK);
     conductor_plugin_host_t *host = NULL;
     conductor_error_t *error = NULL;
     if (conductor_plugin_host_new(config, &host, &error) != CONDUCTOR_OK) {
@@ -189,10 +209,62 @@ static void check_config(void) {
     conductor_plugin_host_delete(host);
 }
 
+struct spin_call {
+    const conductor_plugin_t *plugin;
+    conductor_status_t status;
+    char message[512];
+};
+
+static void *spin_thread(void *arg) {
+    struct spin_call *call = arg;
+    const char *params = "{\"op\": \"spin\"}";
+    conductor_error_t *error = NULL;
+    call->status =
+        conductor_plugin_execute(call->plugin, (const uint8_t *)params, strlen(params), &error);
+    snprintf(call->message, sizeof call->message, "%s",
+             error ? conductor_error_message(error, NULL) : "(no error)");
+    conductor_error_delete(error);
+    return NULL;
+}
+
+static void check_cancel(void) {
+    conductor_plugin_host_t *host = new_host();
+    conductor_plugin_options_t *options = conductor_plugin_options_new();
+    /* Only a cancel stops the call within the test's life. */
+    EXPECT(conductor_plugin_options_set_fuel(options, UINT64_MAX, NULL) == CONDUCTOR_OK);
+    EXPECT(conductor_plugin_options_set_timeout_ms(options, 600000, NULL) == CONDUCTOR_OK);
+    conductor_plugin_t *plugin = load(host, options);
+    /* A cancel with no call running does nothing. */
+    EXPECT(conductor_plugin_cancel(plugin, NULL) == CONDUCTOR_OK);
+    char out[256];
+    EXPECT(call(plugin, "{\"op\": \"echo\", \"value\": 1}", NULL, out, sizeof out, NULL) ==
+           CONDUCTOR_OK);
+    struct spin_call spin = {plugin, CONDUCTOR_OK, ""};
+    pthread_t thread;
+    EXPECT(pthread_create(&thread, NULL, spin_thread, &spin) == 0);
+    pthread_mutex_lock(&spin_lock);
+    while (!spinning) {
+        pthread_cond_wait(&spin_cond, &spin_lock);
+    }
+    pthread_mutex_unlock(&spin_lock);
+    EXPECT(conductor_plugin_cancel(plugin, NULL) == CONDUCTOR_OK);
+    pthread_join(thread, NULL);
+    printf("cancelled call: %s: %s\n", conductor_status_name((int32_t)spin.status), spin.message);
+    EXPECT(spin.status == CONDUCTOR_ERROR_PLUGIN_TRAP);
+    EXPECT(strstr(spin.message, "cancelled") != NULL);
+    /* The next call runs in a fresh instance. */
+    EXPECT(call(plugin, "{\"op\": \"echo\", \"value\": 2}", NULL, out, sizeof out, NULL) ==
+           CONDUCTOR_OK);
+    EXPECT(strcmp(out, "2") == 0);
+    conductor_plugin_delete(plugin);
+    conductor_plugin_options_delete(options);
+    conductor_plugin_host_delete(host);
+}
+
 int main(int argc, char **argv) {
     static const struct check checks[] = {
         {"output", check_output}, {"output_cap", check_output_cap}, {"vars", check_vars},
-        {"vars_cap", check_vars_cap}, {"config", check_config},
+        {"vars_cap", check_vars_cap}, {"config", check_config}, {"cancel", check_cancel},
     };
     return run_check(argc, argv, checks, sizeof checks / sizeof checks[0]);
 }

@@ -227,6 +227,12 @@ class Plugin:
     @overload
     def execute_with_context(self, params: JsonPayload, context: JsonPayload, *, json: bool = False) -> Any: ...
 
+    def cancel(self) -> None:
+        """Cancels the call running on another thread: it stops at its next loop
+        iteration or function call and raises ``PluginCrashed`` saying it was cancelled;
+        the next call gets a fresh instance. Does nothing when no call runs. Returns at
+        once."""
+
     @property
     def vars_file(self) -> Path | None:
         """The file holding the plugin's host-kept variables (``conductor.var_set``), or
