@@ -497,27 +497,21 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Parses a capability name (`"Network"`, any letter case) into `*capability_out`.
- * An unknown name fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` and a message listing
- * the valid names.
- *
- * Thread safety: may be called from any thread at any time.
-/**
  * Frees a byte buffer the library returned as caller-owned (e.g. the output of
  * `conductor_plugin_call`), with the length it was returned with. `NULL` is ignored.
  * Never free the same buffer twice.
-/**
- * Parses a capability name (`"Network"`, any letter case) into `*capability_out`.
- * An unknown name fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` and a message listing
- * the valid names.
- *
- * Thread safety: may be called from any thread at any time.
  *
  * Thread safety: may be called from any thread; must not race with other uses of the
  * same buffer.
  */
 void conductor_bytes_delete(uint8_t *bytes, size_t len);
 
+/**
+ * Parses a capability name (`"Network"`, any letter case) into `*capability_out`.
+ * An unknown name fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` and a message listing
+ * the valid names.
+ *
+ * Thread safety: may be called from any thread at any time.
  */
 conductor_status_t conductor_capability_from_name(const char *name,
                                                   size_t name_len,
@@ -533,6 +527,24 @@ conductor_status_t conductor_capability_from_name(const char *name,
  * Thread safety: may be called from any thread at any time.
  */
 const char *conductor_capability_name(conductor_capability_t capability);
+
+/**
+ * Opens every `[[devices]]` entry of the engine's config: each output (its `init`
+ * messages and feedback are sent at once), then each input, which feeds the engine
+ * marked with its device (mappings with `device = "..."` fire only for it). Ports
+ * with `auto_reconnect` (the default) are reopened on their own when they come back.
+ * The ports stay open until `conductor_engine_shutdown` or `conductor_engine_delete`,
+ * which send each output its `shutdown` messages first. Calling it again closes the
+ * previous set first.
+ *
+ * Fails with `CONDUCTOR_ERROR_MIDI` naming the device when a port cannot be opened
+ * (the message lists the ports that exist), and with
+ * `CONDUCTOR_ERROR_INVALID_ARGUMENT` after `conductor_engine_shutdown`.
+ *
+ * Thread safety: may be called from any thread, not from the engine's callbacks.
+ */
+conductor_status_t conductor_engine_connect_devices(const conductor_engine_t *engine,
+                                                    conductor_error_t **error_out);
 
 /**
  * Shuts the engine down (as `conductor_engine_shutdown`; plugin shutdown errors are not
@@ -551,6 +563,21 @@ const char *conductor_capability_name(conductor_capability_t capability);
  * their `user_data` must stay valid.
  */
 void conductor_engine_delete(conductor_engine_t *engine);
+
+/**
+ * Stores in `*source_out` the source id of the configured device `device`
+ * (`device_len` bytes of UTF-8), for `conductor_engine_push_from`.
+ *
+ * Fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` when the config has no such device
+ * (the message lists those it has).
+ *
+ * Thread safety: may be called from any thread.
+ */
+conductor_status_t conductor_engine_device_source(const conductor_engine_t *engine,
+                                                  const char *device,
+                                                  size_t device_len,
+                                                  uint16_t *source_out,
+                                                  conductor_error_t **error_out);
 
 /**
  * How many pushed events were dropped because the queue was full or they were
@@ -871,6 +898,18 @@ bool conductor_engine_push(const conductor_engine_t *engine,
                            uint64_t timestamp_us);
 
 /**
+ * `conductor_engine_push` for a message that came from the device whose source id is
+ * `source` (see `conductor_engine_device_source`): wait-free and allocation-free, safe
+ * in an audio callback. Returns `false` for `NULL`, a full queue or a malformed
+ * message.
+ */
+bool conductor_engine_push_from(const conductor_engine_t *engine,
+                                uint16_t source,
+                                const uint8_t *bytes_in,
+                                size_t len,
+                                uint64_t timestamp_us);
+
+/**
  * How many plugin calls were refused because the plugin's worker already had
  * `CONDUCTOR_PLUGIN_MAILBOX_CAPACITY` calls waiting (the plugin is slower than the
  * events that call it) or the plugin had been unloaded. Each refusal also fails its
@@ -909,6 +948,26 @@ conductor_status_t conductor_engine_reload_toml(const conductor_engine_t *engine
                                                 const char *base_dir,
                                                 size_t base_dir_len,
                                                 conductor_error_t **error_out);
+
+/**
+ * Sends device `device`'s MIDI (its `init` messages, its feedback, `SendMidi` actions
+ * with `port = "<device>"`) to `callback` instead of a port, for applications that do
+ * their own MIDI I/O. The `init` messages and the feedback are sent at once, on this
+ * thread. `callback == NULL` removes the device's output after sending its `shutdown`
+ * messages. `finalizer` (may be `NULL`) is called with `user_data` once nothing uses
+ * it any more. The callback must not change the engine's mode or devices itself.
+ *
+ * Fails with `CONDUCTOR_ERROR_INVALID_ARGUMENT` when the config has no such device.
+ *
+ * Thread safety: may be called from any thread, not from the engine's callbacks.
+ */
+conductor_status_t conductor_engine_set_device_output(const conductor_engine_t *engine,
+                                                      const char *device,
+                                                      size_t device_len,
+                                                      conductor_midi_out_callback_t callback,
+                                                      void *user_data,
+                                                      conductor_finalizer_t finalizer,
+                                                      conductor_error_t **error_out);
 
 /**
  * Switches to the mode called `name` (`name_len` bytes of UTF-8). An unknown name
@@ -1307,6 +1366,43 @@ const conductor_error_t *conductor_outcome_error(const conductor_outcome_t *outc
 const char *conductor_outcome_plugin(const conductor_outcome_t *outcome);
 
 /**
+ * Calls the plugin and hands back what the call returned through
+ * `conductor.output_set` (at most the plugin's `max_output_bytes`). With `context ==
+ * NULL` this calls `execute(params)` as `conductor_plugin_execute` does; otherwise
+ * `execute_with_context(params, context)` as `conductor_plugin_execute_with_context`
+ * does (a `NULL` context with a non-zero `context_len` is refused).
+ *
+ * On success `*output_out` holds a caller-owned buffer of `*output_len_out` bytes
+ * (free it with `conductor_bytes_delete(ptr, len)`), or `NULL` and 0 when the call
+ * returned nothing. On failure both are set to `NULL` and 0. Errors as for
+ * `conductor_plugin_execute`.
+ *
+ * Thread safety: may be called from any thread; calls on one plugin are serialised.
+ * Blocks for as long as the plugin runs (at most its deadline).
+ */
+conductor_status_t conductor_plugin_call(const conductor_plugin_t *plugin,
+                                         const uint8_t *params,
+                                         size_t params_len,
+                                         const uint8_t *context,
+                                         size_t context_len,
+                                         uint8_t **output_out,
+                                         size_t *output_len_out,
+                                         conductor_error_t **error_out);
+
+/**
+ * Cancels the plugin's call running on another thread: it stops at its next loop
+ * iteration or function call and fails with `CONDUCTOR_ERROR_PLUGIN_TRAP`, its message
+ * saying the call was cancelled; the next call gets a fresh instance. Does nothing when
+ * no call is running (a cancel never reaches a call that starts after it). Returns at
+ * once, without waiting for the call.
+ *
+ * Thread safety: may be called from any thread, also while a call holds the plugin
+ * (it does not wait for it). Must not race with `conductor_plugin_delete`.
+ */
+conductor_status_t conductor_plugin_cancel(const conductor_plugin_t *plugin,
+                                           conductor_error_t **error_out);
+
+/**
  * Stores the capabilities the plugin declared (through its `capabilities()` export)
  * in `*capabilities_out` as a mask: bit `1u << CONDUCTOR_CAPABILITY_NETWORK` and so on.
  *
@@ -1365,43 +1461,6 @@ conductor_status_t conductor_plugin_execute_with_context(const conductor_plugin_
  *
  * Thread safety: must not race with any other use of the same host handle.
  */
-/**
- * Calls the plugin and hands back what the call returned through
- * `conductor.output_set` (at most the plugin's `max_output_bytes`). With `context ==
- * NULL` this calls `execute(params)` as `conductor_plugin_execute` does; otherwise
- * `execute_with_context(params, context)` as `conductor_plugin_execute_with_context`
- * does (a `NULL` context with a non-zero `context_len` is refused).
- *
- * On success `*output_out` holds a caller-owned buffer of `*output_len_out` bytes
- * (free it with `conductor_bytes_delete(ptr, len)`), or `NULL` and 0 when the call
- * returned nothing. On failure both are set to `NULL` and 0. Errors as for
- * `conductor_plugin_execute`.
- *
- * Thread safety: may be called from any thread; calls on one plugin are serialised.
- * Blocks for as long as the plugin runs (at most its deadline).
- */
-conductor_status_t conductor_plugin_call(const conductor_plugin_t *plugin,
-                                         const uint8_t *params,
-                                         size_t params_len,
-                                         const uint8_t *context,
-                                         size_t context_len,
-                                         uint8_t **output_out,
-                                         size_t *output_len_out,
-                                         conductor_error_t **error_out);
-
-/**
- * Cancels the plugin's call running on another thread: it stops at its next loop
- * iteration or function call and fails with `CONDUCTOR_ERROR_PLUGIN_TRAP`, its message
- * saying the call was cancelled; the next call gets a fresh instance. Does nothing when
- * no call is running (a cancel never reaches a call that starts after it). Returns at
- * once, without waiting for the call.
- *
- * Thread safety: may be called from any thread, also while a call holds the plugin
- * (it does not wait for it). Must not race with `conductor_plugin_delete`.
- */
-conductor_status_t conductor_plugin_cancel(const conductor_plugin_t *plugin,
-                                           conductor_error_t **error_out);
-
 void conductor_plugin_host_delete(conductor_plugin_host_t *host);
 
 /**
@@ -1471,14 +1530,14 @@ conductor_status_t conductor_plugin_options_grant(conductor_plugin_options_t *op
  * Thread safety: may be called from any thread.
  */
 conductor_plugin_options_t *conductor_plugin_options_new(void);
+
 /**
  * Sets the static configuration value `key` (`key_len` bytes of UTF-8) to `value`
  * (`value_len` bytes of UTF-8), which the plugin reads with `conductor.config_get`:
  * keys, URLs and secrets given without rebuilding it. `value == NULL` removes the
  * key.
  *
- * Thread safety: may be called from any thread; calls on one plugin are serialised.
- * Blocks for as long as the plugin runs (at most its deadline).
+ * Thread safety: must not race with any other use of the same options.
  */
 conductor_status_t conductor_plugin_options_set_config(conductor_plugin_options_t *options,
                                                        const char *key,
@@ -1509,6 +1568,28 @@ conductor_status_t conductor_plugin_options_set_data_dir(conductor_plugin_option
 conductor_status_t conductor_plugin_options_set_fuel(conductor_plugin_options_t *options,
                                                      uint64_t fuel,
                                                      conductor_error_t **error_out);
+
+/**
+ * Sets how many bytes one call may return through `conductor.output_set` (default 1
+ * MiB). A larger output is refused inside the plugin (the host function returns the
+ * "too large" code). More than 64 MiB is refused when the plugin loads.
+ *
+ * Thread safety: must not race with any other use of the same options.
+ */
+conductor_status_t conductor_plugin_options_set_max_output_bytes(conductor_plugin_options_t *options,
+                                                                 size_t bytes,
+                                                                 conductor_error_t **error_out);
+
+/**
+ * Sets how many bytes the plugin's host-kept variables (`conductor.var_set`) may take,
+ * keys and values together (default 1 MiB). A `var_set` past it is refused inside the
+ * plugin. More than 64 MiB is refused when the plugin loads.
+ *
+ * Thread safety: must not race with any other use of the same options.
+ */
+conductor_status_t conductor_plugin_options_set_max_var_bytes(conductor_plugin_options_t *options,
+                                                              size_t bytes,
+                                                              conductor_error_t **error_out);
 
 /**
  * Sets the plugin's linear-memory cap in bytes. Growing past it fails inside the
@@ -1569,28 +1650,6 @@ conductor_status_t conductor_plugin_options_set_timeout_ms(conductor_plugin_opti
  * releases its instance. Afterwards `conductor_plugin_execute` fails; the handle must
  * still be freed with `conductor_plugin_delete`.
  *
-/**
- * Sets how many bytes one call may return through `conductor.output_set` (default 1
- * MiB). A larger output is refused inside the plugin (the host function returns the
- * "too large" code). More than 64 MiB is refused when the plugin loads.
- *
- * Thread safety: must not race with any other use of the same options.
- */
-conductor_status_t conductor_plugin_options_set_max_output_bytes(conductor_plugin_options_t *options,
-                                                                 size_t bytes,
-                                                                 conductor_error_t **error_out);
-
-/**
- * Sets how many bytes the plugin's host-kept variables (`conductor.var_set`) may take,
- * keys and values together (default 1 MiB). A `var_set` past it is refused inside the
- * plugin. More than 64 MiB is refused when the plugin loads.
- *
- * Thread safety: must not race with any other use of the same options.
- */
-conductor_status_t conductor_plugin_options_set_max_var_bytes(conductor_plugin_options_t *options,
-                                                              size_t bytes,
-                                                              conductor_error_t **error_out);
-
  * Thread safety: may be called from any thread; calls on one plugin are serialised.
  */
 conductor_status_t conductor_plugin_shutdown(const conductor_plugin_t *plugin,

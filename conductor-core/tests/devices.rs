@@ -10,9 +10,12 @@ use conductor_core::engine::{EngineCallbacks, MidiOutCallback};
 use conductor_core::plugin::HostConfig;
 use conductor_core::{Engine, EngineOptions, ErrorKind};
 
-/// Everything sent, per device (`"-"` is the default output).
+/// One message sent: the device (`"-"` for the default output) and its bytes.
+type Sent = (String, Vec<u8>);
+
+/// Everything sent, in order.
 #[derive(Clone, Default)]
-struct Wire(Arc<Mutex<Vec<(String, Vec<u8>)>>>);
+struct Wire(Arc<Mutex<Vec<Sent>>>);
 
 impl Wire {
     fn sink(&self, device: &str) -> MidiOutCallback {
@@ -27,12 +30,12 @@ impl Wire {
     }
 
     /// What was sent since the last call.
-    fn take(&self) -> Vec<(String, Vec<u8>)> {
+    fn take(&self) -> Vec<Sent> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
 }
 
-fn sent(device: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+fn sent(device: &str, bytes: &[u8]) -> Sent {
     (device.to_string(), bytes.to_vec())
 }
 

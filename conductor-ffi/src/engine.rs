@@ -59,7 +59,10 @@ pub struct conductor_engine_t {
     /// MIDI inputs opened with `conductor_engine_open_input`, closed at shutdown (and
     /// dropped before the engine).
     inputs: Mutex<Vec<EngineInput>>,
-    engine: Engine,
+    /// The `[[devices]]` ports opened with `conductor_engine_connect_devices`, closed
+    /// (with their shutdown messages) at shutdown.
+    pub(crate) devices: Mutex<Option<conductor_core::engine::Devices>>,
+    pub(crate) engine: Engine,
 }
 
 /// The options to build with: a copy of `options`, or the defaults for `NULL`.
@@ -82,6 +85,7 @@ unsafe fn base_dir_of<'a>(base_dir: *const c_char, base_dir_len: usize) -> FfiRe
 fn publish(engine_out: &mut *mut conductor_engine_t, engine: Engine) {
     *engine_out = Box::into_raw(Box::new(conductor_engine_t {
         inputs: Mutex::new(Vec::new()),
+        devices: Mutex::new(None),
         engine,
     }));
 }
@@ -526,6 +530,12 @@ impl conductor_engine_t {
         let inputs =
             std::mem::take(&mut *self.inputs.lock().unwrap_or_else(PoisonError::into_inner));
         drop(inputs);
+        let devices = self
+            .devices
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(devices);
     }
 }
 

@@ -29,12 +29,12 @@
 
 mod boundary;
 mod capability;
+mod devices;
 mod engine;
 mod engine_options;
 mod error;
 mod fired;
 mod host;
-mod learn;
 mod log;
 mod plugin;
 mod plugin_options;
@@ -43,12 +43,12 @@ mod string;
 mod version;
 
 pub use capability::*;
+pub use devices::*;
 pub use engine::*;
 pub use engine_options::*;
 pub use error::*;
 pub use fired::*;
 pub use host::*;
-pub use learn::*;
 pub use log::*;
 pub use plugin::*;
 pub use plugin_options::*;

@@ -158,6 +158,26 @@ impl PyEngine {
         Ok(fired)
     }
 
+    /// Runs `message` as coming from the configured device `device` (a `[[devices]]`
+    /// name): mappings with `device = "..."` fire only for their device.
+    #[pyo3(signature = (device, message, timestamp_us = None))]
+    fn process_from(
+        &self,
+        py: Python<'_>,
+        device: String,
+        message: &Bound<'_, PyAny>,
+        timestamp_us: Option<u64>,
+    ) -> PyResult<Vec<Py<PyFired>>> {
+        let bytes = midi_bytes(message)?;
+        let ts = self.timestamp(timestamp_us);
+        let fired = py
+            .detach(|| self.engine.process_from(&device, &bytes, ts))
+            .into_py(py)?;
+        let fired = PyFired::list(py, &fired)?;
+        self.errors.check()?;
+        Ok(fired)
+    }
+
     /// Queues `message` for the engine thread; never blocks. False when it was dropped.
     #[pyo3(signature = (message, timestamp_us = None))]
     fn push(&self, message: &Bound<'_, PyAny>, timestamp_us: Option<u64>) -> PyResult<bool> {
@@ -292,6 +312,21 @@ impl PyEngine {
     fn open_output(&self, py: Python<'_>, port: &Bound<'_, PyAny>) -> PyResult<String> {
         let port = selector(port)?;
         self.open(py, || self.ports.open_output(&port))
+    }
+
+    /// Opens every `[[devices]]` entry of the config: each output (its `init` messages
+    /// and feedback are sent at once), then each input, each reopened on its own when
+    /// it comes back after unplugging. Returns `(device, input port, output port)` for
+    /// each device (`None` where it has none). The ports close, sending each output its
+    /// `shutdown` messages, at `shutdown()`.
+    fn connect_devices(&self, py: Python<'_>) -> PyResult<Vec<crate::ports::DevicePorts>> {
+        if self.closed() {
+            return Err(PyValueError::new_err(
+                "the engine has been shut down; build a new one to open MIDI ports",
+            ));
+        }
+        py.detach(|| self.ports.connect_devices(&self.engine))
+            .into_py(py)
     }
 
     /// Creates a MIDI input port called `name` that other programs can send to.

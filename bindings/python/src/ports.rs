@@ -2,7 +2,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use conductor_core::engine::EngineInput;
+use conductor_core::engine::{Devices, EngineInput};
 use conductor_core::midi::{self, OutputConnection, PortInfo, PortSelector};
 use conductor_core::Engine;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -44,12 +44,17 @@ pub fn selector(port: &Bound<'_, PyAny>) -> PyResult<PortSelector> {
     ))
 }
 
+/// A device as `connect_devices` reports it: its name, input port and output port.
+pub type DevicePorts = (String, Option<String>, Option<String>);
+
 /// The ports an engine has open. Inputs push into the engine; outputs receive what the
 /// engine sends (`SendMidi` actions, plugins with the Midi capability).
 #[derive(Default)]
 pub struct MidiConnections {
     inputs: Mutex<Vec<EngineInput>>,
     outputs: Mutex<Vec<OutputConnection>>,
+    /// The `[[devices]]` ports, opened by `connect_devices`.
+    devices: Mutex<Option<Devices>>,
 }
 
 impl MidiConnections {
@@ -97,8 +102,33 @@ impl MidiConnections {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Closes every connection. Call with the GIL released.
+    /// Opens every `[[devices]]` entry of `engine`'s config (core's
+    /// `Engine::connect_devices`), closing a previous set first. Returns each device
+    /// with its input and output port names (`None` where it has none).
+    pub fn connect_devices(&self, engine: &Engine) -> conductor_core::Result<Vec<DevicePorts>> {
+        let mut slot = lock(&self.devices);
+        drop(slot.take());
+        let devices = engine.connect_devices()?;
+        let inputs = devices.inputs();
+        let outputs = devices.outputs();
+        let listed = engine
+            .config()
+            .devices
+            .iter()
+            .map(|d| {
+                let input = inputs.iter().find(|i| i.0 == d.name).map(|i| i.1.clone());
+                let output = outputs.iter().find(|o| o.0 == d.name).map(|o| o.1.clone());
+                (d.name.clone(), input, output)
+            })
+            .collect();
+        *slot = Some(devices);
+        Ok(listed)
+    }
+
+    /// Closes every connection (devices send their shutdown messages first). Call with
+    /// the GIL released.
     pub fn close_all(&self) {
+        drop(lock(&self.devices).take());
         drop(std::mem::take(&mut *lock(&self.inputs)));
         drop(std::mem::take(&mut *lock(&self.outputs)));
     }

@@ -227,12 +227,6 @@ class Plugin:
     @overload
     def execute_with_context(self, params: JsonPayload, context: JsonPayload, *, json: bool = False) -> Any: ...
 
-    def cancel(self) -> None:
-        """Cancels the call running on another thread: it stops at its next loop
-        iteration or function call and raises ``PluginCrashed`` saying it was cancelled;
-        the next call gets a fresh instance. Does nothing when no call runs. Returns at
-        once."""
-
     @property
     def vars_file(self) -> Path | None:
         """The file holding the plugin's host-kept variables (``conductor.var_set``), or
@@ -587,6 +581,19 @@ class Engine:
     def open_virtual_output(self, name: str) -> str:
         """Creates a MIDI output port called ``name`` that other programs can receive
         from (not on Windows). Returns its name."""
+
+    def connect_devices(self) -> list[tuple[str, str | None, str | None]]:
+        """Opens every ``[[devices]]`` entry of the config: each output (its ``init``
+        messages and feedback are sent at once), then each input, each reopened on its
+        own when it comes back after unplugging. Returns ``(device, input port, output
+        port)`` per device (``None`` where it has none). The ports close, sending each
+        output its ``shutdown`` messages, at :meth:`shutdown`."""
+
+    def process_from(
+        self, device: str, message: MidiMessage, timestamp_us: int | None = None
+    ) -> list[Fired]:
+        """:meth:`process` for a message from the configured device ``device``: mappings
+        with ``device = "..."`` fire only for their device."""
 
     @property
     def inputs(self) -> list[str]:
