@@ -11,6 +11,7 @@ mod convert;
 mod engine;
 mod errors;
 mod fired;
+mod learn;
 mod log_sink;
 mod options;
 mod plugin;
@@ -29,6 +30,8 @@ mod _conductor {
     use crate::engine::PyEngine;
     #[pymodule_export]
     use crate::fired::{PyFired, PyHostAction, PyOutcome};
+    #[pymodule_export]
+    use crate::learn::{learn, PyLearner};
     #[pymodule_export]
     use crate::options::PyEngineOptions;
     #[pymodule_export]

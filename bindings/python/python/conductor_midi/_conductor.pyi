@@ -227,6 +227,12 @@ class Plugin:
     @overload
     def execute_with_context(self, params: JsonPayload, context: JsonPayload, *, json: bool = False) -> Any: ...
 
+    def cancel(self) -> None:
+        """Cancels the call running on another thread: it stops at its next loop
+        iteration or function call and raises ``PluginCrashed`` saying it was cancelled;
+        the next call gets a fresh instance. Does nothing when no call runs. Returns at
+        once."""
+
     @property
     def vars_file(self) -> Path | None:
         """The file holding the plugin's host-kept variables (``conductor.var_set``), or
@@ -582,19 +588,6 @@ class Engine:
         """Creates a MIDI output port called ``name`` that other programs can receive
         from (not on Windows). Returns its name."""
 
-    def connect_devices(self) -> list[tuple[str, str | None, str | None]]:
-        """Opens every ``[[devices]]`` entry of the config: each output (its ``init``
-        messages and feedback are sent at once), then each input, each reopened on its
-        own when it comes back after unplugging. Returns ``(device, input port, output
-        port)`` per device (``None`` where it has none). The ports close, sending each
-        output its ``shutdown`` messages, at :meth:`shutdown`."""
-
-    def process_from(
-        self, device: str, message: MidiMessage, timestamp_us: int | None = None
-    ) -> list[Fired]:
-        """:meth:`process` for a message from the configured device ``device``: mappings
-        with ``device = "..."`` fire only for their device."""
-
     @property
     def inputs(self) -> list[str]:
         """The names of the open MIDI inputs."""
@@ -708,4 +701,33 @@ def verify(wasm: StrPath) -> Signature:
     it declares the capabilities that were signed. Trust is not checked here.
 
     :raises SignatureError: unsigned, tampered, or the capabilities changed.
+    """
+
+# ---------------------------------------------------------------------------------------
+# MIDI learn
+
+@final
+class Learner:
+    """Recognises the control a person touches from the MIDI it sends: notes, pitch
+    bend, aftertouch and program changes from their first message; a controller from a
+    few values (repeated small steps mean a relative encoder, with its encoding).
+
+    Each result is a dict: ``toml`` (the ``trigger = ...`` line to paste into a
+    ``[[modes.mappings]]`` table), ``description``, ``kind`` and ``channel`` (0-based).
+    """
+
+    def __init__(self) -> None: ...
+    def feed(self, message: bytes | bytearray | list[int]) -> dict[str, Any] | None:
+        """Feeds MIDI bytes (one or more messages); the learned control, or None while
+        waiting for more."""
+    def finish(self) -> dict[str, Any] | None:
+        """Decides a controller still waiting for values from those it sent; None when
+        nothing was touched."""
+
+def learn(port: int | str | None = None, timeout: float = 10.0) -> dict[str, Any] | None:
+    """Opens the MIDI input ``port`` (index or part of its name; None: the first input)
+    and waits up to ``timeout`` seconds for the next control touched: its dict (see
+    ``Learner``), or None when nothing was touched in time.
+
+    :raises MidiError: the port cannot be opened (the message lists the ports).
     """
