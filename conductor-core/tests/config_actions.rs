@@ -68,6 +68,7 @@ fn wasm_plugin_with_params_and_inline_settings() {
                 memory_bytes: Some(64_000_000),
                 timeout: Some(Duration::from_millis(250)),
                 allowed_hosts: Some(vec!["a.example".into()]),
+                ..PluginOverrides::default()
             },
         })
     );
