@@ -589,3 +589,43 @@ fn variable_action_errors_name_the_fix() {
     ));
     assert!(e.contains("needs `value`"), "{e}");
 }
+
+const THRU: &str = r#"
+[engine]
+midi_thru = true
+
+[[modes]]
+name = "Default"
+[[modes.mappings]]
+trigger = { Note = { note = 60 } }
+action = { SendMidi = { message_type = "CC", controller = 1, value = "velocity" } }
+"#;
+
+#[test]
+fn midi_thru_passes_unmapped_messages_on_and_keeps_mapped_ones() {
+    let rig = Rig::new(THRU);
+    assert_eq!(rig.send(&[0x90, 60, 90]), vec![vec![0xB0, 1, 90]]);
+    assert_eq!(rig.send(&[0x91, 61, 90]), vec![vec![0x91, 61, 90]]);
+    assert_eq!(rig.send(&[0xB3, 7, 5]), vec![vec![0xB3, 7, 5]]);
+    assert_eq!(rig.send(&[0xE0, 0, 64]), vec![vec![0xE0, 0, 64]]);
+    // The mapped pad's release stays in; the passed note's release follows it out.
+    assert!(rig.send(&[0x80, 60, 0]).is_empty());
+    assert_eq!(rig.send(&[0x81, 61, 0]), vec![vec![0x81, 61, 0]]);
+    assert!(rig.send(&[0x81, 61, 0]).is_empty());
+    // Off by default.
+    let rig = Rig::new(&THRU.replace("midi_thru = true", "midi_thru = false"));
+    assert!(rig.send(&[0xB3, 7, 5]).is_empty());
+}
+
+#[test]
+fn midi_thru_through_push_reaches_the_output_too() {
+    let rig = Rig::new(THRU);
+    assert!(rig.engine.push(&[0xB2, 9, 33], 0));
+    assert!(rig.engine.push(&[0x90, 60, 10], 1));
+    assert!(rig
+        .engine
+        .wait_idle(std::time::Duration::from_secs(60))
+        .unwrap());
+    let sent = std::mem::take(&mut *rig.midi.lock().unwrap());
+    assert_eq!(sent, vec![vec![0xB2, 9, 33], vec![0xB0, 1, 10]]);
+}

@@ -73,6 +73,10 @@ pub struct EngineSettings {
     /// Capacity of the input queue between MIDI callbacks and the engine thread
     /// (default 1024); a full queue drops and counts.
     pub queue_capacity: usize,
+    /// `midi_thru = true`: channel messages that fire no mapping are passed on to the
+    /// MIDI output unchanged (default off). A note-off passes only when its note-on
+    /// did, so a mapped pad's release stays in.
+    pub midi_thru: bool,
 }
 
 impl EngineSettings {
@@ -84,6 +88,7 @@ impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
             queue_capacity: Self::DEFAULT_QUEUE_CAPACITY,
+            midi_thru: false,
         }
     }
 }
@@ -165,7 +170,11 @@ pub(crate) fn parse_engine(
     if let Some(t) = &engine {
         let mut allowed = TIMING_KEYS.to_vec();
         allowed.push("queue_capacity");
+        allowed.push("midi_thru");
         t.allow_only(doc, &allowed)?;
+        if let Some(v) = t.get("midi_thru") {
+            settings.midi_thru = reader::boolean(doc, v, "`midi_thru`")?;
+        }
         if let Some(v) = t.get("queue_capacity") {
             settings.queue_capacity =
                 reader::int_in(doc, v, "`queue_capacity`", 1, u32::MAX as i128, "")? as usize;

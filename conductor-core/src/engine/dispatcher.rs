@@ -163,6 +163,7 @@ impl Dispatcher {
         let mut ids = std::mem::take(&mut self.ids);
         ids.clear();
         self.shared.held.observe(msg);
+        let thru;
         let program = {
             let mut router = self.shared.router();
             if router.table.has_timed_gestures() {
@@ -173,6 +174,7 @@ impl Dispatcher {
             router
                 .table
                 .route(msg, timestamp_us, self.shared.mode(), &mut ids);
+            thru = router.program.config.engine.midi_thru;
             (!ids.is_empty()).then(|| router.program.clone())
         };
         if let Some(program) = program {
@@ -200,6 +202,9 @@ impl Dispatcher {
                 );
                 self.drive(run);
             }
+        }
+        if thru && ids.is_empty() {
+            self.shared.midi_thru(msg, timestamp_us);
         }
         self.ids = ids;
     }

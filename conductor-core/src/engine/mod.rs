@@ -164,6 +164,31 @@ impl Shared {
         }
     }
 
+    /// Passes `msg`, which fired no mapping, on to the MIDI output (`[engine]
+    /// midi_thru`). Channel and system short messages only; no allocation. A note-off
+    /// follows only when its note-on was passed on.
+    pub(crate) fn midi_thru(&self, msg: &MidiMessage, timestamp_us: u64) {
+        if !self.held.thru_passes(msg) {
+            return;
+        }
+        let Some((bytes, len)) = msg.encode_short() else {
+            return;
+        };
+        match &self.options.callbacks.on_midi_out {
+            Some(out) => out(&bytes[..len], timestamp_us),
+            None => {
+                let sink = self.log();
+                if sink.enabled(LogLevel::Debug) {
+                    let line = format!(
+                        "MIDI thru {:02X?} dropped: no MIDI output is open",
+                        &bytes[..len]
+                    );
+                    log::host(sink, LogLevel::Debug, &line);
+                }
+            }
+        }
+    }
+
     pub(crate) fn log(&self) -> &dyn LogSink {
         self.log.as_ref()
     }
@@ -606,6 +631,9 @@ impl Engine {
             router.program.clone()
         };
         ids.retain(|&id| devices::device_allows(&program.entry(id).mapping, source));
+        if ids.is_empty() && program.config.engine.midi_thru {
+            self.shared.midi_thru(msg, timestamp_us);
+        }
         for id in ids {
             // A press decided by its release reports the note-on.
             let pressed = match msg {

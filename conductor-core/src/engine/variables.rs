@@ -72,6 +72,9 @@ pub(crate) struct HeldControls {
     notes: [AtomicU64; 32],
     /// `channel * 128 + controller`; [`UNSEEN`] until a value arrives.
     controllers: Box<[AtomicU8; 2048]>,
+    /// Notes whose note-on MIDI thru passed on (laid out as `notes`): only their
+    /// note-offs follow, so a mapped pad's release does not leak to the output.
+    thru: [AtomicU64; 32],
 }
 
 impl Default for HeldControls {
@@ -79,6 +82,7 @@ impl Default for HeldControls {
         HeldControls {
             notes: std::array::from_fn(|_| AtomicU64::new(0)),
             controllers: Box::new(std::array::from_fn(|_| AtomicU8::new(UNSEEN))),
+            thru: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 }
@@ -100,6 +104,27 @@ impl HeldControls {
             } => self.controllers[usize::from(channel & 15) * 128 + usize::from(controller & 127)]
                 .store(value, Ordering::Release),
             _ => {}
+        }
+    }
+
+    /// Whether MIDI thru passes `msg` on: anything but a note-off, and a note-off
+    /// only when thru passed its note-on.
+    pub(crate) fn thru_passes(&self, msg: &MidiMessage) -> bool {
+        let (channel, note, down) = match *msg {
+            MidiMessage::NoteOn {
+                channel,
+                note,
+                velocity,
+            } => (channel, note, velocity > 0),
+            MidiMessage::NoteOff { channel, note, .. } => (channel, note, false),
+            _ => return true,
+        };
+        let (word, bit) = Self::slot(channel, note);
+        if down {
+            self.thru[word].fetch_or(bit, Ordering::AcqRel);
+            true
+        } else {
+            self.thru[word].fetch_and(!bit, Ordering::AcqRel) & bit != 0
         }
     }
 
