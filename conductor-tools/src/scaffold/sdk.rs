@@ -5,37 +5,9 @@
 /// The folder, inside a new plugin crate, that holds the SDK's copy.
 pub(super) const DIR: &str = "conductor-plugin";
 
-/// `(path, contents)` of one SDK file, read at compile time.
-macro_rules! sdk_file {
-    ($path:literal) => {
-        (
-            $path,
-            include_str!(concat!("../../../bindings/rust-plugin/", $path)),
-        )
-    };
-}
-
-/// Every file of the SDK crate, as `(path inside the crate, contents)`.
-pub(super) const FILES: &[(&str, &str)] = &[
-    sdk_file!("Cargo.toml"),
-    sdk_file!("README.md"),
-    sdk_file!("src/audio.rs"),
-    sdk_file!("src/capability.rs"),
-    sdk_file!("src/context.rs"),
-    sdk_file!("src/error.rs"),
-    sdk_file!("src/export.rs"),
-    sdk_file!("src/host_request.rs"),
-    sdk_file!("src/http.rs"),
-    sdk_file!("src/lib.rs"),
-    sdk_file!("src/log.rs"),
-    sdk_file!("src/midi.rs"),
-    sdk_file!("src/process.rs"),
-    sdk_file!("src/response.rs"),
-    sdk_file!("src/result.rs"),
-    sdk_file!("src/sys.rs"),
-    sdk_file!("src/system.rs"),
-    sdk_file!("src/websocket.rs"),
-];
+/// Every file of the SDK crate, as `(path inside the crate, contents)`: its
+/// `Cargo.toml`, `README.md` and every file of `src/`, listed by `build.rs`.
+pub(super) const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/sdk_files.rs"));
 
 #[cfg(test)]
 mod tests {
@@ -43,8 +15,8 @@ mod tests {
 
     use super::FILES;
 
-    /// A file added to the SDK must be added to [`FILES`], or scaffolded crates would
-    /// not build.
+    /// Every file of the SDK is vendored, with its current contents, or scaffolded crates
+    /// would not build.
     #[test]
     fn every_file_of_the_sdk_is_vendored() {
         let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings/rust-plugin");
