@@ -349,7 +349,7 @@ impl EncoderEncoding {
 }
 
 /// Trigger kinds as written in configs, for matching and suggestions.
-const KINDS: [&str; 24] = [
+const KINDS: [&str; 21] = [
     "Note",
     "NoteOff",
     "VelocityRange",
@@ -365,9 +365,6 @@ const KINDS: [&str; 24] = [
     "Turbo",
     "PolyAftertouch",
     "Transport",
-    "Start",
-    "Stop",
-    "Continue",
     "Clock",
     "SysEx",
     "Raw",
@@ -375,6 +372,9 @@ const KINDS: [&str; 24] = [
     "NRPN",
     "RPN",
 ];
+
+/// Shorthands for `Transport = { event = "..." }`.
+const TRANSPORT_KINDS: [&str; 3] = ["Start", "Stop", "Continue"];
 
 /// Conductor's gamepad triggers, refused with a message naming the alternative.
 const GAMEPAD_KINDS: [&str; 4] = [
@@ -406,7 +406,7 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, timing: &TimingSettings) -> Re
             ),
         ));
     }
-    if !KINDS.contains(&kind) {
+    if !KINDS.contains(&kind) && !TRANSPORT_KINDS.contains(&kind) {
         let hint = did_you_mean(kind, KINDS)
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
