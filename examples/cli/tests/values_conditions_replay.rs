@@ -207,3 +207,20 @@ action = { SendMidi = { message_type = "CC", controller = 11, value = { from = "
             "invert = true",
         ]);
 }
+
+#[test]
+fn replayed_unmapped_messages_pass_thru_when_asked() {
+    let config = r#"
+[engine]
+midi_thru = true
+
+[[modes]]
+name = "Default"
+[[modes.mappings]]
+trigger = { Note = { note = 60 } }
+action = { SendMidi = { message_type = "CC", controller = 1, value = "velocity" } }
+"#;
+    let run = replay(config, &[(0, note_on(60, 90)), (1_000, cc(7, 5))]);
+    assert_eq!(sent(&run), ["B0, 01, 5A"], "{run}");
+    run.stderr_has(&["MIDI thru [B0, 07, 05] dropped: no MIDI output is open"]);
+}
