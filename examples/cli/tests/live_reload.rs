@@ -194,3 +194,26 @@ fn a_rebuilt_plugin_is_picked_up_live() {
     conductor.wait_for(&["err: ", "rebuilt.wasm changed: reloaded config.toml"]);
     conductor.wait_for(&["err: ", "plugin rebuilt returned error code 42"]);
 }
+
+#[test]
+fn a_plugin_signed_anew_is_checked_again_and_a_bad_signature_keeps_the_old_one() {
+    let sandbox = Sandbox::new();
+    long_mid(&sandbox);
+    std::fs::write(sandbox.join("signed.wasm"), plugin_returning(41)).unwrap();
+    sandbox.write(
+        "config.toml",
+        &config_with(&[(60, r#"{ WasmPlugin = { path = "signed.wasm" } }"#)]),
+    );
+    let mut conductor = start_replay(&sandbox);
+    conductor.wait_for(&["err: ", "plugin signed returned error code 41"]);
+
+    // A signature file appears beside the unchanged plugin, and it does not hold: the
+    // plugin is checked again (not reused), refused, and the running config stays.
+    std::fs::write(sandbox.join("signed.wasm.sig"), "not a signature\n").unwrap();
+    conductor.wait_for(&[
+        "err: ",
+        "signed.wasm.sig changed but the config does not load",
+        "signature",
+    ]);
+    conductor.wait_for(&["err: ", "plugin signed returned error code 41"]);
+}
