@@ -220,3 +220,25 @@ fn bad_patterns_and_values_are_refused_with_the_fix() {
     let err = load_error("{ Start = { channel = 1 } }");
     assert!(err.contains("no `channel`"), "{err}");
 }
+
+#[test]
+fn tempo_from_clock_fires_when_it_enters_the_window() {
+    let e = engine(&[("around 120", "{ Tempo = { min_bpm = 115, max_bpm = 125 } }")]);
+    let mut t = 0u64;
+    // Clocks every `step` µs, `n` of them; returns how many times the mapping fired.
+    let mut clocks = |step: u64, n: usize| -> usize {
+        (0..n)
+            .map(|_| {
+                t += step;
+                e.process(&[0xF8], t).unwrap().len()
+            })
+            .sum()
+    };
+    // 120 bpm: 500,000 µs a beat, 24 clocks. The first estimate needs 25 clocks.
+    assert_eq!(clocks(20_833, 24), 0);
+    assert_eq!(clocks(20_833, 1), 1, "entered the window");
+    assert_eq!(clocks(20_833, 48), 0, "stays inside: no repeat");
+    // 150 bpm leaves the window; back to 120 enters it again.
+    assert_eq!(clocks(16_667, 48), 0);
+    assert_eq!(clocks(20_833, 48), 1);
+}

@@ -180,6 +180,15 @@ pub enum Trigger {
         /// 1 or more; 24 = once per quarter note.
         every: u32,
     },
+    /// The tempo derived from timing clocks (the last 24 clock intervals, one quarter
+    /// note) entering `min_bpm..=max_bpm`: fires on the clock at which the estimate
+    /// moves into the window, not again while it stays inside.
+    Tempo {
+        /// Lowest tempo (inclusive), in beats per minute; `None` = any.
+        min_bpm: Option<u32>,
+        /// Highest tempo (inclusive), in beats per minute; `None` = any.
+        max_bpm: Option<u32>,
+    },
     /// A System Exclusive message matching `pattern` (written with or without the
     /// framing `F0` … `F7`, which are matched against the message's body).
     SysEx {
@@ -251,6 +260,7 @@ impl Trigger {
             Trigger::PolyAftertouch { .. } => "PolyAftertouch",
             Trigger::Transport { .. } => "Transport",
             Trigger::Clock { .. } => "Clock",
+            Trigger::Tempo { .. } => "Tempo",
             Trigger::SysEx { .. } => "SysEx",
             Trigger::Raw { .. } => "Raw",
             Trigger::CC14 { .. } => "CC14",
@@ -282,6 +292,7 @@ impl Trigger {
             | Trigger::ParameterNumber { channel, .. } => *channel,
             Trigger::Transport { .. }
             | Trigger::Clock { .. }
+            | Trigger::Tempo { .. }
             | Trigger::SysEx { .. }
             | Trigger::Raw { .. } => None,
         }
@@ -349,7 +360,7 @@ impl EncoderEncoding {
 }
 
 /// Trigger kinds as written in configs, for matching and suggestions.
-const KINDS: [&str; 21] = [
+const KINDS: [&str; 22] = [
     "Note",
     "NoteOff",
     "VelocityRange",
@@ -366,6 +377,7 @@ const KINDS: [&str; 21] = [
     "PolyAftertouch",
     "Transport",
     "Clock",
+    "Tempo",
     "SysEx",
     "Raw",
     "CC14",
@@ -572,6 +584,20 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, timing: &TimingSettings) -> Re
                     .unwrap_or(24),
             }
         }
+        "Tempo" => {
+            no_channel(doc, &t, kind)?;
+            let bpm = |key: &str| -> Result<Option<u32>> {
+                t.get(key)
+                    .map(|v| {
+                        reader::int_in(doc, v, &format!("`{key}`"), 1, 1000, "beats per minute")
+                            .map(|n| n as u32)
+                    })
+                    .transpose()
+            };
+            let (min_bpm, max_bpm) = (bpm("min_bpm")?, bpm("max_bpm")?);
+            check_order(doc, &t, "min_bpm", min_bpm, "max_bpm", max_bpm)?;
+            Trigger::Tempo { min_bpm, max_bpm }
+        }
         "SysEx" | "Raw" => {
             no_channel(doc, &t, kind)?;
             let v = t.require(doc, "pattern")?;
@@ -726,6 +752,7 @@ fn fields_of(kind: &str) -> &'static [&'static str] {
         "Transport" => &["event"],
         "Start" | "Stop" | "Continue" => &[],
         "Clock" => &["every"],
+        "Tempo" => &["min_bpm", "max_bpm"],
         "SysEx" | "Raw" => &["pattern"],
         "CC14" => &["cc", "value_min", "value_max"],
         "NRPN" | "RPN" => &["parameter", "msb", "lsb", "value_min", "value_max"],

@@ -46,6 +46,9 @@ pub(crate) enum GestureState {
     Clock {
         count: u64,
     },
+    /// The times of the last clock ticks (a quarter note's worth) and whether the
+    /// tempo was inside the window at the last one.
+    Tempo(Box<TempoState>),
     /// A plain press (`Note`, `VelocityRange`) on a note that also has a long press or
     /// a double tap mapped: it waits until neither can happen any more.
     Deferred(Box<Deferred>),
@@ -207,6 +210,45 @@ impl Deferred {
     }
 }
 
+/// Clock ticks per quarter note.
+const CLOCKS_PER_BEAT: usize = 24;
+
+/// Tempo estimation from timing clocks.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TempoState {
+    /// The last `CLOCKS_PER_BEAT + 1` tick times (µs), a ring.
+    ticks: [u64; CLOCKS_PER_BEAT + 1],
+    /// How many ticks have been seen since the last start (saturating).
+    seen: usize,
+    /// Whether the estimate was inside the window at the last tick.
+    inside: bool,
+}
+
+impl TempoState {
+    /// A clock tick at `t`; returns whether the tempo has just entered the window.
+    fn on_clock(&mut self, t: u64, min_bpm: Option<u32>, max_bpm: Option<u32>) -> bool {
+        let n = self.ticks.len();
+        self.ticks[self.seen % n] = t;
+        self.seen += 1;
+        if self.seen < n {
+            return false;
+        }
+        // A quarter note: from the tick 24 ticks ago to this one.
+        let oldest = self.ticks[self.seen % n];
+        let beat_us = t.saturating_sub(oldest);
+        if beat_us == 0 {
+            return false;
+        }
+        // Beats per minute, to a thousandth, compared with the whole-number window.
+        let milli_bpm = 60_000_000_000u64 / beat_us;
+        let inside = min_bpm.is_none_or(|m| milli_bpm >= u64::from(m) * 1000)
+            && max_bpm.is_none_or(|m| milli_bpm < (u64::from(m) + 1) * 1000);
+        let entered = inside && !self.inside;
+        self.inside = inside;
+        entered
+    }
+}
+
 /// At most this many turbo repeats fire in one tick (a tick that comes late catches up
 /// on the repeats it missed, up to this many).
 const MAX_CATCH_UP: usize = 64;
@@ -230,6 +272,7 @@ impl GestureState {
                 next: 0,
             },
             Trigger::Clock { .. } => GestureState::Clock { count: 0 },
+            Trigger::Tempo { .. } => GestureState::Tempo(Default::default()),
             _ => GestureState::None,
         }
     }
@@ -240,6 +283,18 @@ impl GestureState {
 
     /// Feeds a message at time `t` (µs); returns whether the gesture fires now.
     pub(crate) fn on_message(&mut self, trigger: &Trigger, msg: &MidiMessage, t: u64) -> bool {
+        if let (GestureState::Tempo(state), Trigger::Tempo { min_bpm, max_bpm }) =
+            (&mut *self, trigger)
+        {
+            return match msg {
+                MidiMessage::Start => {
+                    **state = TempoState::default();
+                    false
+                }
+                MidiMessage::Clock => state.on_clock(t, *min_bpm, *max_bpm),
+                _ => false,
+            };
+        }
         if let (GestureState::Clock { count }, Trigger::Clock { every }) = (&mut *self, trigger) {
             return match msg {
                 MidiMessage::Start => {

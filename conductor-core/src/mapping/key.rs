@@ -156,6 +156,7 @@ pub(crate) fn keys_of(trigger: &Trigger) -> Vec<Key> {
         Trigger::PolyAftertouch { .. }
         | Trigger::Transport { .. }
         | Trigger::Clock { .. }
+        | Trigger::Tempo { .. }
         | Trigger::SysEx { .. }
         | Trigger::Raw { .. }
         | Trigger::CC14 { .. }
@@ -177,7 +178,7 @@ pub(crate) fn keys_of(trigger: &Trigger) -> Vec<Key> {
                 }
             }
         }
-        Trigger::Clock { .. } => {
+        Trigger::Clock { .. } | Trigger::Tempo { .. } => {
             kinds_numbers.push(system(MidiMessage::Clock));
             kinds_numbers.push(system(MidiMessage::Start));
         }

@@ -137,3 +137,39 @@ fn replayed_system_and_paired_messages_fire_their_triggers() {
         "{run}"
     );
 }
+
+#[test]
+fn replayed_clock_at_120_bpm_fires_a_tempo_trigger_once() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "config.toml",
+        r#"
+[[modes]]
+name = "Default"
+[[modes.mappings]]
+trigger = { Tempo = { min_bpm = 110, max_bpm = 130 } }
+action = { Host = { name = "tempo" } }
+[[modes.mappings]]
+trigger = { Tempo = { min_bpm = 140 } }
+action = { Host = { name = "too fast" } }
+"#,
+    );
+    let mut w = SmfWriter::new();
+    w.message(0, MidiMessage::Start);
+    // Two bars of 4/4 at 120 bpm: a clock every 500,000 / 24 µs.
+    for i in 1..=192u64 {
+        w.message(i * 500_000 / 24, MidiMessage::Clock);
+    }
+    w.save(sandbox.join("clock.mid")).unwrap();
+    let run = Run::of(sandbox.conductor().args([
+        "--config",
+        "config.toml",
+        "--replay",
+        "clock.mid",
+        "--fast",
+    ]));
+    run.success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{run}");
+    assert!(lines[0].contains("\"action\":\"tempo\""), "{run}");
+}
