@@ -217,3 +217,44 @@ fn a_plugin_signed_anew_is_checked_again_and_a_bad_signature_keeps_the_old_one()
     ]);
     conductor.wait_for(&["err: ", "plugin signed returned error code 41"]);
 }
+
+#[test]
+fn an_unchanged_plugin_keeps_its_instance_across_a_live_reload() {
+    let sandbox = Sandbox::new();
+    long_mid(&sandbox);
+    sandbox.copy(
+        &support::plugin_wasm("counter-plugin"),
+        "counter_plugin.wasm",
+    );
+    let config = |host: &str| {
+        config_with(&[
+            (60, r#"{ WasmPlugin = { path = "counter_plugin.wasm" } }"#),
+            (61, &format!(r#"{{ Host = {{ name = "{host}" }} }}"#)),
+        ])
+    };
+    sandbox.write("config.toml", &config("first"));
+    let mut conductor = start_replay(&sandbox);
+    conductor.wait_for(&["[counter_plugin] count=3"]);
+    sandbox.write("config.toml", &config("second"));
+    conductor.wait_for(&[
+        "err: ",
+        "config.toml changed: reloaded config.toml (2 mappings)",
+    ]);
+    // The counter goes on from where it was: the same instance, not a new one at 1.
+    // Three calls in a row after the reload count on without a restart.
+    let mut counts = Vec::new();
+    while counts.len() < 3 {
+        let line = conductor.wait_for(&["[counter_plugin] count="]);
+        let count: u32 = line
+            .rsplit("count=")
+            .next()
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no count in {line:?}"));
+        counts.push(count);
+    }
+    assert!(
+        counts[0] > 3 && counts.windows(2).all(|w| w[1] == w[0] + 1),
+        "the plugin was loaded afresh ({counts:?}):\n{}",
+        conductor.seen.join("\n")
+    );
+}
