@@ -309,15 +309,25 @@ fn mappings_must_name_configured_devices() {
         err.contains("SendMidi `port = \"keys\"` is not a configured device with an `output`; devices with an output: pads"),
         "{err}"
     );
-    // Without any [[devices]], a port is still accepted (older configs) with a warning.
+    // Without any [[devices]], a port is still accepted (Conductor configs name output
+    // ports there) and the message goes to the default output.
     let config = Config::from_toml_str(
         &format!("{MODE}[[modes.mappings]]\ntrigger = {{ Note = {{ note = 1 }} }}\naction = {{ SendMidi = {{ port = \"IAC\", bytes = [0x90, 1, 1] }} }}\n"),
         ".".as_ref(),
     )
     .unwrap();
-    assert!(
-        config.warnings[0].message.contains("names no device"),
-        "{:?}",
-        config.warnings
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
+fn without_devices_a_send_midi_port_goes_to_the_default_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let engine = engine(
+        &format!("{MODE}[[modes.mappings]]\ntrigger = {{ Note = {{ note = 1 }} }}\naction = {{ SendMidi = {{ port = \"IAC\", bytes = [0x90, 1, 1] }} }}\n"),
+        &wire,
+        &dir,
     );
+    engine.process(&[0x90, 1, 1], 0).unwrap();
+    assert_eq!(wire.take(), [sent("-", &[0x90, 1, 1])]);
 }

@@ -21,7 +21,6 @@ use toml::de::DeValue;
 
 use super::reader::{self, Doc, Table, Value};
 use super::settings::port_selector;
-use super::warning::ConfigWarning;
 use super::{Action, Config};
 use crate::midi::PortSelector;
 use crate::{Error, Result};
@@ -348,9 +347,8 @@ fn check_message(bytes: &[u8]) -> std::result::Result<(), String> {
 
 /// Checks what mappings say about devices once everything is read: `device` filters,
 /// `SendMidi` ports and feedback must name a configured device. Without any
-/// `[[devices]]`, a `SendMidi` port is kept for compatibility and a warning says it
-/// goes to the default output.
-pub(crate) fn check(config: &mut Config) -> Result<()> {
+/// `[[devices]]`, a `SendMidi` port goes to the default output, as it always has.
+pub(crate) fn check(config: &Config) -> Result<()> {
     let names: Vec<&str> = config.devices.iter().map(|d| d.name.as_str()).collect();
     let known = || {
         if names.is_empty() {
@@ -365,7 +363,6 @@ pub(crate) fn check(config: &mut Config) -> Result<()> {
         column: None,
         message,
     };
-    let mut warnings = Vec::new();
     let with_output: Vec<&str> = config
         .devices
         .iter()
@@ -425,16 +422,9 @@ pub(crate) fn check(config: &mut Config) -> Result<()> {
             }
         });
         if let Some(port) = bad_port {
-            if names.is_empty() {
-                warnings.push(ConfigWarning {
-                    line: mapping.line.unwrap_or(0),
-                    message: format!(
-                        "SendMidi `port = \"{port}\"` names no device (the config has no \
-                         [[devices]]), so it goes to the default output; declare a \
-                         [[devices]] entry named \"{port}\" with an `output` to route it"
-                    ),
-                });
-            } else {
+            // A config without [[devices]] keeps sending to the default output, as
+            // Conductor configs that name an output port always have.
+            if !names.is_empty() {
                 return Err(error(
                     mapping.line,
                     format!(
@@ -447,7 +437,6 @@ pub(crate) fn check(config: &mut Config) -> Result<()> {
             }
         }
     }
-    config.warnings.extend(warnings);
     Ok(())
 }
 

@@ -233,7 +233,7 @@ fn read(
         warnings,
     };
     warn_unmatched_settings(doc, top, &mut config)?;
-    devices::check(&mut config)?;
+    devices::check(&config)?;
     Ok(config)
 }
 
