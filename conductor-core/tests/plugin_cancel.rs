@@ -15,14 +15,26 @@ use conductor_core::{Engine, EngineOptions, ErrorKind};
 
 /// A log sink that reports when the plugin starts spinning (it prints `spinning`).
 fn spinning_signal() -> (SharedLogSink, Receiver<()>) {
+    let (sink, spinning, _) = signals();
+    (sink, spinning)
+}
+
+/// A log sink reporting when the plugin starts spinning, and the host's log lines that
+/// say a call was cancelled.
+fn signals() -> (SharedLogSink, Receiver<()>, Receiver<String>) {
     let (tx, rx) = mpsc::channel();
+    let (cancelled_tx, cancelled_rx) = mpsc::channel();
     let tx = Mutex::new(tx);
+    let cancelled_tx = Mutex::new(cancelled_tx);
     let sink: SharedLogSink = Arc::new(move |r: &LogRecord<'_>| {
         if matches!(r.source, LogSource::PluginStderr(_)) && r.message.contains("spinning") {
             let _ = tx.lock().unwrap().send(());
         }
+        if matches!(r.source, LogSource::Host) && r.message.contains("cancelled") {
+            let _ = cancelled_tx.lock().unwrap().send(r.message.to_string());
+        }
     });
-    (sink, rx)
+    (sink, rx, cancelled_rx)
 }
 
 fn host_config(dir: &std::path::Path, log_sink: SharedLogSink) -> HostConfig {
@@ -119,5 +131,51 @@ action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
     spinning.recv().unwrap();
     // Without the cancel, shutdown would wait for the call's ten-minute deadline (and
     // the test would hang); with it, shutdown returns.
+    engine.shutdown().unwrap();
+}
+
+#[test]
+fn a_reload_that_drops_a_busy_plugin_cancels_its_call() {
+    let dir = support::temp_dir();
+    let spin = format!(
+        r#"
+[plugins]
+fuel = 18446744073709551615
+timeout_ms = 600000
+[[modes]]
+name = "Play"
+[[modes.mappings]]
+description = "spin"
+trigger = {{ Note = {{ note = 60 }} }}
+action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
+"#,
+        path = support::plugin_wasm("results-plugin").display().to_string()
+    );
+    let (sink, spinning, cancelled) = signals();
+    let engine = Engine::from_toml(
+        &spin,
+        dir.path(),
+        EngineOptions {
+            host_config: host_config(dir.path(), sink),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(engine.push(&[0x90, 60, 100], 0));
+    spinning.recv().unwrap();
+    engine
+        .reload_from_toml("[[modes]]\nname = \"Play\"\n", dir.path())
+        .unwrap();
+    // The dropped plugin's call ends as cancelled (without the cancel it would spin
+    // for ten minutes and this would wait).
+    // The mapping reports its plugin step failed as cancelled.
+    let line = cancelled
+        .iter()
+        .find(|l| l.contains("action failed"))
+        .unwrap();
+    assert!(
+        line.starts_with("spin: WasmPlugin action failed (plugin results_plugin)"),
+        "{line}"
+    );
     engine.shutdown().unwrap();
 }
