@@ -588,6 +588,19 @@ class Engine:
         """Creates a MIDI output port called ``name`` that other programs can receive
         from (not on Windows). Returns its name."""
 
+    def connect_devices(self) -> list[tuple[str, str | None, str | None]]:
+        """Opens every ``[[devices]]`` entry of the config: each output (its ``init``
+        messages and feedback are sent at once), then each input, each reopened on its
+        own when it comes back after unplugging. Returns ``(device, input port, output
+        port)`` per device (``None`` where it has none). The ports close, sending each
+        output its ``shutdown`` messages, at :meth:`shutdown`."""
+
+    def process_from(
+        self, device: str, message: MidiMessage, timestamp_us: int | None = None
+    ) -> list[Fired]:
+        """:meth:`process` for a message from the configured device ``device``: mappings
+        with ``device = "..."`` fire only for their device."""
+
     @property
     def inputs(self) -> list[str]:
         """The names of the open MIDI inputs."""
