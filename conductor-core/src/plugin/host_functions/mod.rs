@@ -410,8 +410,12 @@ mod tests {
     #[test]
     fn every_named_function_with_a_capability_is_known() {
         let with_caps: Vec<_> = names().into_iter().filter_map(capability_of).collect();
-        assert_eq!(with_caps.len(), 5);
+        assert_eq!(with_caps.len(), 6);
         assert_eq!(capability_of("process_run"), Some(Capability::Subprocess));
+        assert_eq!(
+            capability_of("websocket_exchange"),
+            Some(Capability::Network)
+        );
         assert_eq!(capability_of("log"), None);
         assert_eq!(HostErrorCode::from_code(-6), Some(HostErrorCode::TooLarge));
         assert_eq!(HostErrorCode::from_code(0), None);
