@@ -331,3 +331,83 @@ fn without_devices_a_send_midi_port_goes_to_the_default_output() {
     engine.process(&[0x90, 1, 1], 0).unwrap();
     assert_eq!(wire.take(), [sent("-", &[0x90, 1, 1])]);
 }
+
+/// Lights that follow variables: a toggle's state on its own pad, a bank number on a
+/// `[[devices.feedback]]` light, set by a mapping, by the application and by a plugin's
+/// returned `SetVar`.
+const TOGGLES: &str = r#"
+[[devices]]
+name = "pads"
+output = "Pads Out"
+
+[[devices.feedback]]
+variable = "bank"
+equals = 2
+cc = 20
+
+[[modes]]
+name = "Play"
+[[modes.mappings]]
+description = "Mute toggle, lit while on"
+trigger = { Note = { note = 36 } }
+action = { ToggleVar = { name = "mute" } }
+feedback = { note = 36, variable = "mute", on = 5, off = 1 }
+[[modes.mappings]]
+description = "A plugin chooses the bank"
+trigger = { Note = { note = 40 } }
+action = { WasmPlugin = { path = "PLUGIN", params = { op = "echo", value = [{ SetVar = { name = "bank", value = 2 } }] } } }
+"#;
+
+#[test]
+fn lights_follow_a_toggle_the_application_and_a_value_a_plugin_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let plugin = conductor_test_support::plugin_wasm("results-plugin");
+    let text = TOGGLES.replace("PLUGIN", &plugin.display().to_string());
+    let engine = engine(&text, &wire, &dir);
+    engine.set_device_output("pads", wire.sink("pads")).unwrap();
+    // At start every variable is 0: both lights off.
+    assert_eq!(
+        wire.take(),
+        [sent("pads", &[0x90, 36, 1]), sent("pads", &[0xB0, 20, 0])]
+    );
+
+    // The toggle lights its pad, and the next press puts it out.
+    engine.process(&[0x90, 36, 100], 1_000).unwrap();
+    assert_eq!(wire.take(), [sent("pads", &[0x90, 36, 5])]);
+    engine.process(&[0x90, 36, 100], 2_000).unwrap();
+    assert_eq!(wire.take(), [sent("pads", &[0x90, 36, 1])]);
+
+    // The application sets the bank: lit only while it equals 2.
+    engine.set_variable("bank", 2);
+    assert_eq!(wire.take(), [sent("pads", &[0xB0, 20, 127])]);
+    engine.set_variable("bank", 3);
+    assert_eq!(wire.take(), [sent("pads", &[0xB0, 20, 0])]);
+    // Setting the value it already has sends nothing.
+    engine.set_variable("bank", 3);
+    assert_eq!(wire.take(), []);
+
+    // A plugin returns `SetVar`: the light follows.
+    engine.process(&[0x90, 40, 100], 3_000).unwrap();
+    assert!(engine.wait_idle(Duration::from_secs(30)).unwrap());
+    assert_eq!(engine.variable("bank"), 2);
+    assert_eq!(wire.take(), [sent("pads", &[0xB0, 20, 127])]);
+}
+
+#[test]
+fn variable_lights_are_checked_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, needle) in [
+        (
+            "[[devices]]\nname = \"p\"\noutput = \"x\"\n[[devices.feedback]]\nnote = 1\n[[modes]]\nname = \"m\"\n",
+            "needs `mode = \"NAME\"`",
+        ),
+        (
+            "[[devices]]\nname = \"p\"\noutput = \"x\"\n[[devices.feedback]]\nmode = \"m\"\nequals = 2\nnote = 1\n[[modes]]\nname = \"m\"\n",
+            "`equals` needs `variable = \"NAME\"`",
+        ),
+    ] {
+        let err = Config::from_toml_str(text, dir.path()).unwrap_err().to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+}

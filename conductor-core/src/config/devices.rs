@@ -90,24 +90,50 @@ pub struct FeedbackLight {
     pub off: u8,
 }
 
-/// A `[[devices.feedback]]` entry: a light that is on while `mode` is active.
+/// A `[[devices.feedback]]` entry: a light that is on while `mode` is active and
+/// `variable` holds (each only when given; at least one is).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModeFeedback {
-    /// The mode's name.
-    pub mode: String,
+    /// The mode's name; `None`: in every mode.
+    pub mode: Option<String>,
+    /// The variable that turns the light on (a toggle's state, a value a plugin sets).
+    pub variable: Option<VariableLight>,
     /// The light.
     pub light: FeedbackLight,
 }
 
 /// A mapping's `feedback = { ... }`: a light that is on while the mapping's mode is
-/// active (always, for a global mapping).
+/// active (always, for a global mapping) and its `variable` holds, if it names one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappingFeedback {
     /// The device it is shown on; default: the mapping's `device`, else the only
     /// device with an output.
     pub device: Option<String>,
+    /// The variable that turns the light on, e.g. the one the mapping toggles.
+    pub variable: Option<VariableLight>,
     /// The light.
     pub light: FeedbackLight,
+}
+
+/// A light that follows a named variable (`SetVar`, `ToggleVar`, `IncrementVar`, a
+/// plugin's returned `SetVar`, `Engine::set_variable`): `variable = "name"`, on while it
+/// is non-zero, or with `equals = N` while it is `N`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableLight {
+    /// The variable's name.
+    pub name: String,
+    /// The value that lights it; `None`: any value but 0.
+    pub equals: Option<i64>,
+}
+
+impl VariableLight {
+    /// Whether the light is on when the variable has `value`.
+    pub fn lit_by(&self, value: i64) -> bool {
+        match self.equals {
+            Some(wanted) => value == wanted,
+            None => value != 0,
+        }
+    }
 }
 
 /// Reads `[[devices]]`; `modes` are the config's mode names.
@@ -177,20 +203,40 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, modes: &[String]) -> Result<Ve
             let entries = reader::array(doc, v, "`feedback` (write `[[devices.feedback]]`)")?;
             for entry in entries {
                 let f = Table::of(doc, entry, "a `[[devices.feedback]]` entry")?;
-                f.allow_only(doc, &["mode", "note", "cc", "channel", "on", "off"])?;
-                let mode_value = f.require(doc, "mode")?;
-                let mode = reader::string(doc, mode_value, "`mode`")?;
-                if !modes.iter().any(|m| m == mode) {
+                f.allow_only(
+                    doc,
+                    &[
+                        "mode", "variable", "equals", "note", "cc", "channel", "on", "off",
+                    ],
+                )?;
+                let mode = match f.get("mode") {
+                    Some(mode_value) => {
+                        let mode = reader::string(doc, mode_value, "`mode`")?;
+                        if !modes.iter().any(|m| m == mode) {
+                            return Err(doc.error(
+                                mode_value.span(),
+                                format!(
+                                    "there is no mode called \"{mode}\"; modes: {}",
+                                    modes.join(", ")
+                                ),
+                            ));
+                        }
+                        Some(mode.to_string())
+                    }
+                    None => None,
+                };
+                let variable = variable_light(doc, &f)?;
+                if mode.is_none() && variable.is_none() {
                     return Err(doc.error(
-                        mode_value.span(),
-                        format!(
-                            "there is no mode called \"{mode}\"; modes: {}",
-                            modes.join(", ")
-                        ),
+                        f.span.clone(),
+                        "a `[[devices.feedback]]` entry needs `mode = \"NAME\"` (lit while that \
+                         mode is active) or `variable = \"NAME\"` (lit while that variable is \
+                         not 0, or equals `equals`), or both",
                     ));
                 }
                 feedback.push(ModeFeedback {
-                    mode: mode.to_string(),
+                    mode,
+                    variable,
                     light: light(doc, &f)?,
                 });
             }
@@ -264,15 +310,47 @@ pub(crate) fn light(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<FeedbackLight> {
 /// Reads a mapping's `feedback = { note = N, on = .., off = .., device = ".." }`.
 pub(crate) fn mapping_feedback(doc: &Doc<'_>, v: &Value<'_>) -> Result<MappingFeedback> {
     let t = Table::of(doc, v, "the mapping's `feedback`")?;
-    t.allow_only(doc, &["device", "note", "cc", "channel", "on", "off"])?;
+    t.allow_only(
+        doc,
+        &[
+            "device", "variable", "equals", "note", "cc", "channel", "on", "off",
+        ],
+    )?;
     let device = t
         .get("device")
         .map(|v| reader::string(doc, v, "`device`").map(str::to_string))
         .transpose()?;
     Ok(MappingFeedback {
         device,
+        variable: variable_light(doc, &t)?,
         light: light(doc, &t)?,
     })
+}
+
+/// Reads `variable = "NAME"` and `equals = N` of a feedback table.
+fn variable_light(doc: &Doc<'_>, t: &Table<'_, '_>) -> Result<Option<VariableLight>> {
+    let equals = t
+        .get("equals")
+        .map(|v| reader::int_in(doc, v, "`equals`", i64::MIN as i128, i64::MAX as i128, ""))
+        .transpose()?
+        .map(|n| n as i64);
+    match t.get("variable") {
+        Some(v) => {
+            let name = reader::string(doc, v, "`variable`")?;
+            if name.trim().is_empty() {
+                return Err(doc.error(v.span(), "`variable` is empty; name a variable"));
+            }
+            Ok(Some(VariableLight {
+                name: name.to_string(),
+                equals,
+            }))
+        }
+        None if equals.is_some() => Err(doc.error(
+            t.get("equals").expect("present").span(),
+            "`equals` needs `variable = \"NAME\"`: the variable whose value lights it",
+        )),
+        None => Ok(None),
+    }
 }
 
 /// A list of MIDI messages: each an array of bytes or a hex string (`"F0 7E 7F F7"`).

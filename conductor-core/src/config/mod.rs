@@ -61,7 +61,9 @@ pub use action::{
     WasmPluginAction, MAX_DELAY_MS,
 };
 pub use condition::{Condition, ConditionState, VariableTest};
-pub use devices::{DeviceConfig, FeedbackLight, FeedbackTarget, MappingFeedback, ModeFeedback};
+pub use devices::{
+    DeviceConfig, FeedbackLight, FeedbackTarget, MappingFeedback, ModeFeedback, VariableLight,
+};
 pub use mapping::{Mapping, Mode};
 pub use plugins::{PluginDefaults, PluginOverrides, PluginSettings, ResolvedPluginSettings};
 pub use settings::{DeviceSettings, EngineSettings, LoggingSettings, TimingSettings};

@@ -4,8 +4,9 @@
 //! The engine keeps, per device, the output it sends to (a port opened by
 //! [`Engine::connect_devices`], or a callback set with [`Engine::set_device_output`])
 //! and the last value it sent to each feedback light. Feedback is worked out from the
-//! config and the active mode, and only lights whose value changed are sent: at
-//! start-up (when the output opens), when the mode changes, after a reload (everything
+//! config, the active mode and the named variables (a toggle's state, a value a plugin
+//! set), and only lights whose value changed are sent: at start-up (when the output
+//! opens), when the mode changes, when a variable changes, after a reload (everything
 //! again) and after the output reconnects (everything again on that device, after its
 //! `init`).
 
@@ -14,8 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use super::callbacks::MidiOutCallback;
 use super::outcome::Fired;
+use super::variables::Variables;
 use super::{Engine, Shared};
-use crate::config::{Config, FeedbackLight};
+use crate::config::{Config, FeedbackLight, VariableLight};
 use crate::log::{self, LogLevel};
 use crate::{Error, Result};
 
@@ -107,10 +109,10 @@ pub(crate) fn device_allows(mapping: &crate::config::Mapping, source: Option<&st
     }
 }
 
-/// Every light `config` defines and the value it should show in mode `mode`: a light
-/// is on when any of its entries is active (the first active entry's `on`), else the
-/// first entry's `off`.
-fn desired(config: &Config, mode: usize) -> HashMap<LightKey, u8> {
+/// Every light `config` defines and the value it should show in mode `mode` with these
+/// `variables`: a light is on when any of its entries is active (the first active
+/// entry's `on`), else the first entry's `off`.
+fn desired(config: &Config, mode: usize, variables: &Variables) -> HashMap<LightKey, u8> {
     let mut out: HashMap<LightKey, (u8, bool)> = HashMap::new();
     let mode_name = config.modes.get(mode).map(|m| m.name.as_str());
     let mut add = |device: &str, light: &FeedbackLight, active: bool| {
@@ -125,9 +127,12 @@ fn desired(config: &Config, mode: usize) -> HashMap<LightKey, u8> {
             Some(_) => {}
         }
     };
+    let holds =
+        |v: &Option<VariableLight>| v.as_ref().is_none_or(|v| v.lit_by(variables.get(&v.name)));
     for device in &config.devices {
         for f in &device.feedback {
-            add(&device.name, &f.light, Some(f.mode.as_str()) == mode_name);
+            let in_mode = f.mode.as_deref().is_none_or(|m| Some(m) == mode_name);
+            add(&device.name, &f.light, in_mode && holds(&f.variable));
         }
     }
     let only_output = {
@@ -148,7 +153,7 @@ fn desired(config: &Config, mode: usize) -> HashMap<LightKey, u8> {
             .or(only_output);
         if let Some(device) = device {
             let active = owner.is_none_or(|m| Some(m.name.as_str()) == mode_name);
-            add(device, &feedback.light, active);
+            add(device, &feedback.light, active && holds(&feedback.variable));
         }
     }
     out.into_iter().map(|(k, (v, _))| (k, v)).collect()
@@ -178,7 +183,7 @@ impl Shared {
         if all {
             state.sent.clear();
         }
-        let wanted = desired(&program.config, self.mode());
+        let wanted = desired(&program.config, self.mode(), &self.variables);
         let mut keys: Vec<&LightKey> = wanted.keys().collect();
         // Lights go out in a stable order: device, then address.
         keys.sort();
@@ -371,11 +376,12 @@ name = "B"
             ".".as_ref(),
         )
         .unwrap();
-        let a = desired(&config, 0);
+        let none = Variables::default();
+        let a = desired(&config, 0, &none);
         assert_eq!(a[&("pads".to_string(), [0x90, 36])], 127);
         // Note 37 is lit by the mapping in mode A (its entry for mode B is off).
         assert_eq!(a[&("pads".to_string(), [0x90, 37])], 9);
-        let b = desired(&config, 1);
+        let b = desired(&config, 1, &none);
         assert_eq!(b[&("pads".to_string(), [0x90, 36])], 0);
         assert_eq!(b[&("pads".to_string(), [0x90, 37])], 5);
     }

@@ -466,6 +466,7 @@ impl Engine {
     /// keeps, such as a layer chosen in its own interface).
     pub fn set_variable(&self, name: &str, value: i64) {
         self.shared.variables.set(name, value);
+        self.shared.refresh_feedback(false);
     }
 
     /// The config in use.

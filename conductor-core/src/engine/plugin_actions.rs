@@ -13,8 +13,10 @@
 //! ```
 //!
 //! `SendMidi` takes `bytes`, exactly one complete MIDI message; `ModeChange` takes a
-//! mode name, `"next"` or `"previous"`; any other name is a host action whose object is
-//! its data. `WasmPlugin`, `Delay`, `Sequence` and `Repeat` cannot be returned. Output
+//! mode name, `"next"` or `"previous"`; `SetVar` (`name`, `value`), `ToggleVar`
+//! (`name`) and `IncrementVar` (`name`, `by`) change a named variable, so a value a
+//! plugin sets can light a feedback LED; any other name is a host action whose object
+//! is its data. `WasmPlugin`, `Delay`, `Sequence` and `Repeat` cannot be returned. Output
 //! the engine cannot read fails the plugin step with a message saying what is expected,
 //! and nothing of it runs.
 
@@ -24,7 +26,7 @@ use serde_json::Value;
 
 use super::run::Run;
 use super::{HostActionEvent, Shared};
-use crate::config::kind_name;
+use crate::config::{kind_name, VariableOp};
 use crate::{Error, Result};
 
 /// Most actions one plugin call may return.
@@ -37,6 +39,8 @@ pub(crate) enum Returned {
     SendMidi(Box<[u8]>),
     /// `"next"`, `"previous"` or a mode's name.
     ModeChange(String),
+    /// A change to a named variable.
+    Variable { name: String, op: VariableOp },
     /// A host action for the application.
     Host { name: String, data: Value },
 }
@@ -107,8 +111,36 @@ fn one(item: Value) -> std::result::Result<Returned, String> {
             .ok_or_else(|| {
                 "ModeChange needs `mode`: a mode's name, \"next\" or \"previous\"".into()
             }),
+        kind_name::SET_VAR | kind_name::TOGGLE_VAR | kind_name::INCREMENT_VAR => {
+            let name = body
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|n| !n.trim().is_empty())
+                .ok_or_else(|| format!("{kind} needs `name`, the variable's name"))?;
+            let number = |key: &str, default: i64| match body.get(key) {
+                None => Ok(default),
+                Some(v) => v
+                    .as_i64()
+                    .ok_or_else(|| format!("{kind} `{key}` must be a whole number")),
+            };
+            let op = match kind.as_str() {
+                kind_name::SET_VAR => VariableOp::Set(number("value", 0)?),
+                kind_name::TOGGLE_VAR => VariableOp::Toggle,
+                _ => VariableOp::Increment {
+                    by: number("by", 1)?,
+                    min: i64::MIN,
+                    max: i64::MAX,
+                    wrap: false,
+                },
+            };
+            Ok(Returned::Variable {
+                name: name.to_string(),
+                op,
+            })
+        }
         "WasmPlugin" | "Delay" | "Sequence" | "Repeat" => Err(format!(
-            "{kind} cannot be returned by a plugin (SendMidi, ModeChange and host actions can)"
+            "{kind} cannot be returned by a plugin (SendMidi, ModeChange, SetVar, ToggleVar, \
+             IncrementVar and host actions can)"
         )),
         _ if !body.is_object() => Err(format!("host action {kind} needs an object of fields")),
         _ => Ok(Returned::Host {
@@ -144,6 +176,11 @@ pub(crate) fn perform(run: &mut Run, shared: &Shared, plugin: &str, actions: Plu
                     result,
                     Duration::ZERO,
                 );
+            }
+            Returned::Variable { name, op } => {
+                shared.variables.apply(&name, op);
+                shared.refresh_feedback(false);
+                run.record(shared, op.kind(), Some(plugin), Ok(()), Duration::ZERO);
             }
             Returned::Host { name, data } => {
                 let event = HostActionEvent {
@@ -210,6 +247,36 @@ mod tests {
             ]
         );
         assert!(parse("p", b"").unwrap().is_empty());
+    }
+
+    #[test]
+    fn returned_variable_changes_are_read_and_checked() {
+        let actions = parse(
+            "p",
+            br#"[{"SetVar": {"name": "bank", "value": 2}}, {"ToggleVar": {"name": "mute"}},
+                 {"IncrementVar": {"name": "n", "by": -3}}]"#,
+        )
+        .unwrap();
+        let ops: Vec<_> = actions
+            .into_iter()
+            .map(|a| match a {
+                Returned::Variable { name, op } => (name, op),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ops[0], ("bank".into(), VariableOp::Set(2)));
+        assert_eq!(ops[1], ("mute".into(), VariableOp::Toggle));
+        assert_eq!(ops[2].1.apply(10), 7);
+        for (bad, needle) in [
+            (&br#"[{"SetVar": {"value": 2}}]"#[..], "needs `name`"),
+            (
+                br#"[{"SetVar": {"name": "x", "value": "2"}}]"#,
+                "whole number",
+            ),
+        ] {
+            let err = parse("p", bad).unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        }
     }
 
     #[test]

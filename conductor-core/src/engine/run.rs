@@ -322,6 +322,8 @@ impl Run {
                 Op::Variable(var) => {
                     let value = shared.variables.apply(&var.name, var.op);
                     debug(shared, || format!("variable {} = {value}", var.name));
+                    // Lights that follow variables (a toggle's state) show the change.
+                    shared.refresh_feedback(false);
                     self.record(shared, var.op.kind(), None, Ok(()), Duration::ZERO);
                 }
                 Op::RepeatBegin { count, .. } => {
