@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use base64::Engine as _;
 
@@ -82,6 +82,33 @@ fn set(
     Ok((0, Vec::new()))
 }
 
+/// The stores in use, by file: a plugin loaded again while its store is alive (a
+/// reload, an instance replaced after a trap) shares it. A store leaves the map when
+/// its last user drops it, so nothing of it outlives the plugins.
+fn open_stores() -> MutexGuard<'static, HashMap<PathBuf, Weak<VarStore>>> {
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Weak<VarStore>>>> = OnceLock::new();
+    OPEN.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Drop for VarStore {
+    fn drop(&mut self) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        let mut open = open_stores();
+        // The entry may already be a newer store for the same file, opened after this
+        // one's last user let go: leave that one.
+        if open.get(file).is_some_and(|w| w.strong_count() == 0) {
+            open.remove(file);
+        }
+        if open.is_empty() {
+            open.shrink_to_fit();
+        }
+    }
+}
+
 /// One plugin's variables, loaded from disk on first use and shared by every
 /// [`Plugin`](crate::plugin::Plugin) of the same identity in the process (a reloaded
 /// plugin and the one it replaces see the same values).
@@ -104,12 +131,7 @@ impl VarStore {
         let file = root
             .join(VARS_FOLDER)
             .join(format!("{}.json", data_folder_name(name, path)));
-        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Weak<VarStore>>>> = OnceLock::new();
-        let mut open = OPEN
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        open.retain(|_, store| store.strong_count() > 0);
+        let mut open = open_stores();
         if let Some(store) = open.get(&file).and_then(Weak::upgrade) {
             return store;
         }
