@@ -411,3 +411,87 @@ fn variable_lights_are_checked_at_load() {
         assert!(err.contains(needle), "{err}");
     }
 }
+
+/// Per-device MIDI thru: the keyboard's unmapped notes go on to the synth, the pads'
+/// to the engine's output, and the controller without `thru` passes nothing.
+const THRU: &str = r#"
+[[devices]]
+name = "keys"
+input = "Keys"
+thru = "synth"
+
+[[devices]]
+name = "pads"
+input = "Pads"
+thru = true
+
+[[devices]]
+name = "knobs"
+input = "Knobs"
+
+[[devices]]
+name = "synth"
+output = "Synth"
+
+[[modes]]
+name = "Default"
+[[modes.mappings]]
+trigger = { Note = { note = 36 } }
+action = { SendMidi = { message_type = "CC", controller = 20, value = 1 } }
+"#;
+
+#[test]
+fn each_device_passes_its_unmapped_messages_where_its_thru_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let engine = engine(THRU, &wire, &dir);
+    engine
+        .set_device_output("synth", wire.sink("synth"))
+        .unwrap();
+    assert_eq!(wire.take(), []);
+
+    // The keyboard's unmapped note (and its release) reach the synth; its mapped note
+    // fires the mapping and does not pass.
+    engine.process_from("keys", &[0x90, 70, 90], 1).unwrap();
+    engine.process_from("keys", &[0x80, 70, 0], 2).unwrap();
+    engine.process_from("keys", &[0x90, 36, 90], 3).unwrap();
+    assert_eq!(
+        wire.take(),
+        [
+            sent("synth", &[0x90, 70, 90]),
+            sent("synth", &[0x80, 70, 0]),
+            sent("-", &[0xB0, 20, 1]),
+        ]
+    );
+    // The pads pass theirs to the engine's output.
+    engine.process_from("pads", &[0xB0, 7, 64], 4).unwrap();
+    assert_eq!(wire.take(), [sent("-", &[0xB0, 7, 64])]);
+    // The knobs have no `thru`: nothing passes.
+    engine.process_from("knobs", &[0xB0, 7, 64], 5).unwrap();
+    assert_eq!(wire.take(), []);
+    // The same on the engine thread, from pushed input.
+    let keys = engine.device_source("keys").unwrap();
+    let knobs = engine.device_source("knobs").unwrap();
+    assert!(engine.push_from(knobs, &[0x90, 71, 80], 6));
+    assert!(engine.push_from(keys, &[0x90, 72, 80], 7));
+    assert!(engine.wait_idle(Duration::from_secs(30)).unwrap());
+    assert_eq!(wire.take(), [sent("synth", &[0x90, 72, 80])]);
+}
+
+#[test]
+fn a_thru_needs_an_input_and_a_device_with_an_output() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, needle) in [
+        (
+            "[[devices]]\nname = \"k\"\ninput = \"K\"\nthru = \"nowhere\"\n[[modes]]\nname = \"m\"\n",
+            "passes its messages `thru` to \"nowhere\", which is not a configured device with an `output`",
+        ),
+        (
+            "[[devices]]\nname = \"k\"\noutput = \"K\"\nthru = true\n[[modes]]\nname = \"m\"\n",
+            "has `thru` but no `input`",
+        ),
+    ] {
+        let err = Config::from_toml_str(text, dir.path()).unwrap_err().to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+}

@@ -43,8 +43,20 @@ pub struct DeviceConfig {
     pub shutdown: Vec<Vec<u8>>,
     /// `[[devices.feedback]]`: lights that show which mode is active.
     pub feedback: Vec<ModeFeedback>,
+    /// `thru`: where its messages that fire no mapping go (`None`: nowhere, unless
+    /// `[engine] midi_thru` passes every device's on).
+    pub thru: Option<Thru>,
     /// 1-based line of the entry.
     pub line: usize,
+}
+
+/// Where a device's messages that fire no mapping are passed on to (`thru`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Thru {
+    /// `thru = true`: the engine's MIDI output.
+    Output,
+    /// `thru = "NAME"`: that device's output.
+    Device(String),
 }
 
 /// Where a feedback light is: a note or a controller on a channel.
@@ -152,6 +164,7 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, modes: &[String]) -> Result<Ve
                 "init",
                 "shutdown",
                 "feedback",
+                "thru",
             ],
         )?;
         let name_value = t.require(doc, "name")?;
@@ -259,6 +272,25 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, modes: &[String]) -> Result<Ve
                 ),
             ));
         }
+        let thru = match t.get("thru") {
+            None => None,
+            Some(v) => match v.get_ref() {
+                DeValue::String(_) => {
+                    Some(Thru::Device(reader::string(doc, v, "`thru`")?.to_string()))
+                }
+                _ => reader::boolean(doc, v, "`thru` (true, or a device name)")?
+                    .then_some(Thru::Output),
+            },
+        };
+        if thru.is_some() && input.is_none() {
+            return Err(doc.error(
+                t.get("thru").expect("present").span(),
+                format!(
+                    "device \"{name}\" has `thru` but no `input` whose messages could pass \
+                     through; add `input = \"PORT\"` or remove `thru`"
+                ),
+            ));
+        }
         devices.push(DeviceConfig {
             name: name.to_string(),
             input,
@@ -267,6 +299,7 @@ pub(crate) fn parse(doc: &Doc<'_>, v: &Value<'_>, modes: &[String]) -> Result<Ve
             init,
             shutdown,
             feedback,
+            thru,
             line: doc.line(item.span().start),
         });
     }
@@ -447,6 +480,21 @@ pub(crate) fn check(config: &Config) -> Result<()> {
         .filter(|d| d.output.is_some())
         .map(|d| d.name.as_str())
         .collect();
+    for device in &config.devices {
+        if let Some(Thru::Device(target)) = &device.thru {
+            if !with_output.contains(&target.as_str()) {
+                return Err(error(
+                    Some(device.line),
+                    format!(
+                        "device \"{}\" passes its messages `thru` to \"{target}\", which is not \
+                         a configured device with an `output`; devices with an output: {}",
+                        device.name,
+                        list(&with_output)
+                    ),
+                ));
+            }
+        }
+    }
     for (_, mapping) in config.all_mappings() {
         if let Some(device) = &mapping.device {
             if !names.contains(&device.as_str()) {

@@ -62,7 +62,7 @@ pub use action::{
 };
 pub use condition::{Condition, ConditionState, VariableTest};
 pub use devices::{
-    DeviceConfig, FeedbackLight, FeedbackTarget, MappingFeedback, ModeFeedback, VariableLight,
+    DeviceConfig, FeedbackLight, FeedbackTarget, MappingFeedback, ModeFeedback, Thru, VariableLight,
 };
 pub use mapping::{Mapping, Mode};
 pub use plugins::{PluginDefaults, PluginOverrides, PluginSettings, ResolvedPluginSettings};

@@ -17,8 +17,9 @@ use super::callbacks::MidiOutCallback;
 use super::outcome::Fired;
 use super::variables::Variables;
 use super::{Engine, Shared};
-use crate::config::{Config, FeedbackLight, VariableLight};
+use crate::config::{Config, FeedbackLight, Thru, VariableLight};
 use crate::log::{self, LogLevel};
+use crate::midi::MidiMessage;
 use crate::{Error, Result};
 
 /// Where a device's MIDI goes.
@@ -170,6 +171,30 @@ impl Shared {
             log::host(self.log(), LogLevel::Error, &format!("device {name}: {e}"));
         }
         true
+    }
+
+    /// Passes `msg` from device `source`, which fired no mapping, on where that
+    /// device's `thru` says. No allocation.
+    pub(crate) fn device_thru(&self, source: Option<&str>, msg: &MidiMessage, timestamp_us: u64) {
+        let Some(source) = source else {
+            return;
+        };
+        let config = self.router().program.config.clone();
+        let Some(device) = config.devices.iter().find(|d| d.name == source) else {
+            return;
+        };
+        match &device.thru {
+            None => {}
+            Some(Thru::Output) => self.midi_thru(msg, timestamp_us),
+            Some(Thru::Device(target)) => {
+                if !self.held.thru_passes(msg) {
+                    return;
+                }
+                if let Some((bytes, len)) = msg.encode_short() {
+                    self.send_to_device(target, &bytes[..len], timestamp_us);
+                }
+            }
+        }
     }
 
     /// Brings every open device's lights up to date with the active mode, sending only

@@ -203,8 +203,13 @@ impl Dispatcher {
                 self.drive(run);
             }
         }
-        if thru && ids.is_empty() {
-            self.shared.midi_thru(msg, timestamp_us);
+        if ids.is_empty() {
+            if thru {
+                self.shared.midi_thru(msg, timestamp_us);
+            } else if source != 0 {
+                let name = self.shared.devices.source_name(source);
+                self.shared.device_thru(name.as_deref(), msg, timestamp_us);
+            }
         }
         self.ids = ids;
     }

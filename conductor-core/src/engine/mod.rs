@@ -632,8 +632,12 @@ impl Engine {
             router.program.clone()
         };
         ids.retain(|&id| devices::device_allows(&program.entry(id).mapping, source));
-        if ids.is_empty() && program.config.engine.midi_thru {
-            self.shared.midi_thru(msg, timestamp_us);
+        if ids.is_empty() {
+            if program.config.engine.midi_thru {
+                self.shared.midi_thru(msg, timestamp_us);
+            } else {
+                self.shared.device_thru(source, msg, timestamp_us);
+            }
         }
         for id in ids {
             // A press decided by its release reports the note-on.
