@@ -11,6 +11,7 @@
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod learn;
 pub mod log;
 pub mod mapping;
 pub mod midi;

@@ -5,8 +5,9 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use conductor_core::midi::learn::Capture;
-use conductor_core::midi::{Learned, Learner, MidiParser, PortSelector};
+use conductor_core::learn::Capture;
+use conductor_core::learn::{Learned, Learner};
+use conductor_core::midi::{MidiParser, PortSelector};
 
 use crate::boundary::{boundary, bytes, handle_mut, optional_text, out};
 use crate::error::conductor_error_t;

@@ -1,8 +1,9 @@
 //! MIDI learn: `learn(port, timeout)` on an input port and `Learner` fed with bytes,
 //! both over core's recogniser.
 
-use conductor_core::midi::learn::Capture;
-use conductor_core::midi::{Learned, Learner, MidiParser};
+use conductor_core::learn::Capture;
+use conductor_core::learn::{Learned, Learner};
+use conductor_core::midi::MidiParser;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 

@@ -19,13 +19,12 @@
 //! is its data. `WasmPlugin`, `Delay`, `Sequence` and `Repeat` cannot be returned. Output
 //! the engine cannot read fails the plugin step with a message saying what is expected,
 //! and nothing of it runs.
-
-use std::time::Duration;
+//!
+//! The list is read on the plugin's worker ([`parse`]); the dispatcher only runs the
+//! result (`Run::perform_returned`).
 
 use serde_json::Value;
 
-use super::run::Run;
-use super::{HostActionEvent, Shared};
 use crate::config::{kind_name, VariableOp};
 use crate::{Error, Result};
 
@@ -148,79 +147,6 @@ fn one(item: Value) -> std::result::Result<Returned, String> {
             data: body,
         }),
     }
-}
-
-/// Runs the actions `plugin` returned, in order, recording each as one of the
-/// mapping's outcomes.
-pub(crate) fn perform(run: &mut Run, shared: &Shared, plugin: &str, actions: PluginActions) {
-    for action in actions {
-        match action {
-            Returned::SendMidi(bytes) => {
-                if let Some(out) = &shared.options.callbacks.on_midi_out {
-                    out(&bytes, run.event_time_us());
-                }
-                run.record(
-                    shared,
-                    kind_name::SEND_MIDI,
-                    Some(plugin),
-                    Ok(()),
-                    Duration::ZERO,
-                );
-            }
-            Returned::ModeChange(target) => {
-                let result = change_mode(run, shared, &target);
-                run.record(
-                    shared,
-                    kind_name::MODE_CHANGE,
-                    Some(plugin),
-                    result,
-                    Duration::ZERO,
-                );
-            }
-            Returned::Variable { name, op } => {
-                shared.variables.apply(&name, op);
-                shared.refresh_feedback(false);
-                run.record(shared, op.kind(), Some(plugin), Ok(()), Duration::ZERO);
-            }
-            Returned::Host { name, data } => {
-                let event = HostActionEvent {
-                    name: name.clone(),
-                    data,
-                    context: run.context(shared),
-                };
-                if let Some(cb) = &shared.options.callbacks.on_action {
-                    cb(&event);
-                }
-                run.record(shared, &name, Some(plugin), Ok(()), Duration::ZERO);
-            }
-        }
-    }
-}
-
-fn change_mode(run: &Run, shared: &Shared, target: &str) -> Result<()> {
-    let modes = &run.program.config.modes;
-    let count = modes.len().max(1);
-    let index = match target {
-        "next" => None,
-        "previous" => None,
-        name => Some(modes.iter().position(|m| m.name == name).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "the plugin asked for mode \"{name}\", which the config does not have \
-                 (modes: {})",
-                modes
-                    .iter()
-                    .map(|m| format!("\"{}\"", m.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?),
-    };
-    shared.change_mode(|current| match (index, target) {
-        (Some(i), _) => i,
-        (None, "next") => (current + 1) % count,
-        _ => (current + count - 1) % count,
-    });
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crossbeam_queue::SegQueue;
 use super::chain::{Op, PluginCall, MAX_REPEAT_DEPTH};
 use super::context::TriggerContext;
 use super::outcome::{label, ActionOutcome, Fired};
+use super::plugin_actions::{PluginActions, Returned};
 use super::program::Program;
 use super::variables::StateView;
 use super::wakeup::Doorbell;
@@ -215,7 +216,7 @@ impl Run {
     pub(crate) fn finish_plugin(
         &mut self,
         shared: &Shared,
-        result: Result<super::plugin_actions::PluginActions, Error>,
+        result: Result<PluginActions, Error>,
         elapsed: Duration,
     ) {
         self.wall = None;
@@ -225,7 +226,7 @@ impl Run {
             Err(e) => (Err(e), Vec::new()),
         };
         self.record(shared, kind_name::WASM_PLUGIN, Some(&name), result, elapsed);
-        super::plugin_actions::perform(self, shared, &name, returned);
+        self.perform_returned(shared, &name, returned);
         self.pc += 1;
     }
 
@@ -432,5 +433,83 @@ fn debug(shared: &Shared, line: impl FnOnce() -> String) {
     let sink = shared.log();
     if sink.enabled(LogLevel::Debug) {
         log::host(sink, LogLevel::Debug, &line());
+    }
+}
+
+impl Run {
+    /// Runs the actions `plugin` returned, in order, recording each as one of the
+    /// mapping's outcomes.
+    fn perform_returned(&mut self, shared: &Shared, plugin: &str, actions: PluginActions) {
+        let run = self;
+        for action in actions {
+            match action {
+                Returned::SendMidi(bytes) => {
+                    if let Some(out) = &shared.options.callbacks.on_midi_out {
+                        out(&bytes, run.event_time_us());
+                    }
+                    run.record(
+                        shared,
+                        kind_name::SEND_MIDI,
+                        Some(plugin),
+                        Ok(()),
+                        Duration::ZERO,
+                    );
+                }
+                Returned::ModeChange(target) => {
+                    let result = run.change_mode_returned(shared, &target);
+                    run.record(
+                        shared,
+                        kind_name::MODE_CHANGE,
+                        Some(plugin),
+                        result,
+                        Duration::ZERO,
+                    );
+                }
+                Returned::Variable { name, op } => {
+                    shared.variables.apply(&name, op);
+                    shared.refresh_feedback(false);
+                    run.record(shared, op.kind(), Some(plugin), Ok(()), Duration::ZERO);
+                }
+                Returned::Host { name, data } => {
+                    let event = HostActionEvent {
+                        name: name.clone(),
+                        data,
+                        context: run.context(shared),
+                    };
+                    if let Some(cb) = &shared.options.callbacks.on_action {
+                        cb(&event);
+                    }
+                    run.record(shared, &name, Some(plugin), Ok(()), Duration::ZERO);
+                }
+            }
+        }
+    }
+
+    /// A `ModeChange` a plugin returned: a mode by name, `"next"` or `"previous"`.
+    fn change_mode_returned(&self, shared: &Shared, target: &str) -> Result<(), Error> {
+        let run = self;
+        let modes = &run.program.config.modes;
+        let count = modes.len().max(1);
+        let index = match target {
+            "next" => None,
+            "previous" => None,
+            name => Some(modes.iter().position(|m| m.name == name).ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "the plugin asked for mode \"{name}\", which the config does not have \
+                     (modes: {})",
+                    modes
+                        .iter()
+                        .map(|m| format!("\"{}\"", m.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?),
+        };
+        shared.change_mode(|current| match (index, target) {
+            (Some(i), _) => i,
+            (None, "next") => (current + 1) % count,
+            _ => (current + count - 1) % count,
+        });
+        Ok(())
     }
 }

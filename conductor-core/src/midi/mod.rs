@@ -7,7 +7,6 @@ mod cc14;
 mod encode;
 #[cfg(feature = "jack")]
 mod jack;
-pub mod learn;
 mod message;
 mod parser;
 mod pattern;
@@ -22,7 +21,6 @@ mod smf;
 mod status;
 
 pub use cc14::{Cc14, Cc14Pairing, ParameterChange, ParameterNumbers};
-pub use learn::{Learned, Learner};
 pub use message::MidiMessage;
 pub use parser::{parse_message, MidiParser, ParseEvent, ParserStats, DEFAULT_MAX_SYSEX};
 pub use pattern::BytePattern;

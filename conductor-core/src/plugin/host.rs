@@ -8,11 +8,11 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use wasmtime::{Config, Engine, Linker, Module};
 
+use super::data_dir::default_data_root;
 use super::epoch::EpochTicker;
 use super::host_functions::PerInstanceState;
 use super::module_cache::{default_cache_dir, ModuleCache, ModuleSource};
 use super::module_check::{check_exports, check_imports, describe_non_wasm};
-use super::sandbox::default_data_root;
 use super::services::PluginServices;
 use super::signing::{SignaturePolicy, TrustStore};
 use super::{CapabilitySet, Grants, Limits};

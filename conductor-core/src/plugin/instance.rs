@@ -8,6 +8,7 @@ use std::time::Duration;
 use wasmtime::{Instance, Memory, Module, Store, TypedFunc, UpdateDeadline};
 use wasmtime_wasi::I32Exit;
 
+use super::data_dir::plugin_data_dir;
 use super::epoch::EPOCH_TICK;
 use super::guest_abi::ScratchRegion;
 use super::host::{PluginHost, PluginOptions};
@@ -16,7 +17,7 @@ use super::host_functions::{
 };
 use super::limits::MemoryLimiter;
 use super::output::{OutputBudget, PluginOutput, Stream};
-use super::sandbox::{plugin_data_dir, wasi_context};
+use super::sandbox::wasi_context;
 use super::signing::SignatureStatus;
 use super::{Capability, CapabilitySet, Grants, Limits};
 use crate::log::{self, LogLevel};

@@ -5,6 +5,7 @@
 //! `docs/plugin-abi.md`.
 
 mod capability;
+mod data_dir;
 mod epoch;
 mod guest_abi;
 mod host;
@@ -23,6 +24,7 @@ mod shared;
 pub mod signing;
 
 pub use capability::{Capability, CapabilitySet, Grants, RiskLevel, UnknownCapability};
+pub use data_dir::{default_data_root, DATA_DIR_ENV};
 #[doc(hidden)]
 pub use guest_abi::fuzzing;
 pub use host::{plugin_name, HostConfig, PluginHost, PluginInfo, PluginOptions};
@@ -35,7 +37,6 @@ pub use limits::{
 };
 pub use module_cache::{default_cache_dir, ModuleSource};
 pub use module_check::{HOST_MODULE, WASI_MODULE};
-pub use sandbox::{default_data_root, DATA_DIR_ENV};
 pub use services::{
     HostRequest, HostRequestHandler, MidiSink, PluginServices, DEFAULT_MAX_RESPONSE_BYTES,
 };

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 use conductor_core::config::Config;
+use conductor_core::learn::Capture;
 use conductor_core::mapping::MappingTable;
-use conductor_core::midi::learn::Capture;
 use conductor_core::midi::PortSelector;
 
 use crate::logging::Log;

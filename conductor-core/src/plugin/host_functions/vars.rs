@@ -4,7 +4,7 @@
 //! The host keeps each plugin's variables, so they outlive the instance (a trap
 //! replaces it), a reload and a restart. They are written to
 //! `<data root>/.vars/<plugin folder name>.json` (the folder name of
-//! [`plugin_data_dir`](crate::plugin::sandbox), so each plugin has its own namespace)
+//! [`plugin_data_dir`](crate::plugin::data_dir), so each plugin has its own namespace)
 //! after every change, atomically: a temporary file in the same folder, flushed to
 //! disk, then renamed over the old one. The folder is outside every plugin's mount
 //! (folder names never start with `.`), so a plugin with the Filesystem grant cannot
@@ -19,7 +19,7 @@ use base64::Engine as _;
 
 use super::config::read_key;
 use super::{finish, read_capped, Failure, HostCaller, HostErrorCode};
-use crate::plugin::sandbox::data_folder_name;
+use crate::plugin::data_dir::data_folder_name;
 
 /// The folder under the data root that holds every plugin's variables file.
 pub(crate) const VARS_FOLDER: &str = ".vars";

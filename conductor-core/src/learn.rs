@@ -18,7 +18,8 @@
 //! a moment, or on its timeout).
 //!
 //! ```
-//! use conductor_core::midi::{Learner, MidiMessage};
+//! use conductor_core::learn::Learner;
+//! use conductor_core::midi::MidiMessage;
 //! let mut learner = Learner::new();
 //! let learned = learner
 //!     .feed(&MidiMessage::NoteOn { channel: 2, note: 36, velocity: 90 })
@@ -325,7 +326,8 @@ pub const SETTLE: Duration = Duration::from_millis(400);
 /// ```
 /// use std::sync::mpsc::channel;
 /// use std::time::Duration;
-/// use conductor_core::midi::{learn::learn_from, MidiMessage};
+/// use conductor_core::learn::learn_from;
+/// use conductor_core::midi::MidiMessage;
 /// let (tx, rx) = channel();
 /// tx.send(MidiMessage::PitchBend { channel: 0, value: 9000 }).unwrap();
 /// let learned = learn_from(&rx, Duration::from_secs(1)).unwrap();
@@ -365,7 +367,7 @@ fn learn_with(
 /// MIDI monitor listen on.
 #[cfg(feature = "midi-io")]
 pub struct Capture {
-    connection: super::InputConnection,
+    connection: crate::midi::InputConnection,
     messages: Receiver<(u64, MidiMessage)>,
 }
 
@@ -373,14 +375,14 @@ pub struct Capture {
 impl Capture {
     /// Opens the input `selector` picks (an index or part of a name; `None`: the first
     /// input port). The error lists the ports when none matches.
-    pub fn open(selector: Option<&super::PortSelector>) -> crate::Result<Capture> {
-        let first = super::PortSelector::Index(0);
+    pub fn open(selector: Option<&crate::midi::PortSelector>) -> crate::Result<Capture> {
+        let first = crate::midi::PortSelector::Index(0);
         let selector = selector.unwrap_or(&first);
         let (tx, messages) = std::sync::mpsc::channel();
-        let mut parser = super::MidiParser::new();
-        let connection = super::open_input(
+        let mut parser = crate::midi::MidiParser::new();
+        let connection = crate::midi::open_input(
             selector,
-            super::DEFAULT_CLIENT_NAME,
+            crate::midi::DEFAULT_CLIENT_NAME,
             move |t_us: u64, bytes: &[u8]| {
                 parser.feed(bytes, |m| {
                     let _ = tx.send((t_us, m));
@@ -397,12 +399,13 @@ impl Capture {
     #[cfg(unix)]
     pub fn open_virtual(name: &str) -> crate::Result<Capture> {
         let (tx, messages) = std::sync::mpsc::channel();
-        let mut parser = super::MidiParser::new();
-        let connection = super::create_virtual_input(name, move |t_us: u64, bytes: &[u8]| {
-            parser.feed(bytes, |m| {
-                let _ = tx.send((t_us, m));
-            })
-        })?;
+        let mut parser = crate::midi::MidiParser::new();
+        let connection =
+            crate::midi::create_virtual_input(name, move |t_us: u64, bytes: &[u8]| {
+                parser.feed(bytes, |m| {
+                    let _ = tx.send((t_us, m));
+                })
+            })?;
         Ok(Capture {
             connection,
             messages,
