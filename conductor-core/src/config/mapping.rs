@@ -34,7 +34,8 @@ pub struct Mapping {
     /// `[[devices]]` entry's input (`None`: from any input).
     pub device: Option<String>,
     /// `feedback = { note = N, ... }`: a light shown while the mapping's mode is active.
-    pub feedback: Option<MappingFeedback>,
+    /// Boxed: few mappings have one, and every mapping is kept in the mapping table.
+    pub feedback: Option<Box<MappingFeedback>>,
 }
 
 impl Mapping {
@@ -78,7 +79,7 @@ pub(crate) fn parse_mapping(
         .transpose()?;
     let feedback = t
         .get("feedback")
-        .map(|v| devices::mapping_feedback(doc, v))
+        .map(|v| devices::mapping_feedback(doc, v).map(Box::new))
         .transpose()?;
     let description = t
         .get("description")
