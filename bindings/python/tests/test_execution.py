@@ -479,8 +479,10 @@ step(f"reload {engine.plugins}")
 step(f"tick {[f.resumed for f in engine.tick()]}")
 step(f"wait_idle {engine.wait_idle(timeout=10)}")
 engine.push([0x90, 60, 1])
-engine.close()  # the plugin finishes its queued call first
-step(f"closed {engine.closed} {woke.count('woke slow')}")
+# Closing waits for the worker: a call already running is cancelled (4 woke), one not
+# yet started runs first (5 woke); either way close returns with the GIL released.
+engine.close()
+step(f"closed {engine.closed} {woke.count('woke slow') in (4, 5)}")
 """
 
 
@@ -500,5 +502,5 @@ def test_methods_that_wait_release_the_gil_for_the_callbacks_they_wait_on(wasm: 
         "reload ['sleep_plugin']",
         "tick [True]",
         "wait_idle True",
-        "closed True 5",
+        "closed True True",
     ]
