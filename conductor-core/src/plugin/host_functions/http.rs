@@ -136,7 +136,7 @@ fn perform(
         .get_or_init(|| new_agent(&env.services.allowed_hosts));
     let mut hops = 0;
     let mut response = loop {
-        check_url(env, &url)?;
+        check_url(env, &url, ["http", "https"])?;
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(timeout(&method, &url));
@@ -394,12 +394,20 @@ fn redirect_target(response: &Response<ureq::Body>, base: &Url) -> Option<Url> {
     base.join(location).ok()
 }
 
-/// Refuses schemes other than http/https and hosts outside the allow-list.
-fn check_url(env: &PerPluginState, url: &Url) -> Result<(), Failure> {
-    if !matches!(url.scheme(), "http" | "https") {
+/// Refuses schemes other than `schemes` (plain, then secure: `["http", "https"]`) and
+/// hosts outside the allow-list. Shared by HTTP and WebSocket.
+pub(super) fn check_url(
+    env: &PerPluginState,
+    url: &Url,
+    schemes: [&str; 2],
+) -> Result<(), Failure> {
+    if !schemes.contains(&url.scheme()) {
         return Err(Failure::new(
             HostErrorCode::Denied,
-            format!("{url}: only http and https URLs are allowed"),
+            format!(
+                "{url}: only {} and {} URLs are allowed",
+                schemes[0], schemes[1]
+            ),
         ));
     }
     let allowed = &env.services.allowed_hosts;

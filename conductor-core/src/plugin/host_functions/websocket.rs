@@ -22,7 +22,7 @@ use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 use url::Url;
 
-use super::http::{host_allowed, internal_range, listed_explicitly};
+use super::http::{check_url, internal_range, listed_explicitly};
 use super::{
     finish, framed, read_capped, require, Failure, HostCaller, HostErrorCode, PerPluginState,
     MAX_HEAD_BYTES,
@@ -110,7 +110,7 @@ fn exchange(
     deadline: Instant,
 ) -> Result<(i32, Vec<u8>), Failure> {
     let url = Url::parse(&head.url).map_err(|e| invalid(format!("bad URL {:?}: {e}", head.url)))?;
-    check_url(env, &url)?;
+    check_url(env, &url, ["ws", "wss"])?;
     if head.receive > MAX_RECEIVE {
         return Err(invalid(format!(
             "`receive` is {}; an exchange receives at most {MAX_RECEIVE} messages",
@@ -253,29 +253,6 @@ fn talk(
         "close_reason": close_reason,
     });
     Ok((received as i32, framed(&head, &[&payload])))
-}
-
-/// Refuses schemes other than ws/wss and hosts outside the allow-list.
-fn check_url(env: &PerPluginState, url: &Url) -> Result<(), Failure> {
-    if !matches!(url.scheme(), "ws" | "wss") {
-        return Err(Failure::new(
-            HostErrorCode::Denied,
-            format!("{url}: only ws and wss URLs are allowed"),
-        ));
-    }
-    let allowed = &env.services.allowed_hosts;
-    if !host_allowed(allowed, url) {
-        return Err(Failure::new(
-            HostErrorCode::Denied,
-            format!(
-                "{url}: the host {} is not in the plugin's allowed_hosts ({}); add it to \
-                 `allowed_hosts` in the plugin's settings",
-                url.host_str().unwrap_or("(none)"),
-                allowed.join(", ")
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Resolves the URL's host, keeps only public addresses unless `allowed_hosts` names
