@@ -130,6 +130,12 @@ typedef enum {
      */
     CONDUCTOR_ERROR_RUNTIME = 13,
     /**
+     * A plugin call was cancelled before it finished (`conductor_plugin_cancel`, or
+     * the engine shutting down or reloading without the plugin). Not a crash: the
+     * plugin's next call starts a fresh instance.
+     */
+    CONDUCTOR_ERROR_CANCELLED = 14,
+    /**
      * A bug inside the library (a Rust panic, caught at the boundary). The message
      * says where; please report it.
      */
@@ -1391,10 +1397,10 @@ conductor_status_t conductor_plugin_call(const conductor_plugin_t *plugin,
 
 /**
  * Cancels the plugin's call running on another thread: it stops at its next loop
- * iteration or function call and fails with `CONDUCTOR_ERROR_PLUGIN_TRAP`, its message
- * saying the call was cancelled; the next call gets a fresh instance. Does nothing when
- * no call is running (a cancel never reaches a call that starts after it). Returns at
- * once, without waiting for the call.
+ * iteration or function call and fails with `CONDUCTOR_ERROR_CANCELLED` (not a crash;
+ * `conductor_error_plugin` names the plugin); the next call gets a fresh instance.
+ * Does nothing when no call is running (a cancel never reaches a call that starts
+ * after it). Returns at once, without waiting for the call.
  *
  * Thread safety: may be called from any thread, also while a call holds the plugin
  * (it does not wait for it). Must not race with `conductor_plugin_delete`.
@@ -1430,7 +1436,8 @@ void conductor_plugin_delete(conductor_plugin_t *plugin);
  * Fails with `CONDUCTOR_ERROR_PLUGIN_RETURNED` when the plugin returns non-zero
  * (`conductor_error_plugin_code` gives the code), `CONDUCTOR_ERROR_OUT_OF_FUEL`,
  * `CONDUCTOR_ERROR_MEMORY_LIMIT`, `CONDUCTOR_ERROR_TIMEOUT`,
- * `CONDUCTOR_ERROR_PLUGIN_TRAP`, or `CONDUCTOR_ERROR_INVALID_ARGUMENT` after
+ * `CONDUCTOR_ERROR_PLUGIN_TRAP`, `CONDUCTOR_ERROR_CANCELLED` (see
+ * `conductor_plugin_cancel`), or `CONDUCTOR_ERROR_INVALID_ARGUMENT` after
  * `conductor_plugin_shutdown`.
  *
  * Thread safety: may be called from any thread; calls on one plugin are serialised.

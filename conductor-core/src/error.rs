@@ -45,6 +45,9 @@ pub enum ErrorKind {
     /// WebAssembly engine could not be created. Nothing the caller passed is wrong;
     /// the system is out of a resource (threads, memory, address space).
     Runtime = 13,
+    /// A plugin call was cancelled before it finished: by its canceller, or by the
+    /// engine shutting down or reloading without the plugin. Not a crash.
+    Cancelled = 14,
 }
 
 /// Everything that can go wrong in Conductor.
@@ -127,6 +130,22 @@ pub enum Error {
         message: String,
     },
 
+    /// The plugin's call was cancelled before it finished: by
+    /// [`PluginCanceller::cancel`](crate::plugin::PluginCanceller::cancel) (also
+    /// `SharedPlugin::cancel`, `conductor_plugin_cancel` in C, `Plugin.cancel()` in
+    /// Python), or by the engine, which cancels a plugin's running call when it shuts
+    /// down or reloads without the plugin. The plugin did nothing wrong; its instance
+    /// is dropped and its next call starts a fresh one.
+    #[error(
+        "plugin {plugin}: its call was cancelled (by its canceller: PluginCanceller::cancel, \
+         conductor_plugin_cancel or Plugin.cancel() in Python; or by the engine shutting down \
+         or reloading without it); its next call starts a fresh instance"
+    )]
+    Cancelled {
+        /// The plugin's name.
+        plugin: String,
+    },
+
     /// A capability the plugin needs has not been granted.
     #[error(
         "plugin {plugin} needs the {capability} capability, which has not been granted: {how}"
@@ -203,6 +222,7 @@ impl Error {
             Error::MemoryLimit { .. } => ErrorKind::MemoryLimit,
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::PluginTrap { .. } => ErrorKind::PluginTrap,
+            Error::Cancelled { .. } => ErrorKind::Cancelled,
             Error::CapabilityDenied { .. } => ErrorKind::CapabilityDenied,
             Error::Signature { .. } => ErrorKind::Signature,
             Error::Midi(_) => ErrorKind::Midi,

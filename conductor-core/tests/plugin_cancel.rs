@@ -1,7 +1,8 @@
-//! Cancelling a running plugin call from another thread: the call ends with an error
-//! saying it was cancelled, the next call gets a fresh instance, and a cancel with no
-//! call running does nothing. The engine cancels a busy plugin's call when it shuts
-//! down.
+//! Cancelling a running plugin call from another thread: the call ends with its own
+//! error kind, [`ErrorKind::Cancelled`] (not a crash), the next call gets a fresh
+//! instance, a real trap is still [`ErrorKind::PluginTrap`], and a cancel with no call
+//! running does nothing. The engine cancels a busy plugin's call when it shuts down or
+//! reloads without it, and logs the step as cancelled (a warning), not as a failure.
 
 use conductor_test_support as support;
 
@@ -9,9 +10,9 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conductor_core::log::{LogRecord, LogSource, SharedLogSink};
+use conductor_core::log::{LogLevel, LogRecord, LogSource, SharedLogSink};
 use conductor_core::plugin::{HostConfig, Limits, PluginHost, PluginOptions};
-use conductor_core::{Engine, EngineOptions, ErrorKind};
+use conductor_core::{Engine, EngineOptions, Error, ErrorKind};
 
 /// A log sink that reports when the plugin starts spinning (it prints `spinning`).
 fn spinning_signal() -> (SharedLogSink, Receiver<()>) {
@@ -20,8 +21,8 @@ fn spinning_signal() -> (SharedLogSink, Receiver<()>) {
 }
 
 /// A log sink reporting when the plugin starts spinning, and the host's log lines that
-/// say a call was cancelled.
-fn signals() -> (SharedLogSink, Receiver<()>, Receiver<String>) {
+/// say a call was cancelled, with their level.
+fn signals() -> (SharedLogSink, Receiver<()>, Receiver<(LogLevel, String)>) {
     let (tx, rx) = mpsc::channel();
     let (cancelled_tx, cancelled_rx) = mpsc::channel();
     let tx = Mutex::new(tx);
@@ -31,7 +32,10 @@ fn signals() -> (SharedLogSink, Receiver<()>, Receiver<String>) {
             let _ = tx.lock().unwrap().send(());
         }
         if matches!(r.source, LogSource::Host) && r.message.contains("cancelled") {
-            let _ = cancelled_tx.lock().unwrap().send(r.message.to_string());
+            let _ = cancelled_tx
+                .lock()
+                .unwrap()
+                .send((r.level, r.message.to_string()));
         }
     });
     (sink, rx, cancelled_rx)
@@ -90,14 +94,29 @@ fn a_busy_plugin_stops_when_cancelled_from_another_thread() {
         "the call ended {:?} after the cancel",
         stopped.saturating_duration_since(cancelled_at)
     );
-    assert_eq!(err.kind(), ErrorKind::PluginTrap, "{err}");
-    assert!(err.to_string().contains("cancelled"), "{err}");
+    // Its own kind, which a caller can tell apart from a crash.
+    assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
+    assert!(
+        matches!(&err, Error::Cancelled { plugin } if plugin == "results_plugin"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("its call was cancelled"), "{err}");
+    assert!(!err.to_string().contains("crashed"), "{err}");
     // The next call runs in a fresh instance.
     assert_eq!(
         plugin
             .invoke(br#"{"op": "echo", "value": 2}"#, None)
             .unwrap(),
         b"2"
+    );
+    // A real trap is still a trap, and the plugin works after it too.
+    let trap = plugin.execute(br#"{"op": "trap"}"#).unwrap_err();
+    assert_eq!(trap.kind(), ErrorKind::PluginTrap, "{trap}");
+    assert_eq!(
+        plugin
+            .invoke(br#"{"op": "echo", "value": 3}"#, None)
+            .unwrap(),
+        b"3"
     );
 }
 
@@ -117,7 +136,7 @@ action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
 "#,
         path = support::plugin_wasm("results-plugin").display().to_string()
     );
-    let (sink, spinning) = spinning_signal();
+    let (sink, spinning, cancelled) = signals();
     let engine = Engine::from_toml(
         &toml,
         dir.path(),
@@ -132,6 +151,16 @@ action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
     // Without the cancel, shutdown would wait for the call's ten-minute deadline (and
     // the test would hang); with it, shutdown returns.
     engine.shutdown().unwrap();
+    // Whatever the engine reported about the step it cancelled is a warning saying
+    // so, never an error calling it a crash.
+    for (level, line) in cancelled.try_iter() {
+        eprintln!("after shutdown: {level}: {line}");
+        assert!(!line.contains("crashed"), "{line}");
+        if line.contains("WasmPlugin action") {
+            assert_eq!(level, LogLevel::Warn, "{line}");
+            assert!(line.contains("action cancelled"), "{line}");
+        }
+    }
 }
 
 #[test]
@@ -167,15 +196,18 @@ action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
         .reload_from_toml("[[modes]]\nname = \"Play\"\n", dir.path())
         .unwrap();
     // The dropped plugin's call ends as cancelled (without the cancel it would spin
-    // for ten minutes and this would wait).
-    // The mapping reports its plugin step failed as cancelled.
-    let line = cancelled
+    // for ten minutes and this would wait). The mapping reports its plugin step as
+    // cancelled by the engine, as a warning: not as a failed action or a crash.
+    let (level, line) = cancelled
         .iter()
-        .find(|l| l.contains("action failed"))
+        .find(|(_, l)| l.contains("WasmPlugin action"))
         .unwrap();
     assert!(
-        line.starts_with("spin: WasmPlugin action failed (plugin results_plugin)"),
+        line.starts_with("spin: WasmPlugin action cancelled (plugin results_plugin)"),
         "{line}"
     );
+    assert!(line.contains("a reload dropped or replaced"), "{line}");
+    assert!(!line.contains("crashed"), "{line}");
+    assert_eq!(level, LogLevel::Warn, "{line}");
     engine.shutdown().unwrap();
 }

@@ -95,7 +95,8 @@ impl From<&conductor_core::Error> for conductor_error_t {
             | Error::OutOfFuel { plugin, .. }
             | Error::MemoryLimit { plugin, .. }
             | Error::Timeout { plugin, .. }
-            | Error::PluginTrap { plugin, .. } => out.plugin = Some(to_cstring(plugin.as_str())),
+            | Error::PluginTrap { plugin, .. }
+            | Error::Cancelled { plugin, .. } => out.plugin = Some(to_cstring(plugin.as_str())),
             #[allow(unreachable_patterns)]
             _ => {}
         }

@@ -84,7 +84,8 @@ unsafe fn with_plugin(
 /// Fails with `CONDUCTOR_ERROR_PLUGIN_RETURNED` when the plugin returns non-zero
 /// (`conductor_error_plugin_code` gives the code), `CONDUCTOR_ERROR_OUT_OF_FUEL`,
 /// `CONDUCTOR_ERROR_MEMORY_LIMIT`, `CONDUCTOR_ERROR_TIMEOUT`,
-/// `CONDUCTOR_ERROR_PLUGIN_TRAP`, or `CONDUCTOR_ERROR_INVALID_ARGUMENT` after
+/// `CONDUCTOR_ERROR_PLUGIN_TRAP`, `CONDUCTOR_ERROR_CANCELLED` (see
+/// `conductor_plugin_cancel`), or `CONDUCTOR_ERROR_INVALID_ARGUMENT` after
 /// `conductor_plugin_shutdown`.
 ///
 /// Thread safety: may be called from any thread; calls on one plugin are serialised.
@@ -174,10 +175,10 @@ pub unsafe extern "C" fn conductor_plugin_call(
 }
 
 /// Cancels the plugin's call running on another thread: it stops at its next loop
-/// iteration or function call and fails with `CONDUCTOR_ERROR_PLUGIN_TRAP`, its message
-/// saying the call was cancelled; the next call gets a fresh instance. Does nothing when
-/// no call is running (a cancel never reaches a call that starts after it). Returns at
-/// once, without waiting for the call.
+/// iteration or function call and fails with `CONDUCTOR_ERROR_CANCELLED` (not a crash;
+/// `conductor_error_plugin` names the plugin); the next call gets a fresh instance.
+/// Does nothing when no call is running (a cancel never reaches a call that starts
+/// after it). Returns at once, without waiting for the call.
 ///
 /// Thread safety: may be called from any thread, also while a call holds the plugin
 /// (it does not wait for it). Must not race with `conductor_plugin_delete`.

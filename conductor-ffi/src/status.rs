@@ -40,6 +40,10 @@ pub enum conductor_status_t {
     /// The runtime could not start: a thread could not be spawned, or the WebAssembly
     /// engine could not be created (the system is out of threads or memory).
     CONDUCTOR_ERROR_RUNTIME = 13,
+    /// A plugin call was cancelled before it finished (`conductor_plugin_cancel`, or
+    /// the engine shutting down or reloading without the plugin). Not a crash: the
+    /// plugin's next call starts a fresh instance.
+    CONDUCTOR_ERROR_CANCELLED = 14,
     /// A bug inside the library (a Rust panic, caught at the boundary). The message
     /// says where; please report it.
     CONDUCTOR_ERROR_INTERNAL = 255,
@@ -62,6 +66,7 @@ impl From<ErrorKind> for conductor_status_t {
             ErrorKind::Io => CONDUCTOR_ERROR_IO,
             ErrorKind::InvalidArgument => CONDUCTOR_ERROR_INVALID_ARGUMENT,
             ErrorKind::Runtime => CONDUCTOR_ERROR_RUNTIME,
+            ErrorKind::Cancelled => CONDUCTOR_ERROR_CANCELLED,
             // A kind newer than this library's C mapping: report it as a bug.
             _ => CONDUCTOR_ERROR_INTERNAL,
         }
@@ -87,6 +92,7 @@ impl conductor_status_t {
             CONDUCTOR_ERROR_IO => b"io\0",
             CONDUCTOR_ERROR_INVALID_ARGUMENT => b"invalid_argument\0",
             CONDUCTOR_ERROR_RUNTIME => b"runtime\0",
+            CONDUCTOR_ERROR_CANCELLED => b"cancelled\0",
             CONDUCTOR_ERROR_INTERNAL => b"internal\0",
         }
     }
@@ -101,7 +107,7 @@ impl conductor_status_t {
 #[no_mangle]
 pub extern "C" fn conductor_status_name(status: i32) -> *const c_char {
     use conductor_status_t::*;
-    const ALL: [conductor_status_t; 15] = [
+    const ALL: [conductor_status_t; 16] = [
         CONDUCTOR_OK,
         CONDUCTOR_ERROR_CONFIG,
         CONDUCTOR_ERROR_PLUGIN_LOAD,
@@ -116,6 +122,7 @@ pub extern "C" fn conductor_status_name(status: i32) -> *const c_char {
         CONDUCTOR_ERROR_IO,
         CONDUCTOR_ERROR_INVALID_ARGUMENT,
         CONDUCTOR_ERROR_RUNTIME,
+        CONDUCTOR_ERROR_CANCELLED,
         CONDUCTOR_ERROR_INTERNAL,
     ];
     let name = ALL

@@ -85,13 +85,23 @@ fn a_plugin_reads_its_static_config_given_in_c() {
     );
 }
 
+/// The cancelled call ends with its own status, `CONDUCTOR_ERROR_CANCELLED` (named
+/// "cancelled"), and an error naming the plugin, not as a crash; the plugin works again
+/// afterwards, and a real trap is still `CONDUCTOR_ERROR_PLUGIN_TRAP`.
 #[test]
 fn a_busy_plugin_stops_when_cancelled_from_another_c_thread() {
     let out = check("cancel");
     assert!(
         out.stdout.contains(
-            "cancelled call: plugin_trap: plugin results_plugin crashed: its call was cancelled"
+            "cancelled call: cancelled (plugin results_plugin): plugin results_plugin: its call \
+             was cancelled"
         ),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("crashed: its call"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("trapped call: plugin_trap"),
         "{}",
         out.stdout
     );

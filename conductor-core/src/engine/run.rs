@@ -387,6 +387,10 @@ impl Run {
 
     /// Notes one step's outcome: in the report when there is one, in the log when it
     /// failed (naming mapping and plugin) or when debug lines are wanted.
+    ///
+    /// A cancelled plugin call is logged as a warning, not an error: only the engine
+    /// cancels its plugins' calls, when it shuts down or a reload drops or replaces the
+    /// plugin, so the plugin did nothing wrong.
     pub(super) fn record(
         &mut self,
         shared: &Shared,
@@ -396,10 +400,10 @@ impl Run {
         elapsed: Duration,
     ) {
         let sink = shared.log();
-        let level = if result.is_ok() {
-            LogLevel::Debug
-        } else {
-            LogLevel::Error
+        let level = match &result {
+            Ok(()) => LogLevel::Debug,
+            Err(Error::Cancelled { .. }) => LogLevel::Warn,
+            Err(_) => LogLevel::Error,
         };
         if sink.enabled(level) {
             let label = self.label();
@@ -408,6 +412,11 @@ impl Run {
                 Ok(()) => format!(
                     "{label} fired {action}{who} in {:.3} ms",
                     elapsed.as_secs_f64() * 1000.0
+                ),
+                Err(Error::Cancelled { .. }) => format!(
+                    "{label}: {action} action cancelled{who}: the engine stopped the plugin \
+                     while its call ran (it shut down, or a reload dropped or replaced the \
+                     plugin)"
                 ),
                 Err(e) => format!("{label}: {action} action failed{who}: {e}"),
             };

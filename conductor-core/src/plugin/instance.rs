@@ -71,7 +71,7 @@ struct CancelState {
     deadline_tick: AtomicU64,
 }
 
-/// The error a cancelled guest call ends with (turned into [`Error::PluginTrap`]).
+/// The error a cancelled guest call ends with (turned into [`Error::Cancelled`]).
 #[derive(Debug)]
 struct Cancelled;
 
@@ -95,7 +95,7 @@ impl std::error::Error for Cancelled {}
 ///     canceller.cancel();
 /// });
 /// let err = plugin.execute(b"{}").unwrap_err();
-/// assert!(err.to_string().contains("cancelled"));
+/// assert_eq!(err.kind(), conductor_core::ErrorKind::Cancelled);
 /// # Ok::<(), conductor_core::Error>(())
 /// ```
 #[derive(Clone)]
@@ -107,8 +107,8 @@ pub struct PluginCanceller {
 impl PluginCanceller {
     /// Stops the plugin's call in progress at its next loop iteration or function
     /// call (it does not wait for the next 5 ms epoch tick): the call fails with
-    /// [`Error::PluginTrap`] saying it was cancelled, and the next call gets a fresh
-    /// instance. Does nothing when no call is running (a cancel never reaches a call
+    /// [`Error::Cancelled`] (kind [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled),
+    /// not a crash), and the next call gets a fresh instance. Does nothing when no call is running (a cancel never reaches a call
     /// that starts after it). A host function the plugin is blocked in (a sleep, an
     /// HTTP request) ends at the plugin's deadline, and the call is cancelled when it
     /// returns to the plugin.
@@ -356,13 +356,15 @@ impl Plugin {
             }
         };
         let result = self.call_live(&mut live, call);
-        // A trapped instance may be in any state: replace it before the next call.
+        // A trapped or cancelled instance may be in any state: replace it before the
+        // next call.
         let trapped = matches!(
             &result,
             Err(Error::OutOfFuel { .. }
                 | Error::MemoryLimit { .. }
                 | Error::Timeout { .. }
-                | Error::PluginTrap { .. })
+                | Error::PluginTrap { .. }
+                | Error::Cancelled { .. })
         );
         if !trapped {
             self.live = Some(live);
@@ -576,12 +578,7 @@ impl Plugin {
     fn classify(&self, store: &Store<PerInstanceState>, error: wasmtime::Error) -> Error {
         let plugin = self.name.clone();
         if error.downcast_ref::<Cancelled>().is_some() {
-            return Error::PluginTrap {
-                plugin,
-                message: "its call was cancelled (Plugin::cancel, conductor_plugin_cancel or \
-                          Plugin.cancel() in Python)"
-                    .into(),
-            };
+            return Error::Cancelled { plugin };
         }
         if let Some(exit) = error.downcast_ref::<I32Exit>() {
             return Error::PluginTrap {

@@ -212,7 +212,10 @@ static void check_config(void) {
 struct spin_call {
     const conductor_plugin_t *plugin;
     conductor_status_t status;
+    /* conductor_error_kind of the error, which must agree with the status. */
+    conductor_status_t kind;
     char message[512];
+    char plugin_name[128];
 };
 
 static void *spin_thread(void *arg) {
@@ -223,6 +226,9 @@ static void *spin_thread(void *arg) {
         conductor_plugin_execute(call->plugin, (const uint8_t *)params, strlen(params), &error);
     snprintf(call->message, sizeof call->message, "%s",
              error ? conductor_error_message(error, NULL) : "(no error)");
+    const char *name = error ? conductor_error_plugin(error) : NULL;
+    snprintf(call->plugin_name, sizeof call->plugin_name, "%s", name ? name : "(none)");
+    call->kind = error ? conductor_error_kind(error) : CONDUCTOR_OK;
     conductor_error_delete(error);
     return NULL;
 }
@@ -239,7 +245,7 @@ static void check_cancel(void) {
     char out[256];
     EXPECT(call(plugin, "{\"op\": \"echo\", \"value\": 1}", NULL, out, sizeof out, NULL) ==
            CONDUCTOR_OK);
-    struct spin_call spin = {plugin, CONDUCTOR_OK, ""};
+    struct spin_call spin = {plugin, CONDUCTOR_OK, CONDUCTOR_OK, "", ""};
     pthread_t thread;
     EXPECT(pthread_create(&thread, NULL, spin_thread, &spin) == 0);
     pthread_mutex_lock(&spin_lock);
@@ -249,13 +255,21 @@ static void check_cancel(void) {
     pthread_mutex_unlock(&spin_lock);
     EXPECT(conductor_plugin_cancel(plugin, NULL) == CONDUCTOR_OK);
     pthread_join(thread, NULL);
-    printf("cancelled call: %s: %s\n", conductor_status_name((int32_t)spin.status), spin.message);
-    EXPECT(spin.status == CONDUCTOR_ERROR_PLUGIN_TRAP);
+    printf("cancelled call: %s (plugin %s): %s\n", conductor_status_name((int32_t)spin.status),
+           spin.plugin_name, spin.message);
+    /* Its own status, not CONDUCTOR_ERROR_PLUGIN_TRAP: a caller can tell it from a crash. */
+    EXPECT(spin.status == CONDUCTOR_ERROR_CANCELLED);
+    EXPECT(spin.kind == CONDUCTOR_ERROR_CANCELLED);
+    EXPECT(strcmp(spin.plugin_name, "results_plugin") == 0);
     EXPECT(strstr(spin.message, "cancelled") != NULL);
     /* The next call runs in a fresh instance. */
     EXPECT(call(plugin, "{\"op\": \"echo\", \"value\": 2}", NULL, out, sizeof out, NULL) ==
            CONDUCTOR_OK);
     EXPECT(strcmp(out, "2") == 0);
+    /* A real trap is still a trap. */
+    conductor_status_t trap = call(plugin, "{\"op\": \"trap\"}", NULL, out, sizeof out, NULL);
+    printf("trapped call: %s\n", conductor_status_name((int32_t)trap));
+    EXPECT(trap == CONDUCTOR_ERROR_PLUGIN_TRAP);
     conductor_plugin_delete(plugin);
     conductor_plugin_options_delete(options);
     conductor_plugin_host_delete(host);
