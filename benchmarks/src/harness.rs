@@ -178,12 +178,11 @@ impl Harness {
 
 /// Host settings with a log sink that drops everything.
 pub fn quiet_host_config(cache_dir: Option<PathBuf>, out: &Path) -> HostConfig {
-    HostConfig {
-        cache_dir,
-        data_root: Some(out.join("scratch/plugin-data")),
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: None,
-    }
+    HostConfig::default()
+        .with_cache_dir(cache_dir)
+        .with_data_root(Some(out.join("scratch/plugin-data")))
+        .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+        .with_trust_store(None)
 }
 
 /// A log sink that wants nothing: unlike a closure sink (which drops lines after the
@@ -203,8 +202,5 @@ impl LogSink for SilentSink {
 
 /// Host settings with [`SilentSink`].
 pub fn silent_host_config(cache_dir: Option<PathBuf>, out: &Path) -> HostConfig {
-    HostConfig {
-        log_sink: Arc::new(SilentSink),
-        ..quiet_host_config(cache_dir, out)
-    }
+    (quiet_host_config(cache_dir, out)).with_log_sink(Arc::new(SilentSink))
 }

@@ -31,17 +31,14 @@ impl CountingEngine {
     pub fn new(scratch: &Path, capacity: Option<usize>) -> anyhow::Result<CountingEngine> {
         let handled = Arc::new(AtomicU64::new(0));
         let counter = handled.clone();
-        let options = EngineOptions {
-            host_config: silent_host_config(None, scratch),
-            queue_capacity: capacity,
-            callbacks: EngineCallbacks {
-                on_action: Some(Arc::new(move |_| {
+        let options = EngineOptions::default()
+            .with_host_config(silent_host_config(None, scratch))
+            .with_queue_capacity(capacity)
+            .with_callbacks(
+                EngineCallbacks::default().with_on_action(Some(Arc::new(move |_| {
                     counter.fetch_add(1, Ordering::Relaxed);
-                })),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
+                }))),
+            );
         let engine = Engine::from_toml(NOOP_MAPPING, scratch, options)
             .context("cannot build the push benchmark's engine")?;
         Ok(CountingEngine { engine, handled })

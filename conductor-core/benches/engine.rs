@@ -20,13 +20,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use conductor_test_support as support;
 
 fn quiet() -> EngineOptions {
-    EngineOptions {
-        host_config: HostConfig {
-            log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    EngineOptions::default()
+        .with_host_config(HostConfig::default().with_log_sink(Arc::new(|_: &LogRecord<'_>| {})))
 }
 
 /// A config with `n` note/CC mappings spread over channels, notes and controllers.

@@ -15,12 +15,13 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use conductor_test_support as support;
 
 fn quiet_host(cache_dir: Option<PathBuf>) -> PluginHost {
-    PluginHost::new(HostConfig {
-        cache_dir,
-        data_root: Some(std::env::temp_dir().join("conductor-bench-data")),
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: None,
-    })
+    PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(cache_dir)
+            .with_data_root(Some(std::env::temp_dir().join("conductor-bench-data")))
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+            .with_trust_store(None),
+    )
     .unwrap()
 }
 

@@ -8,6 +8,7 @@
 //! on the dispatcher, delays on its timer, plugin calls on the plugins' workers).
 //! The `plugin` module is the sandboxed WebAssembly host and can be used on its own.
 
+mod builder;
 pub mod config;
 pub mod engine;
 pub mod error;

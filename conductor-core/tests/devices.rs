@@ -40,18 +40,13 @@ fn sent(device: &str, bytes: &[u8]) -> Sent {
 }
 
 fn engine(text: &str, wire: &Wire, dir: &tempfile::TempDir) -> Engine {
-    let options = EngineOptions {
-        host_config: HostConfig {
-            cache_dir: Some(dir.path().join("cache")),
-            data_root: Some(dir.path().join("data")),
-            ..HostConfig::default()
-        },
-        callbacks: EngineCallbacks {
-            on_midi_out: Some(wire.sink("-")),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let options = EngineOptions::default()
+        .with_host_config(
+            HostConfig::default()
+                .with_cache_dir(Some(dir.path().join("cache")))
+                .with_data_root(Some(dir.path().join("data"))),
+        )
+        .with_callbacks(EngineCallbacks::default().with_on_midi_out(Some(wire.sink("-"))));
     Engine::from_toml(text, dir.path(), options).unwrap()
 }
 

@@ -6,8 +6,8 @@
 //!
 //! Run with `cargo test --release -p conductor-midi-core --features jack --test devices_jack`.
 //! Needs `jackd` and `jack_lsp`; the "controllers" are virtual ports of this process.
-//! Uses its own JACK server like `midi_ports_jack` (`CONDUCTOR_TEST_JACK_SERVER`,
-//! default `conductor-test`, started with the dummy driver if it is not running).
+//! A JACK server is started with the dummy driver when none runs, as in
+//! `midi_ports_jack`.
 #![cfg(feature = "jack")]
 
 use std::io::Read;
@@ -20,6 +20,7 @@ use wait_timeout::ChildExt;
 use conductor_core::midi::{create_virtual_input, create_virtual_output, InputConnection};
 use conductor_core::plugin::HostConfig;
 use conductor_core::{Engine, EngineOptions};
+use conductor_test_support as support;
 
 /// Upper bound for anything to show up; generous because the machine may be busy.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -66,7 +67,11 @@ action = { SendMidi = { port = "pads", message_type = "CC", controller = 20, val
 
 #[test]
 fn devices_end_to_end() {
-    let _server = JackServer::ensure();
+    let _server = support::jack::ensure_server();
+    // Only this test function runs in this process, so changing the environment here
+    // cannot race with another thread reading it: libjack must never start a server of
+    // its own behind the test's back.
+    std::env::set_var("JACK_NO_START_SERVER", "1");
     let dir = tempfile::tempdir().unwrap();
     // The controllers: what they send comes from these outputs, what they are sent
     // arrives at these inputs.
@@ -75,14 +80,11 @@ fn devices_end_to_end() {
     let (pads_sink, pads_rx) = sink("dev-pads-sink");
     let (_keys_sink, keys_rx) = sink("dev-keys-sink");
 
-    let options = EngineOptions {
-        host_config: HostConfig {
-            cache_dir: Some(dir.path().join("cache")),
-            data_root: Some(dir.path().join("data")),
-            ..HostConfig::default()
-        },
-        ..Default::default()
-    };
+    let options = EngineOptions::default().with_host_config(
+        HostConfig::default()
+            .with_cache_dir(Some(dir.path().join("cache")))
+            .with_data_root(Some(dir.path().join("data"))),
+    );
     let engine = Engine::from_toml(CONFIG, dir.path(), options).unwrap();
     let devices = engine.connect_devices().expect("open every device");
     let inputs = devices.inputs();
@@ -162,89 +164,5 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     while !done() {
         assert!(Instant::now() < deadline, "gave up waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// The test's JACK server: selected through the environment, started if not running, and
-/// stopped at the end if this test started it.
-struct JackServer(Option<Child>);
-
-impl JackServer {
-    fn ensure() -> JackServer {
-        let name =
-            std::env::var("CONDUCTOR_TEST_JACK_SERVER").unwrap_or_else(|_| "conductor-test".into());
-        // Only this test function runs in this process, so changing the environment here
-        // cannot race with another thread reading it.
-        std::env::set_var("JACK_DEFAULT_SERVER", &name);
-        std::env::set_var("JACK_NO_START_SERVER", "1");
-        if server_is_up() {
-            return JackServer(None);
-        }
-        let log_path = std::env::temp_dir().join(format!("jackd-{name}.log"));
-        let log = std::fs::File::create(&log_path).expect("create the jackd log file");
-        let child = Command::new("jackd")
-            .args([
-                "-n",
-                &name,
-                "--no-realtime",
-                "-d",
-                "dummy",
-                "-r",
-                "48000",
-                "-p",
-                "256",
-            ])
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start jackd ({e}): install jackd2 to run this test")
-            });
-        let mut server = JackServer(Some(child));
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if server_is_up() {
-                return server;
-            }
-            if let Some(status) = server.0.as_mut().unwrap().try_wait().unwrap() {
-                let mut text = String::new();
-                let _ =
-                    std::fs::File::open(&log_path).and_then(|mut f| f.read_to_string(&mut text));
-                panic!("jackd exited with {status} before it was ready:\n{text}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let mut text = String::new();
-        let _ = std::fs::File::open(&log_path).and_then(|mut f| f.read_to_string(&mut text));
-        panic!("jackd did not come up within {PATIENCE:?}:\n{text}");
-    }
-}
-
-/// Whether `jack_lsp` reaches the server. libjack can hang closing a client on a busy
-/// server, so a `jack_lsp` that has not finished after 10 s is killed and counts as no.
-fn server_is_up() -> bool {
-    let Ok(mut child) = Command::new("jack_lsp")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    else {
-        return false;
-    };
-    match child.wait_timeout(Duration::from_secs(10)) {
-        Ok(Some(status)) => status.success(),
-        _ => {
-            let _ = child.kill();
-            let _ = child.wait();
-            false
-        }
-    }
-}
-
-impl Drop for JackServer {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }

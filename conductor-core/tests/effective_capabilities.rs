@@ -26,12 +26,13 @@ const SILENT_SUBPROCESS: &str = r#"(module
     (i32.const 0)))"#;
 
 fn host(dir: &std::path::Path) -> PluginHost {
-    PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.join("data")),
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: Some(dir.join("trusted_keys.toml")),
-    })
+    PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(dir.join("data")))
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+            .with_trust_store(Some(dir.join("trusted_keys.toml"))),
+    )
     .unwrap()
 }
 
@@ -61,10 +62,7 @@ fn inspection_install_and_load_report_what_the_imports_need() {
     let plugin = host
         .load(
             &wasm,
-            PluginOptions {
-                grants: Grants::none().with(Capability::Subprocess),
-                ..PluginOptions::default()
-            },
+            PluginOptions::default().with_grants(Grants::none().with(Capability::Subprocess)),
         )
         .unwrap();
     assert_eq!(plugin.capabilities(), subprocess());
@@ -86,11 +84,9 @@ fn a_signature_that_leaves_out_what_the_imports_need_is_refused() {
         CapabilitySet::EMPTY,
     )
     .unwrap();
-    let granted = PluginOptions {
-        grants: Grants::none().with(Capability::Subprocess),
-        signature_policy: SignaturePolicy::Allow,
-        ..PluginOptions::default()
-    };
+    let granted = PluginOptions::default()
+        .with_grants(Grants::none().with(Capability::Subprocess))
+        .with_signature_policy(SignaturePolicy::Allow);
     let err = host.load(&wasm, granted.clone()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Signature, "{err}");
     assert!(err.to_string().contains("Subprocess"), "{err}");

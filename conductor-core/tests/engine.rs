@@ -30,30 +30,31 @@ impl Recorder {
         let actions = self.actions.clone();
         let midi = self.midi.clone();
         let log = self.log.clone();
-        EngineOptions {
-            host_config: HostConfig {
-                cache_dir: Some(dir.join("cache")),
-                data_root: Some(dir.join("data")),
-                log_sink: Arc::new(move |r: &LogRecord<'_>| {
-                    let who = match r.source {
-                        LogSource::Host => "host".to_string(),
-                        LogSource::PluginStdout(p) | LogSource::PluginStderr(p) => p.to_string(),
-                    };
-                    log.lock().unwrap().push((who, r.message.to_string()));
-                }),
-                trust_store: None,
-            },
-            callbacks: EngineCallbacks {
-                on_action: Some(Arc::new(move |e: &HostActionEvent| {
-                    actions.lock().unwrap().push(e.clone())
-                })),
-                on_midi_out: Some(Arc::new(move |b: &[u8], _t: u64| {
-                    midi.lock().unwrap().push(b.to_vec())
-                })),
-                ..Default::default()
-            },
-            ..Default::default()
-        }
+        EngineOptions::default()
+            .with_host_config(
+                HostConfig::default()
+                    .with_cache_dir(Some(dir.join("cache")))
+                    .with_data_root(Some(dir.join("data")))
+                    .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                        let who = match r.source {
+                            LogSource::Host => "host".to_string(),
+                            LogSource::PluginStdout(p) | LogSource::PluginStderr(p) => {
+                                p.to_string()
+                            }
+                        };
+                        log.lock().unwrap().push((who, r.message.to_string()));
+                    }))
+                    .with_trust_store(None),
+            )
+            .with_callbacks(
+                EngineCallbacks::default()
+                    .with_on_action(Some(Arc::new(move |e: &HostActionEvent| {
+                        actions.lock().unwrap().push(e.clone())
+                    })))
+                    .with_on_midi_out(Some(Arc::new(move |b: &[u8], _t: u64| {
+                        midi.lock().unwrap().push(b.to_vec())
+                    }))),
+            )
     }
 
     fn action_names(&self) -> Vec<String> {
@@ -636,12 +637,9 @@ fn the_configs_data_and_cache_folders_apply_unless_the_options_set_them() {
          action = {{ WasmPlugin = {{ path = {:?}, grant = [\"Filesystem\"], params = {{ message = \"hi\", level = \"info\" }} }} }}\n",
         plugin_wasm("file-logger-plugin").display().to_string()
     );
-    let quiet = || EngineOptions {
-        host_config: HostConfig {
-            log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-            ..HostConfig::default()
-        },
-        ..Default::default()
+    let quiet = || {
+        EngineOptions::default()
+            .with_host_config(HostConfig::default().with_log_sink(Arc::new(|_: &LogRecord<'_>| {})))
     };
     let engine = Engine::from_toml(&toml, dir.path(), quiet()).unwrap();
     assert!(engine.process(&[NOTE_ON, 60, 100], 0).unwrap()[0].ok());

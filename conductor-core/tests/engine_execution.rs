@@ -103,21 +103,19 @@ impl LogSink for TimelineSink {
 
 fn options(dir: &Path, timeline: &Timeline, callbacks: EngineCallbacks) -> EngineOptions {
     let out = timeline.clone();
-    EngineOptions {
-        host_config: HostConfig {
-            cache_dir: Some(dir.join("cache")),
-            data_root: Some(dir.join("data")),
-            log_sink: Arc::new(TimelineSink(timeline.clone())),
-            trust_store: None,
-        },
-        callbacks: EngineCallbacks {
-            on_midi_out: Some(Arc::new(move |b: &[u8], t: u64| {
+    EngineOptions::default()
+        .with_host_config(
+            HostConfig::default()
+                .with_cache_dir(Some(dir.join("cache")))
+                .with_data_root(Some(dir.join("data")))
+                .with_log_sink(Arc::new(TimelineSink(timeline.clone())))
+                .with_trust_store(None),
+        )
+        .with_callbacks(
+            callbacks.with_on_midi_out(Some(Arc::new(move |b: &[u8], t: u64| {
                 out.push(Seen::Midi(b.to_vec(), t))
-            })),
-            ..callbacks
-        },
-        ..Default::default()
-    }
+            }))),
+        )
 }
 
 /// An engine for `toml` recording into `timeline`, with no other callbacks.
@@ -408,10 +406,7 @@ fn callbacks_may_call_the_engine() {
             options(
                 dir.path(),
                 &timeline,
-                EngineCallbacks {
-                    on_action: Some(on_action),
-                    ..Default::default()
-                },
+                EngineCallbacks::default().with_on_action(Some(on_action)),
             ),
         )
         .unwrap(),
@@ -452,10 +447,7 @@ fn shutdown_from_a_callback_is_deferred_not_a_deadlock() {
             options(
                 dir.path(),
                 &timeline,
-                EngineCallbacks {
-                    on_action: Some(on_action),
-                    ..Default::default()
-                },
+                EngineCallbacks::default().with_on_action(Some(on_action)),
             ),
         )
         .unwrap(),

@@ -95,19 +95,20 @@ fn fixture() -> Fixture {
     let dir = support::temp_dir();
     let log = Log::default();
     let lines = log.0.clone();
-    let host = PluginHost::new(HostConfig {
-        cache_dir: Some(dir.path().join("cache")),
-        data_root: Some(dir.path().join("data")),
-        log_sink: Arc::new(move |r: &LogRecord<'_>| {
-            if let LogSource::PluginStdout(p) | LogSource::PluginStderr(p) = r.source {
-                lines
-                    .lock()
-                    .unwrap()
-                    .push((p.to_string(), r.message.to_string()));
-            }
-        }),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(Some(dir.path().join("cache")))
+            .with_data_root(Some(dir.path().join("data")))
+            .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                if let LogSource::PluginStdout(p) | LogSource::PluginStderr(p) = r.source {
+                    lines
+                        .lock()
+                        .unwrap()
+                        .push((p.to_string(), r.message.to_string()));
+                }
+            }))
+            .with_trust_store(None),
+    )
     .unwrap();
     Fixture { host, log, dir }
 }
@@ -117,13 +118,7 @@ type Captured = Arc<Mutex<Vec<Vec<u8>>>>;
 fn with_midi_out(captured: &Captured) -> PluginOptions {
     let captured = captured.clone();
     let sink: MidiSink = Arc::new(move |b: &[u8]| captured.lock().unwrap().push(b.to_vec()));
-    PluginOptions {
-        services: PluginServices {
-            midi_out: Some(sink),
-            ..PluginServices::default()
-        },
-        ..PluginOptions::default()
-    }
+    PluginOptions::default().with_services(PluginServices::default().with_midi_out(Some(sink)))
 }
 
 fn bytes(value: Value) -> Vec<u8> {
@@ -221,18 +216,13 @@ fn velocity_example_runs_in_the_engine(f: &Fixture, wasm: &Path) {
         wasm.display().to_string()
     );
     let captured = Captured::default();
-    let callbacks = EngineCallbacks {
-        on_midi_out: Some({
-            let captured = captured.clone();
-            Arc::new(move |b: &[u8], _t: u64| captured.lock().unwrap().push(b.to_vec()))
-        }),
-        ..EngineCallbacks::default()
-    };
-    let options = EngineOptions {
-        host: Some(f.host.clone()),
-        callbacks,
-        ..EngineOptions::default()
-    };
+    let callbacks = EngineCallbacks::default().with_on_midi_out(Some({
+        let captured = captured.clone();
+        Arc::new(move |b: &[u8], _t: u64| captured.lock().unwrap().push(b.to_vec()))
+    }));
+    let options = EngineOptions::default()
+        .with_host(Some(f.host.clone()))
+        .with_callbacks(callbacks);
     let engine = Engine::from_toml(&config, f.dir.path(), options).unwrap();
     let fired = engine.process(&[0x93, 60, 127], 0).unwrap();
     assert!(
@@ -310,12 +300,11 @@ fn the_c_header_reaches_config_variables_and_the_call_output() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let options = || PluginOptions {
-        services: PluginServices {
-            config: [("greeting".to_string(), "hi".to_string())].into(),
-            ..PluginServices::default()
-        },
-        ..PluginOptions::default()
+    let options = || {
+        PluginOptions::default().with_services(
+            PluginServices::default()
+                .with_config([("greeting".to_string(), "hi".to_string())].into()),
+        )
     };
     let mut plugin = f.host.load(&wasm, options()).unwrap();
     assert_eq!(plugin.invoke(b"{}", None).unwrap(), b"hi #1");

@@ -25,12 +25,13 @@ use serde_json::json;
 const SLOW: Duration = Duration::from_secs(30);
 
 fn host(dir: &tempfile::TempDir) -> PluginHost {
-    PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.path().join("data")),
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: None,
-    })
+    PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(dir.path().join("data")))
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+            .with_trust_store(None),
+    )
     .unwrap()
 }
 
@@ -85,17 +86,12 @@ impl Drop for SlowServer {
 fn an_http_request_timeout_longer_than_the_plugins_deadline_is_cut_at_the_deadline() {
     let dir = support::temp_dir();
     let server = SlowServer::start();
-    let options = PluginOptions {
-        limits: Limits {
-            timeout: Duration::from_millis(500),
-            ..Limits::default()
-        },
-        services: PluginServices {
-            allowed_hosts: vec![format!("127.0.0.1:{}", server.port)],
-            ..PluginServices::default()
-        },
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default()
+        .with_limits(Limits::default().with_timeout(Duration::from_millis(500)))
+        .with_services(
+            PluginServices::default()
+                .with_allowed_hosts(vec![format!("127.0.0.1:{}", server.port)]),
+        );
     let mut plugin = host(&dir)
         .load(support::plugin_wasm("http-sdk-plugin"), options)
         .unwrap();
@@ -118,14 +114,9 @@ fn an_http_request_timeout_longer_than_the_plugins_deadline_is_cut_at_the_deadli
 }
 
 fn process_plugin(dir: &tempfile::TempDir, timeout: Duration) -> Plugin {
-    let options = PluginOptions {
-        grants: Grants::none().with(Capability::Subprocess),
-        limits: Limits {
-            timeout,
-            ..Limits::default()
-        },
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default()
+        .with_grants(Grants::none().with(Capability::Subprocess))
+        .with_limits(Limits::default().with_timeout(timeout));
     host(dir)
         .load(support::plugin_wasm("sdk-process-plugin"), options)
         .unwrap()

@@ -66,12 +66,13 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = support::temp_dir();
     let log = Log::default();
-    let host = PluginHost::new(HostConfig {
-        cache_dir: Some(dir.path().join("cache")),
-        data_root: Some(dir.path().join("data")),
-        log_sink: log.sink(),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(Some(dir.path().join("cache")))
+            .with_data_root(Some(dir.path().join("data")))
+            .with_log_sink(log.sink())
+            .with_trust_store(None),
+    )
     .unwrap();
     Fixture { host, log, dir }
 }
@@ -81,10 +82,7 @@ fn load(f: &Fixture, name: &str, options: PluginOptions) -> Result<Plugin, Error
 }
 
 fn with_services(services: PluginServices) -> PluginOptions {
-    PluginOptions {
-        services,
-        ..PluginOptions::default()
-    }
+    PluginOptions::default().with_services(services)
 }
 
 fn params(value: Value) -> Vec<u8> {
@@ -121,10 +119,7 @@ impl Server {
     }
 
     fn services(&self) -> PluginServices {
-        PluginServices {
-            allowed_hosts: vec![format!("127.0.0.1:{}", self.port)],
-            ..PluginServices::default()
-        }
+        PluginServices::default().with_allowed_hosts(vec![format!("127.0.0.1:{}", self.port)])
     }
 
     fn start() -> Server {
@@ -285,10 +280,7 @@ fn a_host_outside_allowed_hosts_is_refused_and_a_listed_one_is_reached() {
     let mut fenced = load(
         &f,
         "http-sdk-plugin",
-        with_services(PluginServices {
-            allowed_hosts: vec!["api.example.com".into()],
-            ..PluginServices::default()
-        }),
+        with_services(PluginServices::default().with_allowed_hosts(vec!["api.example.com".into()])),
     )
     .unwrap();
     let err = fenced.execute(&request).unwrap_err();
@@ -310,10 +302,10 @@ fn a_host_outside_allowed_hosts_is_refused_and_a_listed_one_is_reached() {
     let mut listed = load(
         &f,
         "http-sdk-plugin",
-        with_services(PluginServices {
-            allowed_hosts: vec![format!("127.0.0.1:{}", server.port)],
-            ..PluginServices::default()
-        }),
+        with_services(
+            PluginServices::default()
+                .with_allowed_hosts(vec![format!("127.0.0.1:{}", server.port)]),
+        ),
     )
     .unwrap();
     listed.execute(&request).unwrap();
@@ -347,10 +339,10 @@ fn loopback_is_refused_unless_listed_even_through_a_name() {
     let mut plugin = load(
         &f,
         "http-sdk-plugin",
-        with_services(PluginServices {
-            allowed_hosts: vec![format!("localhost:{}", server.port)],
-            ..PluginServices::default()
-        }),
+        with_services(
+            PluginServices::default()
+                .with_allowed_hosts(vec![format!("localhost:{}", server.port)]),
+        ),
     )
     .unwrap();
     plugin
@@ -366,13 +358,10 @@ fn credentials_do_not_follow_a_redirect_to_another_port_of_the_same_host() {
     let mut plugin = load(
         &f,
         "http-sdk-plugin",
-        with_services(PluginServices {
-            allowed_hosts: vec![
-                format!("127.0.0.1:{}", first.port),
-                format!("127.0.0.1:{}", second.port),
-            ],
-            ..PluginServices::default()
-        }),
+        with_services(PluginServices::default().with_allowed_hosts(vec![
+            format!("127.0.0.1:{}", first.port),
+            format!("127.0.0.1:{}", second.port),
+        ])),
     )
     .unwrap();
     plugin
@@ -468,10 +457,7 @@ fn an_oversized_response_is_cut_at_the_cap_with_an_error() {
     let mut plugin = load(
         &f,
         "http-sdk-plugin",
-        with_services(PluginServices {
-            max_response_bytes: 1000,
-            ..server.services()
-        }),
+        with_services(server.services().with_max_response_bytes(1000)),
     )
     .unwrap();
     let err = plugin
@@ -539,11 +525,9 @@ fn copy_plugin(wasm: &Path, dir: &Path, name: &str) -> std::path::PathBuf {
 }
 
 fn engine_options(f: &Fixture, callbacks: EngineCallbacks) -> EngineOptions {
-    EngineOptions {
-        host: Some(f.host.clone()),
-        callbacks,
-        ..EngineOptions::default()
-    }
+    EngineOptions::default()
+        .with_host(Some(f.host.clone()))
+        .with_callbacks(callbacks)
 }
 
 // ---------------------------------------------------------------------------------
@@ -563,10 +547,7 @@ fn midi_send_reaches_the_midi_output_of_a_standalone_plugin() {
     let mut plugin = load(
         &f,
         "sdk-midi-plugin",
-        with_services(PluginServices {
-            midi_out: Some(midi_sink(&captured)),
-            ..PluginServices::default()
-        }),
+        with_services(PluginServices::default().with_midi_out(Some(midi_sink(&captured)))),
     )
     .unwrap();
     plugin
@@ -606,16 +587,13 @@ fn midi_send_reaches_the_engines_on_midi_out() {
         plugin_wasm("sdk-midi-plugin").display().to_string()
     );
     let times = Arc::new(Mutex::new(Vec::new()));
-    let callbacks = EngineCallbacks {
-        on_midi_out: Some({
-            let (captured, times) = (captured.clone(), times.clone());
-            Arc::new(move |b: &[u8], t: u64| {
-                captured.lock().unwrap().push(b.to_vec());
-                times.lock().unwrap().push(t);
-            })
-        }),
-        ..EngineCallbacks::default()
-    };
+    let callbacks = EngineCallbacks::default().with_on_midi_out(Some({
+        let (captured, times) = (captured.clone(), times.clone());
+        Arc::new(move |b: &[u8], t: u64| {
+            captured.lock().unwrap().push(b.to_vec());
+            times.lock().unwrap().push(t);
+        })
+    }));
     let engine = Engine::from_toml(&config, f.dir.path(), engine_options(&f, callbacks)).unwrap();
     // Note 60 on channel 3 (0-based 2), velocity 99: echoed an octave up, stamped with
     // the time of the event the plugin call served.
@@ -643,10 +621,7 @@ fn subprocess_without_approval_is_refused_at_load() {
 }
 
 fn approved_process_plugin(f: &Fixture) -> Plugin {
-    let options = PluginOptions {
-        grants: Grants::none().with(Capability::Subprocess),
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default().with_grants(Grants::none().with(Capability::Subprocess));
     load(f, "sdk-process-plugin", options).unwrap()
 }
 
@@ -739,14 +714,11 @@ fn request_handler(requests: &Requests) -> conductor_core::plugin::HostRequestHa
 fn system_and_audio_requests_reach_the_handler_with_their_data() {
     let f = fixture();
     let requests = Requests::default();
-    let options = PluginOptions {
-        grants: Grants::none().with(Capability::SystemControl),
-        services: PluginServices {
-            host_request: Some(request_handler(&requests)),
-            ..PluginServices::default()
-        },
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default()
+        .with_grants(Grants::none().with(Capability::SystemControl))
+        .with_services(
+            PluginServices::default().with_host_request(Some(request_handler(&requests))),
+        );
     let mut plugin = load(&f, "sdk-system-plugin", options).unwrap();
     plugin
         .execute(&params(json!({
@@ -797,10 +769,8 @@ fn the_engine_hands_host_requests_to_on_host_request() {
          params = {{ system = {{ keystroke = \"cmd+space\" }} }} }} }}\n",
         plugin_wasm("sdk-system-plugin").display().to_string()
     );
-    let callbacks = EngineCallbacks {
-        on_host_request: Some(request_handler(&requests)),
-        ..EngineCallbacks::default()
-    };
+    let callbacks =
+        EngineCallbacks::default().with_on_host_request(Some(request_handler(&requests)));
     let engine = Engine::from_toml(&config, f.dir.path(), engine_options(&f, callbacks)).unwrap();
     let fired = engine.process(&[0x90, 60, 100], 0).unwrap();
     assert!(
@@ -817,10 +787,8 @@ fn the_engine_hands_host_requests_to_on_host_request() {
 #[test]
 fn without_a_handler_host_requests_report_unavailable() {
     let f = fixture();
-    let options = PluginOptions {
-        grants: Grants::none().with(Capability::SystemControl),
-        ..PluginOptions::default()
-    };
+    let options =
+        PluginOptions::default().with_grants(Grants::none().with(Capability::SystemControl));
     let mut plugin = load(&f, "sdk-system-plugin", options).unwrap();
     let err = plugin
         .execute(&params(json!({"audio": {"cue": "x"}})))
@@ -857,10 +825,7 @@ fn an_import_whose_capability_is_neither_declared_nor_granted_refuses_the_load()
     assert!(message.contains("Subprocess"), "{message}");
 
     // Granted, the same module loads.
-    let options = PluginOptions {
-        grants: Grants::none().with(Capability::Subprocess),
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default().with_grants(Grants::none().with(Capability::Subprocess));
     f.host.load_bytes("sneaky", &wasm, options).unwrap();
 }
 
@@ -879,15 +844,12 @@ fn the_engine_asks_for_approval_of_an_imported_capability() {
     );
     let asked = Arc::new(Mutex::new(Vec::new()));
     let record = asked.clone();
-    let callbacks = EngineCallbacks {
-        approve: Some(Arc::new(
-            move |r: &conductor_core::engine::ApprovalRequest| {
-                record.lock().unwrap().push(r.capability);
-                true
-            },
-        )),
-        ..EngineCallbacks::default()
-    };
+    let callbacks = EngineCallbacks::default().with_approve(Some(Arc::new(
+        move |r: &conductor_core::engine::ApprovalRequest| {
+            record.lock().unwrap().push(r.capability);
+            true
+        },
+    )));
     Engine::from_toml(&config, f.dir.path(), engine_options(&f, callbacks)).unwrap();
     assert_eq!(*asked.lock().unwrap(), vec![Capability::Subprocess]);
 }
@@ -939,10 +901,8 @@ const OUT_OF_BOUNDS_WAT: &str = r#"
 fn out_of_bounds_pointers_return_error_codes_and_never_trap() {
     let f = fixture();
     let wasm = wat_module(OUT_OF_BOUNDS_WAT);
-    let options = PluginOptions {
-        grants: Grants::none().with(Capability::SystemControl),
-        ..PluginOptions::default()
-    };
+    let options =
+        PluginOptions::default().with_grants(Grants::none().with(Capability::SystemControl));
     let mut plugin = f.host.load_bytes("oob", &wasm, options).unwrap();
     let code = |plugin: &mut Plugin, op: &str| match plugin.execute(op.as_bytes()) {
         Ok(()) => 0,

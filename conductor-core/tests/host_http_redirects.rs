@@ -94,16 +94,17 @@ fn fixture() -> Fixture {
     let dir = support::temp_dir();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
-    let host = PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.path().join("data")),
-        log_sink: Arc::new(move |r: &LogRecord<'_>| {
-            if let LogSource::PluginStdout(_) | LogSource::PluginStderr(_) = r.source {
-                sink.lock().unwrap().push(r.message.to_string());
-            }
-        }),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(dir.path().join("data")))
+            .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                if let LogSource::PluginStdout(_) | LogSource::PluginStderr(_) = r.source {
+                    sink.lock().unwrap().push(r.message.to_string());
+                }
+            }))
+            .with_trust_store(None),
+    )
     .unwrap();
     Fixture {
         host,
@@ -114,13 +115,8 @@ fn fixture() -> Fixture {
 
 /// The SDK's HTTP plugin, allowed to reach exactly `allowed_hosts`.
 fn http_plugin(f: &Fixture, allowed_hosts: Vec<String>) -> Plugin {
-    let options = PluginOptions {
-        services: PluginServices {
-            allowed_hosts,
-            ..PluginServices::default()
-        },
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default()
+        .with_services(PluginServices::default().with_allowed_hosts(allowed_hosts));
     f.host
         .load(support::plugin_wasm("http-sdk-plugin"), options)
         .unwrap()

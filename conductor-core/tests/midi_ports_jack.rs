@@ -3,11 +3,9 @@
 //!
 //! Run with `cargo test --release -p conductor-midi-core --features jack --test midi_ports_jack`.
 //! Needs `jackd` and the JACK example clients (`jack_lsp`, `jack_connect`, `jack_midiseq`,
-//! `jack_midi_dump`). The test uses its own JACK server, named by
-//! `CONDUCTOR_TEST_JACK_SERVER` (default `conductor-test`), and starts it with the dummy
-//! driver if it is not running, so it neither needs sound hardware nor disturbs another
-//! server. Everything runs in one test function because the server is chosen through the
-//! process environment.
+//! `jack_midi_dump`). A JACK server is started with the dummy driver when none runs
+//! (`support::jack::ensure_server`), so no sound hardware is needed. Everything runs in
+//! one test function: the steps share the server and the process environment.
 #![cfg(feature = "jack")]
 
 use std::io::{BufRead, BufReader, Read};
@@ -22,13 +20,18 @@ use conductor_core::midi::{
     output_ports, MidiMessage, MidiParser, PortEvent, PortSelector, ReconnectingInput,
 };
 use conductor_core::ErrorKind;
+use conductor_test_support as support;
 
 /// Upper bound for anything to show up; generous because the machine may be busy.
 const PATIENCE: Duration = Duration::from_secs(20);
 
 #[test]
 fn jack_ports_end_to_end() {
-    let _server = JackServer::ensure();
+    let _server = support::jack::ensure_server();
+    // Only this test function runs in this process, so changing the environment here
+    // cannot race with another thread reading it: libjack must never start a server of
+    // its own behind the test's back.
+    std::env::set_var("JACK_NO_START_SERVER", "1");
     virtual_input_receives_what_jack_midiseq_plays();
     open_output_sends_to_jack_midi_dump();
     virtual_output_can_be_connected_from_outside();
@@ -333,89 +336,5 @@ impl MidiDump {
             }
         }
         panic!("jack_midi_dump did not show {hex} within {PATIENCE:?}");
-    }
-}
-
-/// The test's JACK server: selected through the environment, started if not running, and
-/// stopped at the end if this test started it.
-struct JackServer(Option<Child>);
-
-impl JackServer {
-    fn ensure() -> JackServer {
-        let name =
-            std::env::var("CONDUCTOR_TEST_JACK_SERVER").unwrap_or_else(|_| "conductor-test".into());
-        // Only this test function runs in this process, so changing the environment here
-        // cannot race with another thread reading it.
-        std::env::set_var("JACK_DEFAULT_SERVER", &name);
-        std::env::set_var("JACK_NO_START_SERVER", "1");
-        if server_is_up() {
-            return JackServer(None);
-        }
-        let log_path = std::env::temp_dir().join(format!("jackd-{name}.log"));
-        let log = std::fs::File::create(&log_path).expect("create the jackd log file");
-        let child = Command::new("jackd")
-            .args([
-                "-n",
-                &name,
-                "--no-realtime",
-                "-d",
-                "dummy",
-                "-r",
-                "48000",
-                "-p",
-                "256",
-            ])
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start jackd ({e}): install jackd2 to run this test")
-            });
-        let mut server = JackServer(Some(child));
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if server_is_up() {
-                return server;
-            }
-            if let Some(status) = server.0.as_mut().unwrap().try_wait().unwrap() {
-                let mut text = String::new();
-                let _ =
-                    std::fs::File::open(&log_path).and_then(|mut f| f.read_to_string(&mut text));
-                panic!("jackd exited with {status} before it was ready:\n{text}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let mut text = String::new();
-        let _ = std::fs::File::open(&log_path).and_then(|mut f| f.read_to_string(&mut text));
-        panic!("jackd did not come up within {PATIENCE:?}:\n{text}");
-    }
-}
-
-/// Whether `jack_lsp` reaches the server. libjack can hang closing a client on a busy
-/// server, so a `jack_lsp` that has not finished after 10 s is killed and counts as no.
-fn server_is_up() -> bool {
-    let Ok(mut child) = Command::new("jack_lsp")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-    else {
-        return false;
-    };
-    match child.wait_timeout(Duration::from_secs(10)) {
-        Ok(Some(status)) => status.success(),
-        _ => {
-            let _ = child.kill();
-            let _ = child.wait();
-            false
-        }
-    }
-}
-
-impl Drop for JackServer {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }

@@ -13,12 +13,13 @@ use sha2::{Digest, Sha256};
 use support::wat_file;
 
 fn host(cache: &Path) -> PluginHost {
-    PluginHost::new(HostConfig {
-        cache_dir: Some(cache.to_path_buf()),
-        data_root: None,
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: None,
-    })
+    PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(Some(cache.to_path_buf()))
+            .with_data_root(None)
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+            .with_trust_store(None),
+    )
     .unwrap()
 }
 
@@ -196,12 +197,13 @@ fn a_cache_that_cannot_be_used_says_so_once() {
         let lines = lines.clone();
         Arc::new(move |r: &LogRecord<'_>| lines.lock().unwrap().push(r.message.to_string()))
     };
-    let host = PluginHost::new(HostConfig {
-        cache_dir: Some(cache.clone()),
-        data_root: None,
-        log_sink: sink,
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(Some(cache.clone()))
+            .with_data_root(None)
+            .with_log_sink(sink)
+            .with_trust_store(None),
+    )
     .unwrap();
     for code in 0..3 {
         let wasm = returning(dir.path(), &format!("p{code}.wasm"), code);

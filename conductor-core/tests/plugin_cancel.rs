@@ -42,24 +42,20 @@ fn signals() -> (SharedLogSink, Receiver<()>, Receiver<(LogLevel, String)>) {
 }
 
 fn host_config(dir: &std::path::Path, log_sink: SharedLogSink) -> HostConfig {
-    HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.join("data")),
-        log_sink,
-        trust_store: None,
-    }
+    HostConfig::default()
+        .with_cache_dir(None)
+        .with_data_root(Some(dir.join("data")))
+        .with_log_sink(log_sink)
+        .with_trust_store(None)
 }
 
 /// Limits under which only a cancel can stop a spinning call within the test's life.
 fn patient() -> PluginOptions {
-    PluginOptions {
-        limits: Limits {
-            fuel: u64::MAX,
-            timeout: Duration::from_secs(600),
-            ..Limits::default()
-        },
-        ..PluginOptions::default()
-    }
+    PluginOptions::default().with_limits(
+        Limits::default()
+            .with_fuel(u64::MAX)
+            .with_timeout(Duration::from_secs(600)),
+    )
 }
 
 #[test]
@@ -140,10 +136,7 @@ action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
     let engine = Engine::from_toml(
         &toml,
         dir.path(),
-        EngineOptions {
-            host_config: host_config(dir.path(), sink),
-            ..Default::default()
-        },
+        EngineOptions::default().with_host_config(host_config(dir.path(), sink)),
     )
     .unwrap();
     assert!(engine.push(&[0x90, 60, 100], 0));
@@ -184,10 +177,7 @@ action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
     let engine = Engine::from_toml(
         &spin,
         dir.path(),
-        EngineOptions {
-            host_config: host_config(dir.path(), sink),
-            ..Default::default()
-        },
+        EngineOptions::default().with_host_config(host_config(dir.path(), sink)),
     )
     .unwrap();
     assert!(engine.push(&[0x90, 60, 100], 0));

@@ -22,21 +22,21 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = support::temp_dir();
     let root = dir.path().join("plugin-data");
-    let host = PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(root.clone()),
-        log_sink: std::sync::Arc::new(|_: &conductor_core::log::LogRecord<'_>| {}),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(root.clone()))
+            .with_log_sink(std::sync::Arc::new(
+                |_: &conductor_core::log::LogRecord<'_>| {},
+            ))
+            .with_trust_store(None),
+    )
     .unwrap();
     Fixture { host, root, dir }
 }
 
 fn filesystem() -> PluginOptions {
-    PluginOptions {
-        grants: Grants::none().with(Capability::Filesystem),
-        ..Default::default()
-    }
+    PluginOptions::default().with_grants(Grants::none().with(Capability::Filesystem))
 }
 
 fn plugin_at(f: &Fixture, relative: &str) -> PathBuf {

@@ -15,16 +15,17 @@ fn a_plugin_without_filesystem_opens_nothing_and_gets_no_data_folder() {
     let data_root = dir.path().join("plugin-data");
     let stderr = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = stderr.clone();
-    let host = PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(data_root.clone()),
-        log_sink: Arc::new(move |r: &LogRecord<'_>| {
-            if let LogSource::PluginStderr(_) = r.source {
-                sink.lock().unwrap().push(r.message.to_string());
-            }
-        }),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(data_root.clone()))
+            .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                if let LogSource::PluginStderr(_) = r.source {
+                    sink.lock().unwrap().push(r.message.to_string());
+                }
+            }))
+            .with_trust_store(None),
+    )
     .unwrap();
     let wasm = support::plugin_wasm("hostile-undeclared-fs");
     let mut plugin = host.load(&wasm, PluginOptions::default()).unwrap();
@@ -52,19 +53,18 @@ fn the_same_plugin_granted_filesystem_writes_only_into_its_own_folder() {
     // The control: the fixture's attempts can succeed when a mount exists, so the test
     // above fails if a mount is ever given without the grant.
     let dir = support::temp_dir();
-    let host = PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.path().join("plugin-data")),
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(dir.path().join("plugin-data")))
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+            .with_trust_store(None),
+    )
     .unwrap();
     let wasm = support::plugin_wasm("hostile-undeclared-fs");
-    let options = PluginOptions {
-        grants: conductor_core::plugin::Grants::none()
-            .with(conductor_core::plugin::Capability::Filesystem),
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default().with_grants(
+        conductor_core::plugin::Grants::none().with(conductor_core::plugin::Capability::Filesystem),
+    );
     let mut plugin = host.load(&wasm, options).unwrap();
     let err = plugin.execute(b"{}").unwrap_err();
     // `/plugin.log`, `plugin.log` (relative to `/`), `/` and `.` all resolve in its

@@ -36,18 +36,19 @@ fn fixture() -> Fixture {
     let dir = support::temp_dir();
     let log = Captured::default();
     let sink = log.clone();
-    let host = PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.path().join("plugin-data")),
-        log_sink: Arc::new(move |r: &LogRecord<'_>| {
-            let who = match r.source {
-                LogSource::Host => "host".to_string(),
-                LogSource::PluginStdout(p) | LogSource::PluginStderr(p) => p.to_string(),
-            };
-            sink.0.lock().unwrap().push((who, r.message.to_string()));
-        }),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(dir.path().join("plugin-data")))
+            .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                let who = match r.source {
+                    LogSource::Host => "host".to_string(),
+                    LogSource::PluginStdout(p) | LogSource::PluginStderr(p) => p.to_string(),
+                };
+                sink.0.lock().unwrap().push((who, r.message.to_string()));
+            }))
+            .with_trust_store(None),
+    )
     .unwrap();
     Fixture {
         host,
@@ -61,10 +62,7 @@ fn load_wat(f: &Fixture, name: &str, wat: &str, options: PluginOptions) -> Resul
 }
 
 fn with_limits(limits: Limits) -> PluginOptions {
-    PluginOptions {
-        limits,
-        ..PluginOptions::default()
-    }
+    PluginOptions::default().with_limits(limits)
 }
 
 // ---- tables count against the memory limit ----
@@ -96,10 +94,7 @@ fn table_growth_is_charged_against_the_memory_limit() {
         &f,
         "table_grower",
         TABLE_GROW_WAT,
-        with_limits(Limits {
-            memory_bytes: 1024 * 1024,
-            ..Limits::default()
-        }),
+        with_limits(Limits::default().with_memory_bytes(1024 * 1024)),
     )
     .unwrap();
     let err = plugin.execute(b"{}").unwrap_err();
@@ -139,10 +134,7 @@ fn sleeper(exports: &str) -> String {
 }
 
 fn one_second() -> PluginOptions {
-    with_limits(Limits {
-        timeout: Duration::from_millis(1000),
-        ..Limits::default()
-    })
+    with_limits(Limits::default().with_timeout(Duration::from_millis(1000)))
 }
 
 /// Runs `f`, asserts it failed with a timeout well before the sleep would have ended.
@@ -279,21 +271,17 @@ const BIG_REQUEST_WAT: &str = r#"
 
 fn counting_handler(calls: &Arc<Mutex<usize>>, delay: Duration) -> PluginOptions {
     let calls = calls.clone();
-    PluginOptions {
-        services: conductor_core::plugin::PluginServices {
-            host_request: Some(Arc::new(move |_request| {
-                *calls.lock().unwrap() += 1;
-                std::thread::sleep(delay);
-                Ok(serde_json::Value::Null)
-            })),
-            ..Default::default()
-        },
-        limits: Limits {
-            timeout: Duration::from_millis(1000),
-            ..Limits::default()
-        },
-        ..PluginOptions::default()
-    }
+    PluginOptions::default()
+        .with_services(
+            conductor_core::plugin::PluginServices::default().with_host_request(Some(Arc::new(
+                move |_request| {
+                    *calls.lock().unwrap() += 1;
+                    std::thread::sleep(delay);
+                    Ok(serde_json::Value::Null)
+                },
+            ))),
+        )
+        .with_limits(Limits::default().with_timeout(Duration::from_millis(1000)))
 }
 
 #[test]

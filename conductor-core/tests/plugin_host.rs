@@ -45,18 +45,19 @@ fn fixture() -> Fixture {
     let log = Captured::default();
     let sink = log.clone();
     let data_root = dirs.path().join("plugin-data");
-    let host = PluginHost::new(HostConfig {
-        cache_dir: Some(dirs.path().join("cache")),
-        data_root: Some(data_root.clone()),
-        log_sink: Arc::new(move |r: &LogRecord<'_>| {
-            let who = match r.source {
-                LogSource::Host => "host".to_string(),
-                LogSource::PluginStdout(p) | LogSource::PluginStderr(p) => p.to_string(),
-            };
-            sink.0.lock().unwrap().push((who, r.message.to_string()));
-        }),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(Some(dirs.path().join("cache")))
+            .with_data_root(Some(data_root.clone()))
+            .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                let who = match r.source {
+                    LogSource::Host => "host".to_string(),
+                    LogSource::PluginStdout(p) | LogSource::PluginStderr(p) => p.to_string(),
+                };
+                sink.0.lock().unwrap().push((who, r.message.to_string()));
+            }))
+            .with_trust_store(None),
+    )
     .unwrap();
     Fixture {
         host,
@@ -143,10 +144,7 @@ fn instance_state_persists_between_calls() {
 #[test]
 fn file_logger_writes_into_its_sandbox_folder_when_granted() {
     let f = fixture();
-    let options = PluginOptions {
-        grants: Grants::none().with(Capability::Filesystem),
-        ..Default::default()
-    };
+    let options = PluginOptions::default().with_grants(Grants::none().with(Capability::Filesystem));
     let mut plugin = load(&f, "file-logger-plugin", options).unwrap();
     plugin
         .execute(br#"{"message": "pad 1 pressed", "level": "info"}"#)
@@ -218,10 +216,7 @@ fn capabilities_are_decoded_from_every_supported_return_form() {
     let guide = load(
         &f,
         "capabilities-plugin",
-        PluginOptions {
-            grants: all,
-            ..Default::default()
-        },
+        PluginOptions::default().with_grants(all),
     )
     .unwrap();
     let expected: CapabilitySet = [Capability::Network, Capability::Filesystem]
@@ -255,13 +250,7 @@ fn infinite_loop_runs_out_of_fuel_and_the_host_carries_on() {
     let mut plugin = load(
         &f,
         "hostile-loop",
-        PluginOptions {
-            limits: Limits {
-                fuel: 5_000_000,
-                ..Limits::default()
-            },
-            ..Default::default()
-        },
+        PluginOptions::default().with_limits(Limits::default().with_fuel(5_000_000)),
     )
     .unwrap();
     let err = plugin.execute(b"{}").unwrap_err();
@@ -318,10 +307,7 @@ fn filesystem_escapes_are_blocked() {
     let outside = tempfile::tempdir().unwrap();
     let secret = outside.path().join("secret.txt");
     std::fs::write(&secret, "TOP SECRET").unwrap();
-    let options = PluginOptions {
-        grants: Grants::none().with(Capability::Filesystem),
-        ..Default::default()
-    };
+    let options = PluginOptions::default().with_grants(Grants::none().with(Capability::Filesystem));
     let mut plugin = load(&f, "hostile-escape", options).unwrap();
     let sandbox = plugin.data_dir().unwrap().to_path_buf();
     std::os::unix::fs::symlink(&secret, sandbox.join("link")).unwrap();
@@ -382,14 +368,11 @@ fn a_wall_clock_deadline_stops_a_plugin_that_has_fuel_to_spare() {
     let mut plugin = load(
         &f,
         "hostile-sleep",
-        PluginOptions {
-            limits: Limits {
-                fuel: u64::MAX / 2,
-                timeout: Duration::from_millis(200),
-                ..Limits::default()
-            },
-            ..Default::default()
-        },
+        PluginOptions::default().with_limits(
+            Limits::default()
+                .with_fuel(u64::MAX / 2)
+                .with_timeout(Duration::from_millis(200)),
+        ),
     )
     .unwrap();
     let err = plugin.execute(b"{}").unwrap_err();
@@ -432,13 +415,8 @@ fn exit_inside_execute_is_a_trap_not_a_host_exit() {
 fn plugins_that_export_alloc_receive_params_through_it() {
     let f = fixture();
     // Room for the plugin to echo the whole 200 KB payload back.
-    let options = PluginOptions {
-        limits: Limits {
-            output_bytes_per_call: 1024 * 1024,
-            ..Limits::default()
-        },
-        ..Default::default()
-    };
+    let options = PluginOptions::default()
+        .with_limits(Limits::default().with_output_bytes_per_call(1024 * 1024));
     let mut plugin = load(&f, "alloc-plugin", options).unwrap();
     let big = format!(r#"{{"message": "{}"}}"#, "x".repeat(200_000));
     let small = r#"{"message": "small"}"#;
@@ -578,11 +556,9 @@ fn a_module_without_wasi_imports_still_loads_and_runs() {
 #[test]
 fn a_second_host_loads_compiled_modules_from_the_disk_cache() {
     let dirs = tempfile::tempdir().unwrap();
-    let config = HostConfig {
-        cache_dir: Some(dirs.path().join("cache")),
-        data_root: Some(dirs.path().join("data")),
-        ..HostConfig::default()
-    };
+    let config = HostConfig::default()
+        .with_cache_dir(Some(dirs.path().join("cache")))
+        .with_data_root(Some(dirs.path().join("data")));
     let wasm = plugin_wasm("noop-plugin");
     let first = PluginHost::new(config.clone()).unwrap();
     assert_eq!(first.precompile(&wasm).unwrap(), ModuleSource::Compiled);
@@ -611,12 +587,13 @@ fn signed_copy(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf
 }
 
 fn host_with_trust(dir: &std::path::Path) -> PluginHost {
-    PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.join("data")),
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: Some(dir.join("trusted_keys.toml")),
-    })
+    PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(dir.join("data")))
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+            .with_trust_store(Some(dir.join("trusted_keys.toml"))),
+    )
     .unwrap()
 }
 
@@ -627,10 +604,7 @@ fn signature_policy_is_enforced_at_load() {
     let dir = tempfile::tempdir().unwrap();
     let (wasm, key) = signed_copy(dir.path());
     let host = host_with_trust(dir.path());
-    let require = || PluginOptions {
-        signature_policy: SignaturePolicy::Require,
-        ..Default::default()
-    };
+    let require = || PluginOptions::default().with_signature_policy(SignaturePolicy::Require);
     // Signed but the key is not trusted: refused under `require`, with the fix.
     let err = host.load(&wasm, require()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Signature);
@@ -679,10 +653,7 @@ fn a_tampered_signed_plugin_is_refused_under_every_policy() {
         let err = host
             .load(
                 &wasm,
-                PluginOptions {
-                    signature_policy: policy,
-                    ..Default::default()
-                },
+                PluginOptions::default().with_signature_policy(policy),
             )
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Signature, "{policy:?}: {err}");

@@ -71,40 +71,37 @@ fn hostile_module(phase: Phase, attack: Attack) -> Vec<u8> {
 }
 
 fn host(dir: &tempfile::TempDir) -> PluginHost {
-    PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.path().join("plugin-data")),
-        log_sink: std::sync::Arc::new(|_: &conductor_core::log::LogRecord<'_>| {}),
-        trust_store: None,
-    })
+    PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(dir.path().join("plugin-data")))
+            .with_log_sink(std::sync::Arc::new(
+                |_: &conductor_core::log::LogRecord<'_>| {},
+            ))
+            .with_trust_store(None),
+    )
     .unwrap()
 }
 
 /// Limits that let fuel run out first: a small tank, a long deadline.
 fn fuel_first() -> Limits {
-    Limits {
-        fuel: 1_000_000,
-        timeout: Duration::from_secs(60),
-        ..Limits::default()
-    }
+    Limits::default()
+        .with_fuel(1_000_000)
+        .with_timeout(Duration::from_secs(60))
 }
 
 /// Limits that let the memory cap bite first: 2 MiB.
 fn memory_first() -> Limits {
-    Limits {
-        memory_bytes: 2 * 1024 * 1024,
-        timeout: Duration::from_secs(60),
-        ..Limits::default()
-    }
+    Limits::default()
+        .with_memory_bytes(2 * 1024 * 1024)
+        .with_timeout(Duration::from_secs(60))
 }
 
 /// Limits that let the wall clock stop a spin: unlimited fuel, a 300 ms deadline.
 fn clock_first() -> Limits {
-    Limits {
-        fuel: u64::MAX,
-        timeout: Duration::from_millis(300),
-        ..Limits::default()
-    }
+    Limits::default()
+        .with_fuel(u64::MAX)
+        .with_timeout(Duration::from_millis(300))
 }
 
 fn load(
@@ -116,10 +113,7 @@ fn load(
     let plugin = host(&dir).load_bytes(
         &format!("hostile_{phase:?}_{attack:?}").to_lowercase(),
         &hostile_module(phase, attack),
-        PluginOptions {
-            limits,
-            ..PluginOptions::default()
-        },
+        PluginOptions::default().with_limits(limits),
     );
     (dir, plugin)
 }
@@ -204,10 +198,7 @@ fn a_spinning_capabilities_export_is_stopped_by_the_probe_whatever_the_plugin_li
 fn a_capabilities_export_that_grows_memory_is_refused_by_the_probe() {
     // The probe caps memory at 64 MiB whatever the plugin's limit; the growth is
     // refused, the guest traps and the load fails naming the export.
-    let generous = Limits {
-        memory_bytes: 1 << 30,
-        ..Limits::default()
-    };
+    let generous = Limits::default().with_memory_bytes(1 << 30);
     let err = error_in(Phase::Capabilities, Attack::Grow, generous);
     assert_eq!(err.kind(), ErrorKind::PluginLoad, "{err}");
     assert!(err.to_string().contains("`capabilities`"), "{err}");
@@ -229,10 +220,7 @@ fn a_spinning_start_function_is_stopped_in_the_probe_when_capabilities_are_expor
         .load_bytes(
             "spinning_start",
             &module,
-            PluginOptions {
-                limits: clock_first(),
-                ..PluginOptions::default()
-            },
+            PluginOptions::default().with_limits(clock_first()),
         )
         .expect_err("a start function that never returns");
     assert_eq!(err.kind(), ErrorKind::PluginLoad, "{err}");

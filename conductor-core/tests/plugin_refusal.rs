@@ -35,14 +35,15 @@ impl Setup {
         let dir = support::temp_dir();
         let log = Captured::default();
         let sink = log.clone();
-        let host = PluginHost::new(HostConfig {
-            cache_dir: Some(dir.path().join("cache")),
-            data_root: Some(dir.path().join("data")),
-            log_sink: Arc::new(move |r: &LogRecord<'_>| {
-                sink.0.lock().unwrap().push(r.message.to_string());
-            }),
-            trust_store: Some(dir.path().join("trusted_keys.toml")),
-        })
+        let host = PluginHost::new(
+            HostConfig::default()
+                .with_cache_dir(Some(dir.path().join("cache")))
+                .with_data_root(Some(dir.path().join("data")))
+                .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                    sink.0.lock().unwrap().push(r.message.to_string());
+                }))
+                .with_trust_store(Some(dir.path().join("trusted_keys.toml"))),
+        )
         .unwrap();
         Setup { dir, host, log }
     }
@@ -122,11 +123,9 @@ fn noisy_capabilities_only() -> String {
 }
 
 fn fs_options(policy: SignaturePolicy) -> PluginOptions {
-    PluginOptions {
-        grants: Grants::none().with(conductor_core::plugin::Capability::Filesystem),
-        signature_policy: policy,
-        ..PluginOptions::default()
-    }
+    PluginOptions::default()
+        .with_grants(Grants::none().with(conductor_core::plugin::Capability::Filesystem))
+        .with_signature_policy(policy)
 }
 
 #[test]

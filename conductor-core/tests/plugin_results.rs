@@ -16,12 +16,13 @@ use conductor_core::{Engine, EngineOptions, ErrorKind};
 use serde_json::{json, Value};
 
 fn host(dir: &Path) -> PluginHost {
-    PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: Some(dir.join("data")),
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: None,
-    })
+    PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(Some(dir.join("data")))
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+            .with_trust_store(None),
+    )
     .unwrap()
 }
 
@@ -67,13 +68,7 @@ fn an_output_past_max_output_bytes_is_refused_and_the_plugin_keeps_working() {
     let dir = support::temp_dir();
     let mut plugin = results_plugin(
         dir.path(),
-        PluginOptions {
-            limits: Limits {
-                max_output_bytes: 1000,
-                ..Limits::default()
-            },
-            ..PluginOptions::default()
-        },
+        PluginOptions::default().with_limits(Limits::default().with_max_output_bytes(1000)),
     );
     assert_eq!(
         call(&mut plugin, json!({"op": "bytes", "len": 1000}))
@@ -101,13 +96,8 @@ fn output_caps_past_64_mib_are_refused_at_load_naming_the_limit() {
     let err = host(dir.path())
         .load(
             support::plugin_wasm("results-plugin"),
-            PluginOptions {
-                limits: Limits {
-                    max_output_bytes: 65 * 1024 * 1024,
-                    ..Limits::default()
-                },
-                ..PluginOptions::default()
-            },
+            PluginOptions::default()
+                .with_limits(Limits::default().with_max_output_bytes(65 * 1024 * 1024)),
         )
         .unwrap_err();
     assert!(err.to_string().contains("`max_output_bytes`"), "{err}");
@@ -121,27 +111,26 @@ fn engine(dir: &Path, toml: &str, seen: &Seen) -> Engine {
     Engine::from_toml(
         toml,
         dir,
-        EngineOptions {
-            host_config: HostConfig {
-                cache_dir: None,
-                data_root: Some(dir.join("data")),
-                log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-                trust_store: None,
-            },
-            callbacks: EngineCallbacks {
-                on_midi_out: Some(Arc::new(move |b: &[u8], _| {
-                    midi.lock().unwrap().push(format!("midi {b:02X?}"))
-                })),
-                on_action: Some(Arc::new(move |e| {
-                    actions
-                        .lock()
-                        .unwrap()
-                        .push(format!("{} {}", e.name, e.data))
-                })),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
+        EngineOptions::default()
+            .with_host_config(
+                HostConfig::default()
+                    .with_cache_dir(None)
+                    .with_data_root(Some(dir.join("data")))
+                    .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+                    .with_trust_store(None),
+            )
+            .with_callbacks(
+                EngineCallbacks::default()
+                    .with_on_midi_out(Some(Arc::new(move |b: &[u8], _| {
+                        midi.lock().unwrap().push(format!("midi {b:02X?}"))
+                    })))
+                    .with_on_action(Some(Arc::new(move |e| {
+                        actions
+                            .lock()
+                            .unwrap()
+                            .push(format!("{} {}", e.name, e.data))
+                    }))),
+            ),
     )
     .unwrap()
 }

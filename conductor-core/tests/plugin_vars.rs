@@ -19,12 +19,13 @@ use conductor_core::{Engine, EngineOptions, ErrorKind};
 use serde_json::{json, Value};
 
 fn host(root: Option<PathBuf>) -> PluginHost {
-    PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: root,
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-        trust_store: None,
-    })
+    PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(root)
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+            .with_trust_store(None),
+    )
     .unwrap()
 }
 
@@ -112,19 +113,19 @@ fn engine(dir: &Path, toml: &str, seen: &Arc<Mutex<Vec<Value>>>) -> Engine {
     Engine::from_toml(
         toml,
         dir,
-        EngineOptions {
-            host_config: HostConfig {
-                cache_dir: None,
-                data_root: Some(dir.join("data")),
-                log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-                trust_store: None,
-            },
-            callbacks: EngineCallbacks {
-                on_action: Some(Arc::new(move |e| seen.lock().unwrap().push(e.data.clone()))),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
+        EngineOptions::default()
+            .with_host_config(
+                HostConfig::default()
+                    .with_cache_dir(None)
+                    .with_data_root(Some(dir.join("data")))
+                    .with_log_sink(Arc::new(|_: &LogRecord<'_>| {}))
+                    .with_trust_store(None),
+            )
+            .with_callbacks(
+                EngineCallbacks::default().with_on_action(Some(Arc::new(move |e| {
+                    seen.lock().unwrap().push(e.data.clone())
+                }))),
+            ),
     )
     .unwrap()
 }
@@ -178,13 +179,7 @@ fn each_plugin_has_its_own_variables() {
 fn variables_past_max_var_bytes_are_refused_and_the_host_stays_up() {
     let dir = support::temp_dir();
     let wasm = support::plugin_wasm("results-plugin");
-    let options = PluginOptions {
-        limits: Limits {
-            max_var_bytes: 100,
-            ..Limits::default()
-        },
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default().with_limits(Limits::default().with_max_var_bytes(100));
     let mut plugin = load(dir.path(), &wasm, options);
     call(&mut plugin, json!({"op": "var_set", "key": "a", "len": 60})).unwrap();
     // 60 + 1 bytes so far; 2 + 40 more would pass 100: "too large" (-6), code 6 here.
@@ -287,13 +282,10 @@ fn a_damaged_variables_file_is_reported_and_left_alone() {
 fn a_plugin_reads_the_config_given_in_the_rust_options() {
     let dir = support::temp_dir();
     let wasm = support::plugin_wasm("results-plugin");
-    let options = PluginOptions {
-        services: PluginServices {
-            config: [("api_key".to_string(), "s3cret".to_string())].into(),
-            ..PluginServices::default()
-        },
-        ..PluginOptions::default()
-    };
+    let options = PluginOptions::default().with_services(
+        PluginServices::default()
+            .with_config([("api_key".to_string(), "s3cret".to_string())].into()),
+    );
     let mut plugin = load(dir.path(), &wasm, options);
     assert_eq!(
         call(&mut plugin, json!({"op": "config", "key": "api_key"})).unwrap(),

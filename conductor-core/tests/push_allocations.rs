@@ -1,40 +1,11 @@
 //! `Engine::push` must never allocate: it is called from audio and MIDI callbacks.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct CountingAllocator;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged from the caller of `alloc`.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged from the caller of `dealloc`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged from the caller of `realloc`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use conductor_test_support as support;
 
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+static GLOBAL: support::CountingAllocator = support::CountingAllocator;
 
 /// The count is global, so the tests take turns: one test's counted allocation must
 /// not land in another's window.
@@ -46,13 +17,22 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Counts allocations made by this thread while `f` runs.
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    COUNTING.with(|c| c.set(true));
-    f();
-    COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+/// A log sink that takes nothing, so no log line is even formatted.
+struct Quiet;
+impl conductor_core::log::LogSink for Quiet {
+    fn log(&self, _: &conductor_core::log::LogRecord<'_>) {}
+    fn enabled(&self, _: conductor_core::log::LogLevel) -> bool {
+        false
+    }
+}
+
+/// Engine options with a queue of `capacity` events and no log output.
+fn quiet_options(capacity: usize) -> conductor_core::EngineOptions {
+    conductor_core::EngineOptions::default()
+        .with_queue_capacity(Some(capacity))
+        .with_host_config(
+            conductor_core::plugin::HostConfig::default().with_log_sink(std::sync::Arc::new(Quiet)),
+        )
 }
 
 #[test]
@@ -62,23 +42,16 @@ fn push_never_allocates_whether_accepted_or_dropped() {
     let engine = conductor_core::Engine::from_toml(
         "[[modes]]\nname = \"D\"\n[[modes.mappings]]\ntrigger = { Note = { note = 60 } }\naction = { Host = { name = \"x\" } }\n",
         dir.path(),
-        conductor_core::EngineOptions {
-            queue_capacity: Some(64),
-            host_config: conductor_core::plugin::HostConfig {
-                log_sink: std::sync::Arc::new(|_: &conductor_core::log::LogRecord<'_>| {}),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
+        quiet_options(64),
     )
     .unwrap();
     // The allocator really counts: a Vec allocation on this thread is seen.
     assert_eq!(
-        allocations_in(|| drop(std::hint::black_box(vec![1u8; 16]))),
+        support::allocations_in(|| drop(std::hint::black_box(vec![1u8; 16]))),
         1
     );
     let mut accepted = 0;
-    let n = allocations_in(|| {
+    let n = support::allocations_in(|| {
         for i in 0..10_000u64 {
             if engine.push(&[0x90, 60, 100], i) {
                 accepted += 1;
@@ -99,13 +72,6 @@ fn push_never_allocates_whether_accepted_or_dropped() {
 #[test]
 fn firing_send_midi_and_mode_change_allocates_nothing_on_the_engine_thread() {
     let _turn = one_at_a_time();
-    struct Quiet;
-    impl conductor_core::log::LogSink for Quiet {
-        fn log(&self, _: &conductor_core::log::LogRecord<'_>) {}
-        fn enabled(&self, _: conductor_core::log::LogLevel) -> bool {
-            false
-        }
-    }
     const START: u8 = 120;
     const STOP: u8 = 121;
     let sends = std::sync::Arc::new(AtomicUsize::new(0));
@@ -113,8 +79,8 @@ fn firing_send_midi_and_mode_change_allocates_nothing_on_the_engine_thread() {
         let sends = sends.clone();
         std::sync::Arc::new(move |bytes: &[u8], _: u64| {
             match bytes[1] {
-                START => COUNTING.with(|c| c.set(true)),
-                STOP => COUNTING.with(|c| c.set(false)),
+                START => support::count_this_thread(true),
+                STOP => support::count_this_thread(false),
                 _ => {}
             }
             sends.fetch_add(1, Ordering::Relaxed);
@@ -140,18 +106,9 @@ fn firing_send_midi_and_mode_change_allocates_nothing_on_the_engine_thread() {
     let engine = conductor_core::Engine::from_toml(
         &toml,
         dir.path(),
-        conductor_core::EngineOptions {
-            queue_capacity: Some(4096),
-            host_config: conductor_core::plugin::HostConfig {
-                log_sink: std::sync::Arc::new(Quiet),
-                ..Default::default()
-            },
-            callbacks: conductor_core::engine::EngineCallbacks {
-                on_midi_out: Some(on_midi_out),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
+        quiet_options(4096).with_callbacks(
+            conductor_core::engine::EngineCallbacks::default().with_on_midi_out(Some(on_midi_out)),
+        ),
     )
     .unwrap();
     let burst = |t: u64| {
@@ -174,7 +131,7 @@ fn firing_send_midi_and_mode_change_allocates_nothing_on_the_engine_thread() {
     assert!(engine
         .wait_idle(std::time::Duration::from_secs(10))
         .unwrap());
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = support::allocations();
     let sent_before = sends.load(Ordering::Relaxed);
     assert!(engine.push(&[0x90, START, 1], 1_000));
     for t in 0..500 {
@@ -188,6 +145,6 @@ fn firing_send_midi_and_mode_change_allocates_nothing_on_the_engine_thread() {
     let sent = sends.load(Ordering::Relaxed) - sent_before;
     assert_eq!(sent, 2 + 500 * 3, "sends");
     assert_eq!(engine.dropped(), 0);
-    let n = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let n = support::allocations() - before;
     assert_eq!(n, 0, "the engine thread allocated {n} times while firing");
 }

@@ -2,42 +2,13 @@
 //! transforms are resolved at load, held controls are fixed arrays, and a variable
 //! allocates only the first time its name is set.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-struct CountingAllocator;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged from the caller of `alloc`.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged from the caller of `dealloc`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded unchanged from the caller of `realloc`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use conductor_test_support as support;
 
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+static GLOBAL: support::CountingAllocator = support::CountingAllocator;
 
 struct Quiet;
 impl conductor_core::log::LogSink for Quiet {
@@ -92,8 +63,8 @@ fn transforms_conditions_variables_and_thru_allocate_nothing_on_the_engine_threa
         Arc::new(move |bytes: &[u8], _: u64| {
             if bytes[0] == 0x90 {
                 match bytes[1] {
-                    START => COUNTING.with(|c| c.set(true)),
-                    STOP => COUNTING.with(|c| c.set(false)),
+                    START => support::count_this_thread(true),
+                    STOP => support::count_this_thread(false),
                     _ => {}
                 }
             }
@@ -104,17 +75,14 @@ fn transforms_conditions_variables_and_thru_allocate_nothing_on_the_engine_threa
     let engine = conductor_core::Engine::from_toml(
         CONFIG,
         dir.path(),
-        conductor_core::EngineOptions {
-            host_config: conductor_core::plugin::HostConfig {
-                log_sink: Arc::new(Quiet),
-                ..Default::default()
-            },
-            callbacks: conductor_core::engine::EngineCallbacks {
-                on_midi_out: Some(on_midi_out),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
+        conductor_core::EngineOptions::default()
+            .with_host_config(
+                conductor_core::plugin::HostConfig::default().with_log_sink(Arc::new(Quiet)),
+            )
+            .with_callbacks(
+                conductor_core::engine::EngineCallbacks::default()
+                    .with_on_midi_out(Some(on_midi_out)),
+            ),
     )
     .unwrap();
     let burst = |t: u64| {
@@ -140,7 +108,7 @@ fn transforms_conditions_variables_and_thru_allocate_nothing_on_the_engine_threa
     assert!(engine
         .wait_idle(std::time::Duration::from_secs(30))
         .unwrap());
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = support::allocations();
     let sent_before = sends.load(Ordering::Relaxed);
     assert!(engine.push(&[0x90, START, 1], 1_000));
     for t in 0..500 {
@@ -154,6 +122,6 @@ fn transforms_conditions_variables_and_thru_allocate_nothing_on_the_engine_threa
     let sent = sends.load(Ordering::Relaxed) - sent_before;
     assert_eq!(sent, 2 + 500 * 6, "sends");
     assert_eq!(engine.dropped(), 0);
-    let n = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let n = support::allocations() - before;
     assert_eq!(n, 0, "the engine thread allocated {n} times while firing");
 }

@@ -22,19 +22,16 @@ impl Rig {
         let midi = Arc::new(Mutex::new(Vec::new()));
         let actions = Arc::new(Mutex::new(Vec::new()));
         let (m, a) = (midi.clone(), actions.clone());
-        let options = EngineOptions {
-            callbacks: EngineCallbacks {
-                on_midi_out: Some(Arc::new(move |b: &[u8], _t: u64| {
+        let options = EngineOptions::default().with_callbacks(
+            EngineCallbacks::default()
+                .with_on_midi_out(Some(Arc::new(move |b: &[u8], _t: u64| {
                     m.lock().unwrap().push(b.to_vec())
-                })),
-                on_action: Some(Arc::new(move |e: &HostActionEvent| {
+                })))
+                .with_on_action(Some(Arc::new(move |e: &HostActionEvent| {
                     let text = e.data.get("text").and_then(|t| t.as_str()).unwrap_or("");
                     a.lock().unwrap().push(text.to_string())
-                })),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
+                }))),
+        );
         let engine = Engine::from_toml(toml, Path::new("."), options)
             .unwrap_or_else(|e| panic!("config does not load: {e}\n{toml}"));
         Rig {

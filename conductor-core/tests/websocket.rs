@@ -47,16 +47,17 @@ fn fixture() -> Fixture {
     let dir = support::temp_dir();
     let log = Log::default();
     let lines = log.0.clone();
-    let host = PluginHost::new(HostConfig {
-        cache_dir: Some(dir.path().join("cache")),
-        data_root: Some(dir.path().join("data")),
-        log_sink: Arc::new(move |r: &LogRecord<'_>| {
-            if let LogSource::PluginStderr(_) | LogSource::PluginStdout(_) = r.source {
-                lines.lock().unwrap().push(r.message.to_string());
-            }
-        }),
-        trust_store: None,
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(Some(dir.path().join("cache")))
+            .with_data_root(Some(dir.path().join("data")))
+            .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                if let LogSource::PluginStderr(_) | LogSource::PluginStdout(_) = r.source {
+                    lines.lock().unwrap().push(r.message.to_string());
+                }
+            }))
+            .with_trust_store(None),
+    )
     .unwrap();
     Fixture {
         host,
@@ -69,11 +70,9 @@ fn load(f: &Fixture, services: PluginServices, limits: Limits) -> Plugin {
     f.host
         .load(
             plugin_wasm("websocket-plugin"),
-            PluginOptions {
-                services,
-                limits,
-                ..PluginOptions::default()
-            },
+            PluginOptions::default()
+                .with_services(services)
+                .with_limits(limits),
         )
         .unwrap()
 }
@@ -131,11 +130,9 @@ impl Server {
     /// Services listing this server in `allowed_hosts` (loopback is reached only when
     /// it is listed explicitly) and a 1000-byte cap on answers.
     fn services(&self) -> PluginServices {
-        PluginServices {
-            allowed_hosts: vec![format!("127.0.0.1:{}", self.port)],
-            max_response_bytes: 1000,
-            ..PluginServices::default()
-        }
+        PluginServices::default()
+            .with_allowed_hosts(vec![format!("127.0.0.1:{}", self.port)])
+            .with_max_response_bytes(1000)
     }
 }
 
@@ -239,10 +236,7 @@ fn a_host_not_in_allowed_hosts_is_refused_before_connecting() {
     let server = Server::start();
     let mut plugin = load(
         &f,
-        PluginServices {
-            allowed_hosts: vec!["example.com".into()],
-            ..PluginServices::default()
-        },
+        PluginServices::default().with_allowed_hosts(vec!["example.com".into()]),
         Limits::default(),
     );
     let outcome = run(
@@ -318,10 +312,7 @@ fn a_server_that_never_answers_hits_the_deadline() {
     let mute = mute_listener();
     let mut mute_plugin = load(
         &f,
-        PluginServices {
-            allowed_hosts: vec![format!("127.0.0.1:{mute}")],
-            ..PluginServices::default()
-        },
+        PluginServices::default().with_allowed_hosts(vec![format!("127.0.0.1:{mute}")]),
         Limits::default(),
     );
     let outcome = run(
@@ -336,10 +327,7 @@ fn a_server_that_never_answers_hits_the_deadline() {
     let mut bounded = load(
         &f,
         server.services(),
-        Limits {
-            timeout: Duration::from_millis(500),
-            ..Limits::default()
-        },
+        Limits::default().with_timeout(Duration::from_millis(500)),
     );
     let outcome = run(
         &mut bounded,
@@ -413,10 +401,7 @@ fn c_ws_plugin() -> std::path::PathBuf {
 fn a_c_plugin_exchanges_through_the_header_and_is_held_to_the_same_rules() {
     let f = fixture();
     let server = Server::start();
-    let options = |services| PluginOptions {
-        services,
-        ..PluginOptions::default()
-    };
+    let options = |services| PluginOptions::default().with_services(services);
     let mut plugin = f
         .host
         .load(c_ws_plugin(), options(server.services()))
@@ -439,10 +424,7 @@ fn a_c_plugin_exchanges_through_the_header_and_is_held_to_the_same_rules() {
         .host
         .load(
             c_ws_plugin(),
-            options(PluginServices {
-                allowed_hosts: vec!["example.com".into()],
-                ..PluginServices::default()
-            }),
+            options(PluginServices::default().with_allowed_hosts(vec!["example.com".into()])),
         )
         .unwrap();
     let err = elsewhere.execute_with_context(&params, &ctx).unwrap_err();

@@ -169,12 +169,12 @@ mod tests {
 
     fn setup() -> Setup {
         let dir = tempfile::tempdir().unwrap();
-        let host = PluginHost::new(HostConfig {
-            cache_dir: None,
-            data_root: Some(dir.path().join("data")),
-            trust_store: Some(dir.path().join("trusted_keys.toml")),
-            ..HostConfig::default()
-        })
+        let host = PluginHost::new(
+            HostConfig::default()
+                .with_cache_dir(None)
+                .with_data_root(Some(dir.path().join("data")))
+                .with_trust_store(Some(dir.path().join("trusted_keys.toml"))),
+        )
         .unwrap();
         let src = dir.path().join("build");
         fs::create_dir(&src).unwrap();

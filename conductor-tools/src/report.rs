@@ -114,12 +114,12 @@ mod tests {
     }
 
     fn host(dir: &Path) -> PluginHost {
-        PluginHost::new(HostConfig {
-            cache_dir: None,
-            data_root: Some(dir.join("data")),
-            trust_store: Some(dir.join("trusted_keys.toml")),
-            ..HostConfig::default()
-        })
+        PluginHost::new(
+            HostConfig::default()
+                .with_cache_dir(None)
+                .with_data_root(Some(dir.join("data")))
+                .with_trust_store(Some(dir.join("trusted_keys.toml"))),
+        )
         .expect("host")
     }
 

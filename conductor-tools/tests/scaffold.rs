@@ -70,19 +70,16 @@ fn the_scaffolded_plugin_builds_and_runs_in_the_engine() {
 
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
-    let options = EngineOptions {
-        host_config: HostConfig {
-            cache_dir: None,
-            log_sink: Arc::new(move |r: &LogRecord<'_>| {
+    let options = EngineOptions::default().with_host_config(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
                 if let LogSource::PluginStderr(p) = r.source {
                     sink.lock().unwrap().push(format!("[{p}] {}", r.message));
                 }
-            }),
-            trust_store: None,
-            ..HostConfig::default()
-        },
-        ..EngineOptions::default()
-    };
+            }))
+            .with_trust_store(None),
+    );
     let engine = Engine::from_file(dir.join("test_config.toml"), options).unwrap();
     // Replay test.mid as `conductor --replay test.mid` would.
     let events = SmfEvents::from_file(dir.join("test.mid")).unwrap();

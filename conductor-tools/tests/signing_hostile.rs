@@ -153,19 +153,17 @@ fn a_garbage_trust_store_blocks_neither_allow_nor_unsigned_plugins() {
     fs::write(&store, "this is [[not toml").unwrap();
     let log = Captured::default();
     let sink = log.clone();
-    let host = PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: None,
-        log_sink: Arc::new(move |r: &LogRecord<'_>| {
-            sink.0.lock().unwrap().push(r.message.to_string())
-        }),
-        trust_store: Some(store),
-    })
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(None)
+            .with_log_sink(Arc::new(move |r: &LogRecord<'_>| {
+                sink.0.lock().unwrap().push(r.message.to_string())
+            }))
+            .with_trust_store(Some(store)),
+    )
     .unwrap();
-    let with = |policy| PluginOptions {
-        signature_policy: policy,
-        ..PluginOptions::default()
-    };
+    let with = |policy| PluginOptions::default().with_signature_policy(policy);
     host.load(&unsigned, with(SignaturePolicy::Allow)).unwrap();
     host.load(&unsigned, with(SignaturePolicy::Warn)).unwrap();
     let plugin = host.load(&signed, with(SignaturePolicy::Allow)).unwrap();

@@ -91,13 +91,9 @@ fn measure(config: &Path, engine: bool) -> anyhow::Result<Measured> {
     let mut failure = None;
     let heap = allocation_counter::measure(|| {
         let result = if engine {
-            let options = EngineOptions {
-                host_config: HostConfig {
-                    log_sink: std::sync::Arc::new(|_: &LogRecord<'_>| {}),
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
+            let options = EngineOptions::default().with_host_config(
+                HostConfig::default().with_log_sink(std::sync::Arc::new(|_: &LogRecord<'_>| {})),
+            );
             Engine::from_file(config, options).map(|e| {
                 let (modes, mappings) = counts(&e.config());
                 (modes, mappings, Box::new(e) as Box<dyn std::any::Any>)

@@ -152,10 +152,13 @@ fn measure(
         slow_done: AtomicU64::new(0),
     });
     let seen = probe.clone();
-    let options = EngineOptions {
-        host_config: silent_host_config(Some(out.join("scratch/beside-slow-cache")), out),
-        callbacks: EngineCallbacks {
-            on_midi_out: Some(Arc::new(move |bytes: &[u8], ts: u64| {
+    let options = EngineOptions::default()
+        .with_host_config(silent_host_config(
+            Some(out.join("scratch/beside-slow-cache")),
+            out,
+        ))
+        .with_callbacks(EngineCallbacks::default().with_on_midi_out(Some(Arc::new(
+            move |bytes: &[u8], ts: u64| {
                 let now = seen.now();
                 if bytes == FAST_OUT {
                     if let Some(slot) = seen.got.get(ts as usize) {
@@ -164,11 +167,8 @@ fn measure(
                 } else if bytes == SLOW_OUT {
                     seen.slow_done.fetch_add(1, Ordering::AcqRel);
                 }
-            })),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+            },
+        ))));
     let engine =
         Engine::from_toml(toml, dir, options).context("cannot build the latency engine")?;
     // Warm up pad 61's path (timestamps past the probe's slots are ignored).

@@ -39,10 +39,7 @@ fn section(h: &Harness) -> Section {
     let toml = noop_engine_config(&noop);
     let toml_file = dir.join("engine.toml");
     or_fail!(section, "all", std::fs::write(&toml_file, &toml));
-    let options = EngineOptions {
-        host_config: quiet_host_config(None, &h.out),
-        ..Default::default()
-    };
+    let options = EngineOptions::default().with_host_config(quiet_host_config(None, &h.out));
     let engine = or_fail!(section, RUST, Engine::from_toml(&toml, &dir, options));
 
     let mut contenders: Vec<Box<dyn Contender + '_>> = vec![Box::new(TimedFn::new(RUST, || {

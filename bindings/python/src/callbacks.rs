@@ -68,17 +68,17 @@ impl PythonCallbacks {
                 }
             }) as _
         };
-        EngineCallbacks {
-            on_action: self.on_action.map(|cb| {
+        EngineCallbacks::default()
+            .with_on_action(self.on_action.map(|cb| {
                 let errors = errors.clone();
                 Arc::new(move |event: &HostActionEvent| {
                     call(&errors, "on_action", |py| {
                         cb.call1(py, (PyHostAction::new(py, event)?,)).map(drop)
                     });
                 }) as _
-            }),
-            on_midi_out: Some(on_midi_out),
-            approve: self.approve.map(|cb| {
+            }))
+            .with_on_midi_out(Some(on_midi_out))
+            .with_approve(self.approve.map(|cb| {
                 let errors = errors.clone();
                 Arc::new(move |request: &ApprovalRequest| {
                     // An exception, like no answer, means "not granted".
@@ -88,19 +88,19 @@ impl PythonCallbacks {
                     })
                     .unwrap_or(false)
                 }) as _
-            }),
-            on_host_request: self
-                .on_host_request
-                .map(|cb| host_request_handler(cb, errors.clone())),
-            on_fired: self.on_fired.map(|cb| {
+            }))
+            .with_on_host_request(
+                self.on_host_request
+                    .map(|cb| host_request_handler(cb, errors.clone())),
+            )
+            .with_on_fired(self.on_fired.map(|cb| {
                 let errors = errors.clone();
                 Arc::new(move |fired: &Fired| {
                     call(&errors, "on_fired", |py| {
                         cb.call1(py, (PyFired::new(py, fired)?,)).map(drop)
                     });
                 }) as _
-            }),
-        }
+            }))
     }
 }
 

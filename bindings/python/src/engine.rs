@@ -69,28 +69,31 @@ impl Settings {
         for (name, caps) in &self.plugin_grants {
             plugin_grants.insert(name.clone(), capabilities(caps)?);
         }
-        let options = EngineOptions {
-            host_config: HostSettings {
-                cache_dir: self.cache_dir,
-                data_root: self.data_root,
-                trust_store: self.trust_store,
-                log_sink: Some(sink.clone()),
-            }
-            .resolve(),
-            host: None,
-            grants: capabilities(&self.grants)?,
-            plugin_grants,
-            callbacks: self
-                .callbacks
-                .into_engine_callbacks(py, &errors, &ports, &sink),
-            queue_capacity: self.queue_capacity,
-            port_name: self.port_name,
-            signature_policy: self
-                .signature_policy
-                .map(|p| p.parse())
-                .transpose()
-                .into_py(py)?,
-        };
+        let options = EngineOptions::default()
+            .with_host_config(
+                HostSettings {
+                    cache_dir: self.cache_dir,
+                    data_root: self.data_root,
+                    trust_store: self.trust_store,
+                    log_sink: Some(sink.clone()),
+                }
+                .resolve(),
+            )
+            .with_host(None)
+            .with_grants(capabilities(&self.grants)?)
+            .with_plugin_grants(plugin_grants)
+            .with_callbacks(
+                self.callbacks
+                    .into_engine_callbacks(py, &errors, &ports, &sink),
+            )
+            .with_queue_capacity(self.queue_capacity)
+            .with_port_name(self.port_name)
+            .with_signature_policy(
+                self.signature_policy
+                    .map(|p| p.parse())
+                    .transpose()
+                    .into_py(py)?,
+            );
         let loaded = py.detach(|| load(options));
         if loaded.is_err() {
             // The load error says what went wrong; callback exceptions were logged.

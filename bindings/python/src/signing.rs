@@ -143,13 +143,13 @@ pub fn verify(py: Python<'_>, wasm: PathBuf) -> PyResult<PySignature> {
 /// What the plugin declares through its `capabilities()` export, read without running
 /// `init` and without writing to the module cache.
 fn declared_capabilities(wasm: &Path) -> conductor_core::Result<CapabilitySet> {
-    let host = PluginHost::new(HostConfig {
-        cache_dir: None,
-        data_root: None,
-        trust_store: None,
-        // The probe runs no plugin code that prints; nothing to show.
-        log_sink: Arc::new(|_: &LogRecord<'_>| {}),
-    })?;
+    let host = PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_data_root(None)
+            .with_trust_store(None)
+            .with_log_sink(Arc::new(|_: &LogRecord<'_>| {})),
+    )?;
     Ok(host.inspect(wasm)?.capabilities)
 }
 

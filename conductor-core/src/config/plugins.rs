@@ -78,6 +78,12 @@ pub struct PluginDefaults {
 /// defaults, its `[plugins.settings."..."]` table and the inline settings of the
 /// actions that call it. The one resolved form of a plugin's settings: its limits are
 /// the plugin host's [`Limits`], handed to the plugin as they are.
+///
+/// It holds what the config decides, and only that, so it compares with `==`: a reload
+/// keeps a plugin's instance when its resolved settings (and its bytes) are unchanged.
+/// The engine turns it into the [`PluginOptions`](crate::plugin::PluginOptions) of a
+/// load by adding what only the embedding application supplies (callbacks, the
+/// signature policy of `EngineOptions`, the plugin's name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedPluginSettings {
     /// Fuel, memory and deadline per call.

@@ -72,6 +72,7 @@ pub type HostRequestCallback = crate::plugin::HostRequestHandler;
 
 /// The set of callbacks; every one is optional.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct EngineCallbacks {
     /// Host actions. Without it, host actions are logged.
     pub on_action: Option<ActionCallback>,
@@ -85,6 +86,14 @@ pub struct EngineCallbacks {
     /// handler is available.
     pub on_host_request: Option<HostRequestCallback>,
 }
+
+crate::builder::with_methods!(EngineCallbacks {
+    with_on_action => on_action: Option<ActionCallback>,
+    with_on_midi_out => on_midi_out: Option<MidiOutCallback>,
+    with_approve => approve: Option<ApprovalCallback>,
+    with_on_fired => on_fired: Option<FiredCallback>,
+    with_on_host_request => on_host_request: Option<HostRequestCallback>,
+});
 
 impl std::fmt::Debug for EngineCallbacks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

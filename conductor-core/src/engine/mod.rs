@@ -75,6 +75,7 @@ use worker::on_worker_thread;
 
 /// How an engine is built, beyond its config.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct EngineOptions {
     /// Host settings (cache, data root, log sink). Ignored when `host` is given. Where
     /// the folders are left at their defaults, the config's `[plugins] data_dir` and
@@ -95,6 +96,17 @@ pub struct EngineOptions {
     /// Overrides the config's `signature_policy` (the CLI's `--signature-policy`).
     pub signature_policy: Option<SignaturePolicy>,
 }
+
+crate::builder::with_methods!(EngineOptions {
+    with_host_config => host_config: HostConfig,
+    with_host => host: Option<PluginHost>,
+    with_grants => grants: Vec<Capability>,
+    with_plugin_grants => plugin_grants: HashMap<String, Vec<Capability>>,
+    with_callbacks => callbacks: EngineCallbacks,
+    with_queue_capacity => queue_capacity: Option<usize>,
+    with_port_name => port_name: Option<String>,
+    with_signature_policy => signature_policy: Option<SignaturePolicy>,
+});
 
 impl std::fmt::Debug for EngineOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -21,6 +21,7 @@ use crate::{Error, Result};
 
 /// Settings shared by every plugin a host loads.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct HostConfig {
     /// Where compiled modules are cached on disk. `None` disables the disk cache.
     /// Default: [`default_cache_dir`].
@@ -35,6 +36,13 @@ pub struct HostConfig {
     /// load, so keys added with `conductor-sign trust add` apply at once.
     pub trust_store: Option<PathBuf>,
 }
+
+crate::builder::with_methods!(HostConfig {
+    with_cache_dir => cache_dir: Option<PathBuf>,
+    with_data_root => data_root: Option<PathBuf>,
+    with_log_sink => log_sink: SharedLogSink,
+    with_trust_store => trust_store: Option<PathBuf>,
+});
 
 impl Default for HostConfig {
     fn default() -> Self {
@@ -59,6 +67,7 @@ impl std::fmt::Debug for HostConfig {
 
 /// Options for loading one plugin.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct PluginOptions {
     /// Resource limits per call.
     pub limits: Limits,
@@ -77,6 +86,15 @@ pub struct PluginOptions {
     /// them, any host.
     pub services: PluginServices,
 }
+
+crate::builder::with_methods!(PluginOptions {
+    with_limits => limits: Limits,
+    with_grants => grants: Grants,
+    with_data_dir => data_dir: Option<PathBuf>,
+    with_name => name: Option<String>,
+    with_signature_policy => signature_policy: SignaturePolicy,
+    with_services => services: PluginServices,
+});
 
 /// What [`PluginHost::inspect`] finds out about a plugin without running `init`.
 #[derive(Debug, Clone)]

@@ -24,10 +24,11 @@ pub const DEFAULT_MAX_VAR_BYTES: usize = 1024 * 1024;
 ///
 /// ```
 /// use conductor_core::plugin::Limits;
-/// let limits = Limits { fuel: 10_000_000, ..Limits::default() };
+/// let limits = Limits::default().with_fuel(10_000_000);
 /// assert_eq!(limits.memory_bytes, 128 * 1024 * 1024);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Instructions (wasmtime fuel units) per call.
     pub fuel: u64,
@@ -45,6 +46,15 @@ pub struct Limits {
     /// a `var_set` that would pass it is refused with the "too large" code.
     pub max_var_bytes: usize,
 }
+
+crate::builder::with_methods!(Limits {
+    with_fuel => fuel: u64,
+    with_memory_bytes => memory_bytes: u64,
+    with_timeout => timeout: Duration,
+    with_output_bytes_per_call => output_bytes_per_call: usize,
+    with_max_output_bytes => max_output_bytes: usize,
+    with_max_var_bytes => max_var_bytes: usize,
+});
 
 impl Default for Limits {
     fn default() -> Self {
@@ -75,7 +85,7 @@ impl Limits {
     ///
     /// ```
     /// use conductor_core::plugin::Limits;
-    /// let e = Limits { fuel: 0, ..Limits::default() }.validate().unwrap_err();
+    /// let e = Limits::default().with_fuel(0).validate().unwrap_err();
     /// assert!(e.to_string().contains("`fuel` is 0"), "{e}");
     /// ```
     pub fn validate(&self) -> Result<()> {

@@ -74,17 +74,15 @@ impl HostRequest {
 /// ```
 /// use std::sync::Arc;
 /// use conductor_core::plugin::{PluginOptions, PluginServices};
-/// let options = PluginOptions {
-///     services: PluginServices {
-///         midi_out: Some(Arc::new(|bytes: &[u8]| println!("MIDI out: {bytes:02X?}"))),
-///         allowed_hosts: vec!["api.example.com".into(), "*.example.org".into()],
-///         ..PluginServices::default()
-///     },
-///     ..PluginOptions::default()
-/// };
+/// let options = PluginOptions::default().with_services(
+///     PluginServices::default()
+///         .with_midi_out(Some(Arc::new(|bytes: &[u8]| println!("MIDI out: {bytes:02X?}"))))
+///         .with_allowed_hosts(vec!["api.example.com".into(), "*.example.org".into()]),
+/// );
 /// # let _ = options;
 /// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct PluginServices {
     /// Where `midi_send` delivers MIDI messages.
     pub midi_out: Option<MidiSink>,
@@ -106,6 +104,14 @@ pub struct PluginServices {
     /// `config` table). Only this plugin sees it.
     pub config: BTreeMap<String, String>,
 }
+
+crate::builder::with_methods!(PluginServices {
+    with_midi_out => midi_out: Option<MidiSink>,
+    with_host_request => host_request: Option<HostRequestHandler>,
+    with_allowed_hosts => allowed_hosts: Vec<String>,
+    with_max_response_bytes => max_response_bytes: usize,
+    with_config => config: BTreeMap<String, String>,
+});
 
 impl Default for PluginServices {
     fn default() -> Self {

@@ -64,12 +64,10 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
         log.clone(),
     )
     .performing(&session.grants.host_actions, &config)?;
-    let callbacks = EngineCallbacks {
-        on_action: Some(host_actions.callback()),
-        on_host_request: Some(host_actions.request_callback()),
-        on_midi_out: output.as_ref().map(Output::callback),
-        ..EngineCallbacks::default()
-    };
+    let callbacks = EngineCallbacks::default()
+        .with_on_action(Some(host_actions.callback()))
+        .with_on_host_request(Some(host_actions.request_callback()))
+        .with_on_midi_out(output.as_ref().map(Output::callback));
     let mut options = session.engine_options(callbacks);
     options.port_name = input.as_ref().map(Input::port_name);
     let stop = stop::on_ctrl_c()?;

@@ -65,14 +65,12 @@ impl Session {
         for line in self.grants.announcements() {
             self.log.info(&line);
         }
-        EngineOptions {
-            host_config: self.host_config(),
-            grants: self.grants.global.clone(),
-            plugin_grants: self.grants.per_plugin.clone(),
-            callbacks,
-            signature_policy: self.signature_policy,
-            ..EngineOptions::default()
-        }
+        EngineOptions::default()
+            .with_host_config(self.host_config())
+            .with_grants(self.grants.global.clone())
+            .with_plugin_grants(self.grants.per_plugin.clone())
+            .with_callbacks(callbacks)
+            .with_signature_policy(self.signature_policy)
     }
 }
 

@@ -199,11 +199,11 @@ pub fn run(cli: SignCli) -> Result<()> {
 
 /// A plugin host used only to read capabilities: no disk cache, output to stderr.
 fn inspect_host(trust_path: &Path) -> Result<PluginHost> {
-    Ok(PluginHost::new(HostConfig {
-        cache_dir: None,
-        trust_store: Some(trust_path.to_path_buf()),
-        ..HostConfig::default()
-    })?)
+    Ok(PluginHost::new(
+        HostConfig::default()
+            .with_cache_dir(None)
+            .with_trust_store(Some(trust_path.to_path_buf())),
+    )?)
 }
 
 /// Verifies the signature of `plugin` — its fields, the wasm's size and hash, and that
