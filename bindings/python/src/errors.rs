@@ -8,6 +8,12 @@
 //! invalid argument or call (a closed engine, `wait_idle` from a callback) raises
 //! `ValueError`, whose message is the core's reason without its "invalid argument: "
 //! prefix (the class already says so).
+//!
+//! Kinds map to classes in [`exception_type`]: `PluginReturned` → `PluginError`,
+//! `OutOfFuel`, `MemoryLimit`, `Timeout`, `PluginTrap` → `PluginCrashed` and
+//! `Cancelled` → `PluginCancelled` (all subclasses of `PluginError`, with `.plugin` and
+//! `.code`); `Config`, `PluginLoad`, `CapabilityDenied`, `Signature`, `Midi` → their
+//! classes; `Runtime` and kinds newer than this module → `ConductorError` itself.
 
 use conductor_core::{Error, ErrorKind};
 use pyo3::exceptions::{PyException, PyOSError, PyValueError};
@@ -70,6 +76,12 @@ create_exception!(
 );
 create_exception!(
     conductor_midi,
+    PluginCancelled,
+    PluginError,
+    "A plugin call was cancelled (Plugin.cancel(), or the engine closing or reloading): not a crash."
+);
+create_exception!(
+    conductor_midi,
     SignatureError,
     ConductorError,
     "A plugin signature is missing, invalid or untrusted."
@@ -93,6 +105,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MemoryLimitExceeded", py.get_type::<MemoryLimitExceeded>())?;
     m.add("Timeout", py.get_type::<Timeout>())?;
     m.add("PluginCrashed", py.get_type::<PluginCrashed>())?;
+    m.add("PluginCancelled", py.get_type::<PluginCancelled>())?;
     m.add("SignatureError", py.get_type::<SignatureError>())?;
     m.add("MidiError", py.get_type::<MidiError>())?;
     Ok(())
@@ -137,6 +150,7 @@ fn exception_type(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, pyo3::typ
         ErrorKind::MemoryLimit => MemoryLimitExceeded::type_object(py),
         ErrorKind::Timeout => Timeout::type_object(py),
         ErrorKind::PluginTrap => PluginCrashed::type_object(py),
+        ErrorKind::Cancelled => PluginCancelled::type_object(py),
         ErrorKind::CapabilityDenied => CapabilityDenied::type_object(py),
         ErrorKind::Signature => SignatureError::type_object(py),
         ErrorKind::Midi => MidiError::type_object(py),
@@ -198,7 +212,7 @@ fn set_fields(py: Python<'_>, err: &PyErr, error: &Error, message: &str) -> PyRe
             value.setattr("code", &none)?;
             value.setattr("limit", limit.as_secs_f64())?;
         }
-        Error::PluginTrap { plugin, .. } => {
+        Error::PluginTrap { plugin, .. } | Error::Cancelled { plugin } => {
             value.setattr("plugin", plugin)?;
             value.setattr("code", &none)?;
         }

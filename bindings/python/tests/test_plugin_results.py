@@ -32,19 +32,30 @@ def test_a_busy_plugin_stops_when_cancelled_from_another_thread(wasm: Wasm) -> N
         assert plugin.execute({"op": "echo", "value": 1}, json=True) == 1
 
         def spin() -> None:
-            try:
+            with pytest.raises(conductor.PluginCancelled) as caught:
                 plugin.execute({"op": "spin"})
-            except conductor.PluginError as e:
-                errors.append(e)
+            errors.append(caught.value)
 
         thread = threading.Thread(target=spin)
         thread.start()
         assert spinning.wait(60)
         plugin.cancel()
         thread.join()
-        assert len(errors) == 1 and isinstance(errors[0], conductor.PluginCrashed)
-        assert "cancelled" in str(errors[0])
+        # Its own class, not a crash; still a PluginError naming the plugin.
+        assert len(errors) == 1, "the spinning call did not raise PluginCancelled"
+        error = errors[0]
+        assert isinstance(error, conductor.PluginCancelled)
+        assert isinstance(error, conductor.PluginError)
+        assert issubclass(conductor.PluginCancelled, conductor.ConductorError)
+        assert not isinstance(error, conductor.PluginCrashed)
+        assert error.plugin == "results_plugin"
+        assert error.code is None
+        assert "its call was cancelled" in str(error)
         assert plugin.execute({"op": "echo", "value": 2}, json=True) == 2
+        # A real trap is still PluginCrashed.
+        with pytest.raises(conductor.PluginCrashed):
+            plugin.execute({"op": "trap"})
+        assert plugin.execute({"op": "echo", "value": 3}, json=True) == 3
 
 
 def test_execute_returns_the_bytes_or_the_json_a_plugin_set(wasm: Wasm) -> None:

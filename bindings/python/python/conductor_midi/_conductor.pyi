@@ -118,6 +118,12 @@ class Timeout(PluginError):
 class PluginCrashed(PluginError):
     """A plugin trapped: a panic, a memory fault or an explicit exit."""
 
+class PluginCancelled(PluginError):
+    """A plugin call was cancelled before it finished: by :meth:`Plugin.cancel`, or by
+    the engine closing or reloading without the plugin while the call ran. Not a crash
+    (the plugin did nothing wrong); its next call starts a fresh instance. ``code`` is
+    None."""
+
 class SignatureError(ConductorError):
     """A plugin signature is missing, invalid or untrusted."""
 
@@ -208,7 +214,8 @@ class Plugin:
         ``json=True`` the value it parses to (``None`` when nothing).
 
         :raises PluginError: it returned a non-zero code (``.code``), or a subclass:
-            ``OutOfFuel``, ``MemoryLimitExceeded``, ``Timeout``, ``PluginCrashed``.
+            ``OutOfFuel``, ``MemoryLimitExceeded``, ``Timeout``, ``PluginCrashed``,
+            ``PluginCancelled`` (another thread called :meth:`cancel`).
         :raises ValueError: ``json=True`` and the output is not JSON.
         """
     @overload
@@ -229,9 +236,9 @@ class Plugin:
 
     def cancel(self) -> None:
         """Cancels the call running on another thread: it stops at its next loop
-        iteration or function call and raises ``PluginCrashed`` saying it was cancelled;
-        the next call gets a fresh instance. Does nothing when no call runs. Returns at
-        once."""
+        iteration or function call and raises ``PluginCancelled`` (not
+        ``PluginCrashed``); the next call gets a fresh instance. Does nothing when no
+        call runs. Returns at once."""
 
     @property
     def vars_file(self) -> Path | None:
