@@ -931,7 +931,12 @@ uint64_t conductor_engine_refused_plugin_calls(const conductor_engine_t *engine)
  * Swaps in the config file at `path` atomically. Plugins whose file and settings are
  * unchanged keep their instance; others load fresh, and those no longer used are shut
  * down. If anything fails (the error says what), the old config keeps running. The
- * active mode is kept when the new config has a mode of the same name.
+ * active mode is kept when the new config has a mode of the same name. Devices opened
+ * with `conductor_engine_connect_devices` follow: when the new config changes a
+ * device's ports or `init`, the old ports get their `shutdown` and close and the new
+ * ones open with their `init` and lights. If a new port cannot be opened, the call
+ * fails with `CONDUCTOR_ERROR_MIDI`: the new config runs, without the devices' ports,
+ * and the next reload tries again.
  *
  * Thread safety: may be called from any thread, concurrently with other engine calls,
  * and from the engine's callbacks.

@@ -490,3 +490,59 @@ fn a_thru_needs_an_input_and_a_device_with_an_output() {
         assert!(err.contains(needle), "{err}");
     }
 }
+
+const TAPS: &str = r#"
+[[devices]]
+name = "pads"
+input = "Pads In"
+
+[[devices]]
+name = "keys"
+input = "Keys"
+
+[[modes]]
+name = "Default"
+[[modes.mappings]]
+device = "pads"
+trigger = { DoubleTap = { note = 36, timeout_ms = 250 } }
+action = { SendMidi = { bytes = [0x90, 100, 1] } }
+[[modes.mappings]]
+device = "pads"
+trigger = { LongPress = { note = 38, duration_ms = 500 } }
+action = { SendMidi = { bytes = [0x90, 101, 1] } }
+"#;
+
+/// A gesture filtered to one device is timed from that device's messages only: the
+/// same note from another device in between neither completes nor breaks it.
+#[test]
+fn a_gesture_of_one_device_ignores_the_same_note_from_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let wire = Wire::default();
+    let engine = engine(TAPS, &wire, &dir);
+    let tap = |device: &str, t_ms: u64| {
+        let on = engine
+            .process_from(device, &[0x90, 36, 100], t_ms * 1000)
+            .unwrap();
+        let off = engine
+            .process_from(device, &[0x80, 36, 0], t_ms * 1000 + 20_000)
+            .unwrap();
+        on.len() + off.len()
+    };
+    // Pads, keys, pads within 250 ms: the pads' second tap is the double tap. (Were
+    // the keys' tap counted, it would have "completed" the pads' gesture and been
+    // dropped for its device, and the pads' second tap would start a new one.)
+    assert_eq!(tap("pads", 0), 0);
+    assert_eq!(tap("keys", 100), 0, "the keys' tap is not the pads' second tap");
+    assert_eq!(tap("pads", 200), 1, "the pads' second tap fires the double tap");
+    assert_eq!(wire.take(), vec![sent("-", &[0x90, 100, 1])]);
+
+    // A long press on the pads is not cut short by the keys releasing the same note.
+    engine
+        .process_from("pads", &[0x90, 38, 100], 1_000_000)
+        .unwrap();
+    engine.process_from("keys", &[0x90, 38, 100], 1_100_000).unwrap();
+    engine.process_from("keys", &[0x80, 38, 0], 1_200_000).unwrap();
+    let fired = engine.tick(1_600_000).unwrap();
+    assert_eq!(fired.len(), 1, "the pads' long press fires at 500 ms: {fired:?}");
+    assert_eq!(wire.take(), vec![sent("-", &[0x90, 101, 1])]);
+}

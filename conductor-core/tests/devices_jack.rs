@@ -1,8 +1,9 @@
 //! Named devices through a JACK server: each `[[devices]]` entry's input and output
 //! opened by `Engine::connect_devices`, its init sequence and feedback sent when the
 //! output opens and again when it comes back, mode feedback on a mode change, a
-//! trigger filtered by device, `SendMidi` routed to a named device, and the shutdown
-//! sequence when the devices close.
+//! trigger filtered by device, `SendMidi` routed to a named device, a reload that moves
+//! a device to another port (`Devices::sync`), and the shutdown sequence when the
+//! devices close.
 //!
 //! Run with `cargo test --release -p conductor-midi-core --features jack --test devices_jack`.
 //! Needs `jackd` and `jack_lsp`; the "controllers" are virtual ports of this process.
@@ -135,10 +136,62 @@ fn devices_end_to_end() {
     expect(&pads_rx, &[0x90, 36, 0]);
     expect(&pads_rx, &[0x90, 37, 45]);
 
+    // A reload that leaves `[[devices]]` as they were keeps the ports open.
+    let mut devices = devices;
+    engine.reload_from_toml(CONFIG, dir.path()).unwrap();
+    assert!(devices.is_current());
+    assert!(
+        !devices.sync().unwrap(),
+        "nothing changed, nothing reopened"
+    );
+
+    // A reload that moves the pads to another output: `sync` sends the old output the
+    // shutdown sequence, then the new one gets the init and the lights.
+    let (_moved_sink, moved_rx) = sink("dev-pads-moved");
+    let moved = CONFIG.replace("output = \"dev-pads-sink\"", "output = \"dev-pads-moved\"");
+    engine.reload_from_toml(&moved, dir.path()).unwrap();
+    assert!(!devices.is_current());
+    assert!(devices.sync().unwrap(), "the pads' output changed");
+    expect_eventually(&pads_rx, &[0xB0, 0x00, 0x00]);
+    expect(
+        &moved_rx,
+        &[0xF0, 0x00, 0x20, 0x29, 0x02, 0x0D, 0x0E, 0x01, 0xF7],
+    );
+    let outputs = devices.outputs();
+    assert!(
+        outputs
+            .iter()
+            .any(|(d, port, open)| d == "pads" && port.ends_with(":dev-pads-moved") && *open),
+        "{outputs:?}"
+    );
+    // The pads' input was reopened too: their note 60 still reaches the engine, which
+    // sends it on to the keys. A new JACK connection takes effect at the next period,
+    // so the note is sent until it arrives.
+    wait_until("note 60 from the reopened pads to reach the keys", || {
+        pads.send(&[0x90, 60, 1]).unwrap();
+        keys_rx.recv_timeout(Duration::from_millis(50)).ok() == Some(vec![0x90, 60, 100])
+    });
+
     // Closing the devices sends the shutdown sequence.
     drop(devices);
-    expect(&pads_rx, &[0xB0, 0x00, 0x00]);
+    expect_eventually(&moved_rx, &[0xB0, 0x00, 0x00]);
     engine.shutdown().unwrap();
+}
+
+/// Waits for `bytes`, passing over anything else received first (lights re-sent by a
+/// reload, for example).
+fn expect_eventually(rx: &Receiver<Vec<u8>>, bytes: &[u8]) {
+    let deadline = Instant::now() + PATIENCE;
+    let mut seen = Vec::new();
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(got) if got == bytes => return,
+            Ok(got) => seen.push(got),
+            Err(_) => {
+                panic!("gave up waiting for {bytes:02X?} after {PATIENCE:?}; got {seen:02X?}")
+            }
+        }
+    }
 }
 
 /// A virtual input standing for a controller's (or synth's) MIDI in.

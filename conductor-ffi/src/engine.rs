@@ -455,7 +455,12 @@ pub unsafe extern "C" fn conductor_engine_set_mode_index(
 /// Swaps in the config file at `path` atomically. Plugins whose file and settings are
 /// unchanged keep their instance; others load fresh, and those no longer used are shut
 /// down. If anything fails (the error says what), the old config keeps running. The
-/// active mode is kept when the new config has a mode of the same name.
+/// active mode is kept when the new config has a mode of the same name. Devices opened
+/// with `conductor_engine_connect_devices` follow: when the new config changes a
+/// device's ports or `init`, the old ports get their `shutdown` and close and the new
+/// ones open with their `init` and lights. If a new port cannot be opened, the call
+/// fails with `CONDUCTOR_ERROR_MIDI`: the new config runs, without the devices' ports,
+/// and the next reload tries again.
 ///
 /// Thread safety: may be called from any thread, concurrently with other engine calls,
 /// and from the engine's callbacks.
@@ -470,7 +475,8 @@ pub unsafe extern "C" fn conductor_engine_reload_file(
         // SAFETY: pointer contracts documented above.
         let engine = unsafe { handle(engine, "engine") }?;
         let path = unsafe { text(path, path_len, "path") }?;
-        Ok(engine.engine.reload_file(path)?)
+        engine.engine.reload_file(path)?;
+        engine.sync_devices()
     })
 }
 
@@ -493,7 +499,8 @@ pub unsafe extern "C" fn conductor_engine_reload_toml(
         let engine = unsafe { handle(engine, "engine") }?;
         let toml = unsafe { text(toml, toml_len, "toml") }?;
         let base_dir = unsafe { base_dir_of(base_dir, base_dir_len) }?;
-        Ok(engine.engine.reload_from_toml(toml, base_dir)?)
+        engine.engine.reload_from_toml(toml, base_dir)?;
+        engine.sync_devices()
     })
 }
 
@@ -536,6 +543,16 @@ impl conductor_engine_t {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         drop(devices);
+    }
+
+    /// After a reload: reopens the `[[devices]]` ports when the new config changed them
+    /// (core's `Devices::sync`).
+    fn sync_devices(&self) -> FfiResult<()> {
+        let mut devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(devices) = devices.as_mut() {
+            devices.sync()?;
+        }
+        Ok(())
     }
 }
 

@@ -273,6 +273,11 @@ impl PyEngine {
 
     /// Swaps in a new config: from `path`, from `toml` text, or (with neither) by
     /// reading the current config file again. On failure the old config keeps running.
+    /// Devices opened with `connect_devices` follow: when the new config changes a
+    /// device's ports or `init`, the old ports get their `shutdown` and close, and the
+    /// new ones open with their `init` and lights. If a new port cannot be opened,
+    /// `MidiError` is raised: the new config runs, without the devices' ports, and the
+    /// next reload tries again.
     #[pyo3(signature = (path = None, *, toml = None, base_dir = None))]
     fn reload(
         &self,
@@ -298,6 +303,7 @@ impl PyEngine {
             self.errors.take();
         }
         result.into_py(py)?;
+        py.detach(|| self.ports.sync_devices()).into_py(py)?;
         self.errors.check()
     }
 
@@ -385,6 +391,7 @@ impl PyEngine {
             self.errors.take();
         }
         result.into_py(py)?;
+        py.detach(|| self.ports.sync_devices()).into_py(py)?;
         self.errors.check()
     }
 

@@ -80,27 +80,28 @@ impl PyPlugin {
             })),
         }
         .resolve();
-        let options = PluginOptions {
-            limits: Limits {
-                fuel,
-                memory_bytes: memory_limit,
-                timeout: seconds("timeout", timeout)?,
-                max_output_bytes,
-                max_var_bytes,
-                ..Limits::default()
-            },
-            grants: Grants::none().extend(capabilities(&grants)?),
-            data_dir,
-            name,
-            signature_policy: signature_policy.parse().into_py(py)?,
-            services: PluginServices {
-                midi_out: on_midi_out.map(|cb| midi_sink(cb, errors.clone())),
-                host_request: on_host_request.map(|cb| host_request_handler(cb, errors.clone())),
-                allowed_hosts,
-                config,
-                ..PluginServices::default()
-            },
-        };
+        let options = PluginOptions::default()
+            .with_limits(
+                Limits::default()
+                    .with_fuel(fuel)
+                    .with_memory_bytes(memory_limit)
+                    .with_timeout(seconds("timeout", timeout)?)
+                    .with_max_output_bytes(max_output_bytes)
+                    .with_max_var_bytes(max_var_bytes),
+            )
+            .with_grants(Grants::none().extend(capabilities(&grants)?))
+            .with_data_dir(data_dir)
+            .with_name(name)
+            .with_signature_policy(signature_policy.parse().into_py(py)?)
+            .with_services(
+                PluginServices::default()
+                    .with_midi_out(on_midi_out.map(|cb| midi_sink(cb, errors.clone())))
+                    .with_host_request(
+                        on_host_request.map(|cb| host_request_handler(cb, errors.clone())),
+                    )
+                    .with_allowed_hosts(allowed_hosts)
+                    .with_config(config),
+            );
         let plugin = py
             .detach(|| PluginHost::new(host_config)?.load(&path, options))
             .into_py(py)?;

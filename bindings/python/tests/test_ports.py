@@ -114,3 +114,41 @@ def test_midi_sent_to_a_virtual_port_reaches_another_engine() -> None:
                     time.sleep(0.05)
     assert fired, "nothing arrived at the virtual input within 20 s"
     assert {f.context["note"] for f in fired} == {60}
+
+
+def wait_for(received: list[list[int]], wanted: list[int], what: str) -> None:
+    """Waits up to 20 s for ``wanted`` among the messages ``received`` collects."""
+    deadline = time.monotonic() + 20
+    while wanted not in received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert wanted in received, f"{what}: {wanted} did not arrive within 20 s; got {received}"
+
+
+def test_a_reload_that_moves_a_device_reopens_its_port() -> None:
+    require_ports()
+    # Two "controllers": engines whose virtual inputs pass everything on (midi_thru) to
+    # a callback that records it.
+    listener_config = '[engine]\nmidi_thru = true\n[[modes]]\nname = "L"\n'
+    got_a: list[list[int]] = []
+    got_b: list[list[int]] = []
+    device_config = (
+        '[[devices]]\nname = "lights"\noutput = "conductor-python-dev-{port}"\n'
+        "init = [[0xB0, 0x10, {init}]]\nshutdown = [[0xB0, 0x10, 0x00]]\n"
+        '[[modes]]\nname = "D"\n'
+    )
+    with (
+        conductor.Engine.from_toml(listener_config, on_midi_out=lambda b: got_a.append(list(b))) as a,
+        conductor.Engine.from_toml(listener_config, on_midi_out=lambda b: got_b.append(list(b))) as b,
+    ):
+        a.open_virtual_input("conductor-python-dev-a")
+        b.open_virtual_input("conductor-python-dev-b")
+        with conductor.Engine.from_toml(device_config.format(port="a", init="0x01")) as engine:
+            engine.connect_devices()
+            wait_for(got_a, [0xB0, 0x10, 0x01], "the init at the first port")
+            # The device moves to the other port: the old one gets the shutdown message,
+            # the new one the new init.
+            engine.reload(toml=device_config.format(port="b", init="0x02"))
+            wait_for(got_a, [0xB0, 0x10, 0x00], "the shutdown at the old port")
+            wait_for(got_b, [0xB0, 0x10, 0x02], "the init at the new port")
+            assert [0xB0, 0x10, 0x01] not in got_b
+        wait_for(got_b, [0xB0, 0x10, 0x00], "the shutdown at the new port when the engine closes")

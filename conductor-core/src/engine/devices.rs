@@ -102,14 +102,6 @@ impl DeviceHub {
     }
 }
 
-/// Whether `mapping` may fire for a message from device `source`.
-pub(crate) fn device_allows(mapping: &crate::config::Mapping, source: Option<&str>) -> bool {
-    match &mapping.device {
-        None => true,
-        Some(wanted) => source == Some(wanted.as_str()),
-    }
-}
-
 /// Every light `config` defines and the value it should show in mode `mode` with these
 /// `variables`: a light is on when any of its entries is active (the first active
 /// entry's `on`), else the first entry's `off`.

@@ -7,7 +7,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::devices::device_allows;
 use super::queue::RawEvent;
 use super::run::{AwaitingPlugin, Pause, Run};
 use super::schedule::Schedule;
@@ -164,6 +163,8 @@ impl Dispatcher {
         ids.clear();
         self.shared.held.observe(msg);
         let thru;
+        // Mappings filtered to a device see only that device's messages.
+        let device = self.shared.devices.source_name(source);
         let program = {
             let mut router = self.shared.router();
             if router.table.has_timed_gestures() {
@@ -171,21 +172,17 @@ impl Dispatcher {
                 self.tick_gestures_at(timestamp_us);
                 router = self.shared.router();
             }
-            router
-                .table
-                .route(msg, timestamp_us, self.shared.mode(), &mut ids);
+            router.table.route_from(
+                msg,
+                timestamp_us,
+                self.shared.mode(),
+                device.as_deref(),
+                &mut ids,
+            );
             thru = router.program.config.engine.midi_thru;
             (!ids.is_empty()).then(|| router.program.clone())
         };
         if let Some(program) = program {
-            // Mappings filtered by device fire only for messages from that device.
-            if ids
-                .iter()
-                .any(|&id| program.entry(id).mapping.device.is_some())
-            {
-                let name = self.shared.devices.source_name(source);
-                ids.retain(|&id| device_allows(&program.entry(id).mapping, name.as_deref()));
-            }
             for &id in &ids {
                 // A press decided by its release reports the note-on.
                 let pressed = match msg {

@@ -31,6 +31,7 @@ mod outcome;
 mod plugin_actions;
 mod plugins;
 #[cfg(feature = "midi-io")]
+mod device_ports;
 mod ports;
 mod program;
 mod queue;
@@ -47,7 +48,8 @@ pub use callbacks::{
 pub use context::TriggerContext;
 pub use outcome::{ActionOutcome, Fired};
 #[cfg(feature = "midi-io")]
-pub use ports::{device_selector, devices_matching, Devices, EngineInput};
+pub use device_ports::{devices_matching, Devices};
+pub use ports::{device_selector, EngineInput};
 pub use queue::MAX_PUSH_BYTES;
 pub use worker::PLUGIN_MAILBOX_CAPACITY;
 
@@ -640,10 +642,11 @@ impl Engine {
         let program = {
             let mut router = self.shared.router();
             let mode = self.shared.mode();
-            router.table.route(msg, timestamp_us, mode, &mut ids);
+            router
+                .table
+                .route_from(msg, timestamp_us, mode, source, &mut ids);
             router.program.clone()
         };
-        ids.retain(|&id| devices::device_allows(&program.entry(id).mapping, source));
         if ids.is_empty() {
             if program.config.engine.midi_thru {
                 self.shared.midi_thru(msg, timestamp_us);

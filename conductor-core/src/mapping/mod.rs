@@ -210,8 +210,38 @@ impl MappingTable {
     }
 
     /// Appends to `fired` the mappings `msg` fires at time `t_us` while mode `mode` is
-    /// active: the mode's mappings first, then global ones, each in file order.
+    /// active: the mode's mappings first, then global ones, each in file order. Every
+    /// mapping is considered, whatever device it is filtered to (see
+    /// [`route_from`](Self::route_from)).
     pub fn route(&mut self, msg: &MidiMessage, t_us: u64, mode: usize, fired: &mut Vec<MappingId>) {
+        self.route_where(msg, t_us, mode, |_| true, fired);
+    }
+
+    /// [`route`](Self::route) for a message from the device named `source` (`None`: from
+    /// no named device). A mapping filtered to another device (`device = "..."`) is
+    /// passed over before its gesture state sees the message, so the same note on
+    /// another device neither completes nor breaks its double tap, long press or chord.
+    pub fn route_from(
+        &mut self,
+        msg: &MidiMessage,
+        t_us: u64,
+        mode: usize,
+        source: Option<&str>,
+        fired: &mut Vec<MappingId>,
+    ) {
+        let allows = |m: &Mapping| m.device.as_deref().is_none_or(|d| Some(d) == source);
+        self.route_where(msg, t_us, mode, allows, fired);
+    }
+
+    /// Routes `msg` through the mappings `allows` accepts.
+    fn route_where(
+        &mut self,
+        msg: &MidiMessage,
+        t_us: u64,
+        mode: usize,
+        allows: impl Fn(&Mapping) -> bool,
+        fired: &mut Vec<MappingId>,
+    ) {
         // Paired values follow every control change, whatever is mapped in this mode.
         let cc14 = self.cc14.as_mut().and_then(|p| p.feed(msg));
         let parameter = self.parameters.as_mut().and_then(|p| p.feed(msg));
@@ -237,7 +267,11 @@ impl MappingTable {
             .chain(raw_mode)
             .chain(raw_global);
         for &id in ids {
-            let trigger = &entries[id as usize].mapping.trigger;
+            let mapping = &entries[id as usize].mapping;
+            if !allows(mapping) {
+                continue;
+            }
+            let trigger = &mapping.trigger;
             let state = &mut gestures[id as usize];
             let fires = if let Trigger::CC14 { .. } | Trigger::ParameterNumber { .. } = trigger {
                 matcher::on_channel(trigger, msg) && paired_matches(trigger, cc14, parameter)

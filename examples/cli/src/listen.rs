@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::{anyhow, Result};
 use conductor_core::config::Config;
 use conductor_core::engine::{devices_matching, Devices, EngineInput, MidiOutCallback};
+
+use crate::watch::SharedDevices;
 use conductor_core::midi::{self, OutputConnection, PortSelector};
 use conductor_core::Engine;
 
@@ -110,7 +112,7 @@ impl Output {
 pub fn run(
     engine: &Arc<Engine>,
     input: Option<Input>,
-    devices: Option<Devices>,
+    devices: &SharedDevices,
     stop: &Receiver<()>,
     log: &Log,
 ) -> Result<()> {
@@ -118,7 +120,11 @@ pub fn run(
         .iter()
         .map(|i| format!("MIDI input {}", i.port_name()))
         .collect();
-    for (device, port) in devices.iter().flat_map(Devices::inputs) {
+    let inputs = crate::watch::lock(devices)
+        .as_ref()
+        .map(Devices::inputs)
+        .unwrap_or_default();
+    for (device, port) in inputs {
         listening.push(format!("device {device} on {port}"));
     }
     if listening.is_empty() {
@@ -132,7 +138,7 @@ pub fn run(
     // An error here means the handler is gone; stop as if it had fired.
     let _ = stop.recv();
     drop(input);
-    drop(devices);
+    drop(crate::watch::lock(devices).take());
     // This thread is not one of the engine's, so waiting cannot fail.
     let _ = engine.wait_idle(std::time::Duration::from_secs(5));
     let dropped = engine.dropped();

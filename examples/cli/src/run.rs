@@ -1,7 +1,7 @@
 //! `conductor --config FILE [PORT]`: load the config and its plugins, then run them on a
 //! MIDI input (or a replayed file) until Ctrl-C.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Result};
 use conductor_core::config::Config;
@@ -13,6 +13,7 @@ use crate::args::RunArgs;
 use crate::host_actions::HostActions;
 use crate::listen::{self, Input, Output};
 use crate::session::{sends_midi, Session};
+use crate::watch::SharedDevices;
 use crate::{replay, stop};
 
 /// Runs the default command.
@@ -72,20 +73,22 @@ pub fn run(args: &RunArgs, session: &Session) -> Result<()> {
     options.port_name = input.as_ref().map(Input::port_name);
     let stop = stop::on_ctrl_c()?;
     let engine = Arc::new(Engine::new(config, options)?);
-    let _watch = crate::watch::for_run(args, &engine, config_path, log)?;
     if let Some(input) = &input {
         input.attach(&engine);
     }
-    // Every [[devices]] entry's ports; their init and feedback are sent now.
-    let devices = match &args.replay {
+    // Every [[devices]] entry's ports; their init and feedback are sent now. A reload
+    // that changes them reopens them (a replay opens no ports).
+    let devices: SharedDevices = Arc::new(Mutex::new(match &args.replay {
         None if !engine.config().devices.is_empty() => Some(engine.connect_devices()?),
         _ => None,
-    };
+    }));
+    let follow = args.replay.is_none().then(|| devices.clone());
+    let _watch = crate::watch::for_run(args, &engine, config_path, follow, log)?;
 
     let outcome = match (&args.replay, input) {
         (Some(file), _) => replay::run(&engine, file, args.fast, &stop, log)
             .and_then(|summary| replay::check(&summary, log)),
-        (None, input) => listen::run(&engine, input, devices, &stop, log),
+        (None, input) => listen::run(&engine, input, &devices, &stop, log),
     };
     let shutdown = engine.shutdown();
     host_actions.wait();

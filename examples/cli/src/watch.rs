@@ -6,19 +6,22 @@
 //! whose file, signature and settings are unchanged keep their instances; a plugin
 //! rebuilt at the same path is loaded afresh with the signature policy applied. An edit
 //! that does not load (a syntax error, a missing or refused plugin) is reported with
-//! its line and the running config stays.
+//! its line and the running config stays. A reload that changes `[[devices]]` reopens
+//! their ports ([`Devices::sync`]): the old ones get their `shutdown`, the new ones
+//! their `init` and feedback.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use conductor_core::config::Config;
 use conductor_core::plugin::signing::signature_path;
+use conductor_core::engine::Devices;
 use conductor_core::Engine;
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
@@ -28,6 +31,15 @@ use crate::logging::Log;
 /// How long file events must pause before a reload: one save or one build is one
 /// reload.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// The devices' open ports, shared by the listening loop (which closes them at the
+/// end) and the watcher (which reopens them when a reload changes them).
+pub type SharedDevices = Arc<Mutex<Option<Devices>>>;
+
+/// Locks the devices, even after a panic elsewhere (they stay usable).
+pub fn lock(devices: &SharedDevices) -> MutexGuard<'_, Option<Devices>> {
+    devices.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Watches a running engine's config and plugins; stops when dropped.
 pub struct ConfigWatcher {
@@ -56,8 +68,14 @@ fn watched_files(config_path: &Path, config: &Config) -> BTreeSet<PathBuf> {
 
 /// Starts watching `config_path` (the file `engine` was loaded from) and the plugins
 /// of the config running in `engine`. Folders are watched rather than files, so that a
-/// file replaced by an editor's or a build's rename is still seen.
-pub fn start(engine: Arc<Engine>, config_path: &Path, log: Log) -> Result<ConfigWatcher> {
+/// file replaced by an editor's or a build's rename is still seen. With `devices`, a
+/// reload that changes `[[devices]]` reopens their ports.
+pub fn start(
+    engine: Arc<Engine>,
+    config_path: &Path,
+    devices: Option<SharedDevices>,
+    log: Log,
+) -> Result<ConfigWatcher> {
     // Reloaded by the name the user gave, so errors name the file as they wrote it.
     let given_path = config_path.to_path_buf();
     let config_path = std::path::absolute(config_path)
@@ -117,6 +135,9 @@ pub fn start(engine: Arc<Engine>, config_path: &Path, log: Log) -> Result<Config
                         ));
                         files = watched_files(&config_path, &config);
                         watch_folders(&mut debouncer, &files, &mut folders, &log);
+                        if let Some(devices) = &devices {
+                            follow_devices(&engine, devices, &log);
+                        }
                     }
                     Err(e) => log.error(&format!(
                         "{what} changed but the config does not load, so the previous one \
@@ -130,6 +151,28 @@ pub fn start(engine: Arc<Engine>, config_path: &Path, log: Log) -> Result<Config
         stop,
         thread: Some(thread),
     })
+}
+
+/// After a reload: reopens the devices' ports when the new config changed them, or opens
+/// them when the config has devices for the first time.
+fn follow_devices(engine: &Engine, devices: &SharedDevices, log: &Log) {
+    let mut slot = lock(devices);
+    let outcome = match slot.as_mut() {
+        Some(open) => open.sync(),
+        None if !engine.config().devices.is_empty() => engine
+            .connect_devices()
+            .map(|opened| *slot = Some(opened))
+            .map(|()| true),
+        None => Ok(false),
+    };
+    match outcome {
+        Ok(true) => log.info("[[devices]] changed: their ports were reopened"),
+        Ok(false) => {}
+        Err(e) => log.error(&format!(
+            "[[devices]] changed but their ports cannot be opened: {e}; the next reload \
+             tries again"
+        )),
+    }
 }
 
 /// Adds a watch on each folder holding one of `files` not watched yet.
@@ -167,10 +210,11 @@ pub fn for_run(
     args: &crate::args::RunArgs,
     engine: &Arc<Engine>,
     config_path: &Path,
+    devices: Option<SharedDevices>,
     log: &Log,
 ) -> Result<Option<ConfigWatcher>> {
     if args.no_watch || args.fast {
         return Ok(None);
     }
-    start(Arc::clone(engine), config_path, log.clone()).map(Some)
+    start(Arc::clone(engine), config_path, devices, log.clone()).map(Some)
 }

@@ -5,7 +5,8 @@
 //! start-up, a pad note (filtered to the pads) switches the mode and sends a note to the
 //! keys only, the lights follow the mode, and Ctrl-C sends the pads their shutdown
 //! message. `--list-ports --config` marks which device each port is for, and
-//! `--virtual-output` creates an output other programs can connect to.
+//! `--virtual-output` creates an output other programs can connect to. An edit of the
+//! running config that moves a device to another port reopens it.
 //!
 //! Run with `cargo test --release -p conductor-cli --features jack --test jack_devices`.
 //! Needs the JACK tools (Debian `jackd2`), as `jack_echo` does.
@@ -102,4 +103,46 @@ fn every_device_is_opened_routed_and_shown_its_mode() {
     pads.wait_for("90 25 2d");
     interrupt(&mut conductor);
     pads.wait_for("b0 00 00");
+}
+
+const RELOAD_CONFIG: &str = r#"
+[[devices]]
+name = "lights"
+output = "cli-reload-a"
+init = [[0xB0, 0x10, 0x01]]
+shutdown = [[0xB0, 0x10, 0x00]]
+
+[[modes]]
+name = "Default"
+"#;
+
+/// Live reload follows `[[devices]]`: an edit that moves a device to another port
+/// closes the old one (its shutdown message) and opens the new one (its init), while
+/// conductor keeps running.
+#[test]
+fn an_edit_that_moves_a_device_reopens_its_port() {
+    let _server = ensure_server();
+    let sandbox = Sandbox::new();
+    sandbox.write("reload.toml", RELOAD_CONFIG);
+    let mut first = start_dump("cli-reload-a");
+    let mut second = start_dump("cli-reload-b");
+    find_port("cli-reload-a:input");
+    find_port("cli-reload-b:input");
+
+    let mut conductor = start_conductor(&sandbox, "reload.toml", &[], false);
+    conductor.wait_for("watching reload.toml");
+    first.wait_for("b0 10 01");
+
+    sandbox.write(
+        "reload.toml",
+        &RELOAD_CONFIG
+            .replace("cli-reload-a", "cli-reload-b")
+            .replace("0x10, 0x01", "0x10, 0x02"),
+    );
+    conductor.wait_for("their ports were reopened");
+    first.wait_for("b0 10 00");
+    second.wait_for("b0 10 02");
+
+    interrupt(&mut conductor);
+    second.wait_for("b0 10 00");
 }

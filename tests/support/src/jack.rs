@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 /// How long to wait for each step (server start, port appearing, a line being printed)
@@ -113,14 +113,30 @@ impl Server {
     }
 }
 
-/// Makes sure a JACK server runs; returns the server when this test started it: the
-/// dummy driver at 48 kHz with 256-frame (5.33 ms) periods, as the benchmark runs it,
-/// and real-time scheduling where the system allows it (JACK goes on without it, with a
-/// warning, where it does not), so other work on the machine does not starve it.
-pub fn ensure_server() -> Option<Server> {
+/// The server a test of this process started, while a test still holds it.
+static STARTED: Mutex<Weak<Server>> = Mutex::new(Weak::new());
+
+/// Makes sure a JACK server runs; returns the server when a test of this process
+/// started it (it stops when the last test holding it drops it): the dummy driver at
+/// 48 kHz with 256-frame (5.33 ms) periods, as the benchmark runs it, and real-time
+/// scheduling where the system allows it (JACK goes on without it, with a warning,
+/// where it does not), so other work on the machine does not starve it. Tests running
+/// in parallel share one server.
+pub fn ensure_server() -> Option<Arc<Server>> {
+    let mut started = STARTED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(server) = started.upgrade() {
+        return Some(server);
+    }
     if server_running() {
         return None;
     }
+    let server = Arc::new(start_server());
+    *started = Arc::downgrade(&server);
+    Some(server)
+}
+
+/// Starts `jackd` with the dummy driver and waits until it answers.
+fn start_server() -> Server {
     let mut jackd = Command::new("jackd");
     jackd
         .args(["-d", "dummy", "-r", "48000", "-p", "256"])
@@ -157,10 +173,10 @@ pub fn ensure_server() -> Option<Server> {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    Some(Server {
+    Server {
         _child: Killed(child),
         log,
-    })
+    }
 }
 
 /// Forwards each line of `stream` to a channel, from a thread.

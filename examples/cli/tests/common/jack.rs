@@ -3,6 +3,7 @@
 //! the JACK tools and port handling come from the shared test-support crate.
 
 use std::process::{ChildStderr, Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 pub use conductor_test_support::jack::*;
