@@ -532,17 +532,33 @@ fn a_gesture_of_one_device_ignores_the_same_note_from_another() {
     // the keys' tap counted, it would have "completed" the pads' gesture and been
     // dropped for its device, and the pads' second tap would start a new one.)
     assert_eq!(tap("pads", 0), 0);
-    assert_eq!(tap("keys", 100), 0, "the keys' tap is not the pads' second tap");
-    assert_eq!(tap("pads", 200), 1, "the pads' second tap fires the double tap");
+    assert_eq!(
+        tap("keys", 100),
+        0,
+        "the keys' tap is not the pads' second tap"
+    );
+    assert_eq!(
+        tap("pads", 200),
+        1,
+        "the pads' second tap fires the double tap"
+    );
     assert_eq!(wire.take(), vec![sent("-", &[0x90, 100, 1])]);
 
     // A long press on the pads is not cut short by the keys releasing the same note.
     engine
         .process_from("pads", &[0x90, 38, 100], 1_000_000)
         .unwrap();
-    engine.process_from("keys", &[0x90, 38, 100], 1_100_000).unwrap();
-    engine.process_from("keys", &[0x80, 38, 0], 1_200_000).unwrap();
+    engine
+        .process_from("keys", &[0x90, 38, 100], 1_100_000)
+        .unwrap();
+    engine
+        .process_from("keys", &[0x80, 38, 0], 1_200_000)
+        .unwrap();
     let fired = engine.tick(1_600_000).unwrap();
-    assert_eq!(fired.len(), 1, "the pads' long press fires at 500 ms: {fired:?}");
+    assert_eq!(
+        fired.len(),
+        1,
+        "the pads' long press fires at 500 ms: {fired:?}"
+    );
     assert_eq!(wire.take(), vec![sent("-", &[0x90, 101, 1])]);
 }

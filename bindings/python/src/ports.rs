@@ -128,7 +128,9 @@ impl MidiConnections {
     /// After a reload: reopens the devices' ports when the new config changed them
     /// (core's `Devices::sync`). Returns whether it reopened.
     pub fn sync_devices(&self) -> conductor_core::Result<bool> {
-        lock(&self.devices).as_mut().map_or(Ok(false), Devices::sync)
+        lock(&self.devices)
+            .as_mut()
+            .map_or(Ok(false), Devices::sync)
     }
 
     /// Closes every connection (devices send their shutdown messages first). Call with

@@ -346,8 +346,7 @@ impl Devices {
                 auto_reconnect: device.auto_reconnect,
                 last_failure: None,
             });
-            shared
-                .open_device_output(&device.name, Sink::Port(Arc::new(Mutex::new(connection))));
+            shared.open_device_output(&device.name, Sink::Port(Arc::new(Mutex::new(connection))));
         }
         for device in &config.devices {
             let Some(selector) = &device.input else {

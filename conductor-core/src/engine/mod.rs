@@ -24,14 +24,14 @@
 mod callbacks;
 mod chain;
 mod context;
+#[cfg(feature = "midi-io")]
+mod device_ports;
 mod devices;
 mod dispatcher;
 mod grant_check;
 mod outcome;
 mod plugin_actions;
 mod plugins;
-#[cfg(feature = "midi-io")]
-mod device_ports;
 mod ports;
 mod program;
 mod queue;
@@ -46,9 +46,9 @@ pub use callbacks::{
     HostActionEvent, HostRequest, HostRequestCallback, MidiOutCallback,
 };
 pub use context::TriggerContext;
-pub use outcome::{ActionOutcome, Fired};
 #[cfg(feature = "midi-io")]
 pub use device_ports::{devices_matching, Devices};
+pub use outcome::{ActionOutcome, Fired};
 pub use ports::{device_selector, EngineInput};
 pub use queue::MAX_PUSH_BYTES;
 pub use worker::PLUGIN_MAILBOX_CAPACITY;

@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use conductor_core::config::Config;
-use conductor_core::plugin::signing::signature_path;
 use conductor_core::engine::Devices;
+use conductor_core::plugin::signing::signature_path;
 use conductor_core::Engine;
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};

@@ -632,7 +632,13 @@ class Engine:
         """Swaps in a new config atomically: from ``path``, from ``toml`` text, or (with
         neither) by reading the current config file again. Unchanged plugins keep their
         instance; chains already running finish on the config they started with. On
-        failure the old config keeps running and the error is raised."""
+        failure the old config keeps running and the error is raised.
+
+        Devices opened with :meth:`connect_devices` follow: when the new config changes a
+        device's ports or ``init``, the old ports get their ``shutdown`` and close, and
+        the new ones open with their ``init`` and lights. If a new port cannot be
+        opened, ``MidiError`` is raised: the new config runs without the devices' ports,
+        and the next reload tries again."""
 
     def close(self) -> None:
         """Closes the MIDI ports, handles what is queued, drops steps still waiting on a

@@ -427,7 +427,7 @@ pub(super) fn check_url(
 
 /// Whether `url`'s host (and port) matches an entry of `allowed`; an empty list allows
 /// every host.
-pub(crate) fn host_allowed(allowed: &[String], url: &Url) -> bool {
+fn host_allowed(allowed: &[String], url: &Url) -> bool {
     if allowed.is_empty() {
         return true;
     }
