@@ -143,23 +143,6 @@ fn device_error(device: &DeviceConfig, what: &str, e: Error) -> Error {
     ))
 }
 
-/// `name` without the `client:port` address ALSA appends (it changes on replugging).
-fn without_alsa_address(name: &str) -> &str {
-    match name.rsplit_once(' ') {
-        Some((head, tail))
-            if tail.split_once(':').is_some_and(|(c, p)| {
-                !c.is_empty()
-                    && !p.is_empty()
-                    && c.bytes().all(|b| b.is_ascii_digit())
-                    && p.bytes().all(|b| b.is_ascii_digit())
-            }) =>
-        {
-            head
-        }
-        _ => name,
-    }
-}
-
 /// Which configured devices a port matches, as `--list-ports` shows it: the devices
 /// whose `input` (for an input port) or `output` (for an output port) selector picks
 /// it.
@@ -176,29 +159,10 @@ pub fn devices_matching(
             let selector = if output { &d.output } else { &d.input };
             selector
                 .as_ref()
-                .is_some_and(|s| pick(ports, s).is_some_and(|p| p.index == port.index))
+                .is_some_and(|s| midi::pick_port(ports, s).is_some_and(|p| p.index == port.index))
         })
         .map(|d| d.name.clone())
         .collect()
-}
-
-/// The port `selector` picks from `ports`, as opening it would.
-fn pick<'a>(ports: &'a [PortInfo], selector: &PortSelector) -> Option<&'a PortInfo> {
-    match selector {
-        PortSelector::Index(i) => ports.get(*i),
-        PortSelector::Name(text) => {
-            let lower = text.to_lowercase();
-            ports
-                .iter()
-                .find(|p| p.name == *text)
-                .or_else(|| ports.iter().find(|p| p.name.contains(text.as_str())))
-                .or_else(|| {
-                    ports
-                        .iter()
-                        .find(|p| p.name.to_lowercase().contains(&lower))
-                })
-        }
-    }
 }
 
 /// The output watcher: notices outputs that went away and reopens them when they are
@@ -228,10 +192,10 @@ fn watch_outputs(
                 }
                 continue;
             }
-            let wanted = without_alsa_address(&slot.port);
+            let wanted = midi::strip_alsa_address(&slot.port);
             if !ports
                 .iter()
-                .any(|p| without_alsa_address(&p.name) == wanted)
+                .any(|p| midi::strip_alsa_address(&p.name) == wanted)
             {
                 continue;
             }

@@ -32,6 +32,7 @@ mod grant_check;
 mod outcome;
 mod plugin_actions;
 mod plugins;
+#[cfg(feature = "midi-io")]
 mod ports;
 mod program;
 mod queue;
@@ -49,6 +50,7 @@ pub use context::TriggerContext;
 #[cfg(feature = "midi-io")]
 pub use device_ports::{devices_matching, Devices};
 pub use outcome::{ActionOutcome, Fired};
+#[cfg(feature = "midi-io")]
 pub use ports::{device_selector, EngineInput};
 pub use queue::MAX_PUSH_BYTES;
 pub use worker::PLUGIN_MAILBOX_CAPACITY;

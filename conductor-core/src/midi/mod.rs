@@ -35,3 +35,5 @@ pub use ports::{
 #[cfg(feature = "midi-io")]
 pub use reconnect::{PortEvent, ReconnectingInput, DEFAULT_POLL_INTERVAL};
 pub use smf::{SmfEvents, SmfTiming, TimedMessage, DEFAULT_TEMPO_US_PER_BEAT};
+#[cfg(feature = "midi-io")]
+pub(crate) use {ports::pick_port, reconnect::strip_alsa_address};

@@ -335,7 +335,17 @@ pub(crate) fn select(
     selector: &PortSelector,
     direction: PortDirection,
 ) -> Result<PortInfo> {
-    let found = match selector {
+    pick_port(ports, selector)
+        .cloned()
+        .ok_or_else(|| missing_port(ports, selector, direction))
+}
+
+/// The port `selector` means among `ports`, as [`select`] picks it; `None` when none.
+pub(crate) fn pick_port<'a>(
+    ports: &'a [PortInfo],
+    selector: &PortSelector,
+) -> Option<&'a PortInfo> {
+    match selector {
         PortSelector::Index(i) => ports.get(*i),
         PortSelector::Name(text) => {
             let lower = text.to_lowercase();
@@ -349,10 +359,7 @@ pub(crate) fn select(
                         .find(|p| p.name.to_lowercase().contains(&lower))
                 })
         }
-    };
-    found
-        .cloned()
-        .ok_or_else(|| missing_port(ports, selector, direction))
+    }
 }
 
 /// The error for a selector that matches nothing, listing what exists.

@@ -303,7 +303,8 @@ fn same_port(a: &str, b: &str) -> bool {
     a == b || strip_alsa_address(a) == strip_alsa_address(b)
 }
 
-fn strip_alsa_address(name: &str) -> &str {
+/// `name` without the `client:port` address ALSA appends (it changes on replugging).
+pub(crate) fn strip_alsa_address(name: &str) -> &str {
     match name.rsplit_once(' ') {
         Some((head, tail))
             if tail.split_once(':').is_some_and(|(c, p)| {
