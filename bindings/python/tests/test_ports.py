@@ -9,6 +9,8 @@ reason shown by ``pytest -rs``.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -152,3 +154,31 @@ def test_a_reload_that_moves_a_device_reopens_its_port() -> None:
             wait_for(got_b, [0xB0, 0x10, 0x02], "the init at the new port")
             assert [0xB0, 0x10, 0x01] not in got_b
         wait_for(got_b, [0xB0, 0x10, 0x00], "the shutdown at the new port when the engine closes")
+
+
+def test_learn_recognises_a_note_played_on_a_real_port() -> None:
+    require_ports()
+    if not jack_expected() or shutil.which("jack_midiseq") is None:
+        pytest.skip("needs JACK's jack_midiseq as the player (scripts/test-python.sh's JACK run)")
+    # JACK's sequencer plays note 62 (channel 1) every 0.5 s on the port learn listens to.
+    player = subprocess.Popen(
+        ["jack_midiseq", "conductor-python-learn-seq", "24000", "0", "62", "8000"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not any("conductor-python-learn-seq" in p for p in conductor.input_ports()):
+            assert time.monotonic() < deadline, "jack_midiseq's port did not appear within 20 s"
+            time.sleep(0.05)
+        learned = conductor.learn("conductor-python-learn-seq", timeout=20)
+    finally:
+        player.terminate()
+        player.wait()
+    assert learned is not None, "learn heard nothing from jack_midiseq within 20 s"
+    assert learned["kind"] == "Note"
+    assert learned["toml"] == "trigger = { Note = { note = 62, channel = 0 } }"
+    # The line loads as a mapping's trigger.
+    config = f'[[modes]]\nname = "L"\n[[modes.mappings]]\n{learned["toml"]}\naction = {{ Host = {{ name = "x" }} }}\n'
+    with conductor.Engine.from_toml(config) as engine:
+        assert len(engine.process([0x90, 62, 100])) == 1
