@@ -49,6 +49,36 @@ fn host_config(dir: &std::path::Path, log_sink: SharedLogSink) -> HostConfig {
         .with_trust_store(None)
 }
 
+/// An engine whose note 60 runs the results plugin's endless `spin` (under limits only a
+/// cancel ends within the test's life), with note 60 pushed and the plugin spinning;
+/// also the host's log lines saying a call was cancelled.
+fn engine_with_a_spinning_plugin(dir: &std::path::Path) -> (Engine, Receiver<(LogLevel, String)>) {
+    let toml = format!(
+        r#"
+[plugins]
+fuel = 18446744073709551615
+timeout_ms = 600000
+[[modes]]
+name = "Play"
+[[modes.mappings]]
+description = "spin"
+trigger = {{ Note = {{ note = 60 }} }}
+action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
+"#,
+        path = support::plugin_wasm("results-plugin").display().to_string()
+    );
+    let (sink, spinning, cancelled) = signals();
+    let engine = Engine::from_toml(
+        &toml,
+        dir,
+        EngineOptions::default().with_host_config(host_config(dir, sink)),
+    )
+    .unwrap();
+    assert!(engine.push(&[0x90, 60, 100], 0));
+    spinning.recv().unwrap();
+    (engine, cancelled)
+}
+
 /// Limits under which only a cancel can stop a spinning call within the test's life.
 fn patient() -> PluginOptions {
     PluginOptions::default().with_limits(
@@ -119,28 +149,7 @@ fn a_busy_plugin_stops_when_cancelled_from_another_thread() {
 #[test]
 fn engine_shutdown_cancels_a_busy_plugins_call() {
     let dir = support::temp_dir();
-    let toml = format!(
-        r#"
-[plugins]
-fuel = 18446744073709551615
-timeout_ms = 600000
-[[modes]]
-name = "Play"
-[[modes.mappings]]
-trigger = {{ Note = {{ note = 60 }} }}
-action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
-"#,
-        path = support::plugin_wasm("results-plugin").display().to_string()
-    );
-    let (sink, spinning, cancelled) = signals();
-    let engine = Engine::from_toml(
-        &toml,
-        dir.path(),
-        EngineOptions::default().with_host_config(host_config(dir.path(), sink)),
-    )
-    .unwrap();
-    assert!(engine.push(&[0x90, 60, 100], 0));
-    spinning.recv().unwrap();
+    let (engine, cancelled) = engine_with_a_spinning_plugin(dir.path());
     // Without the cancel, shutdown would wait for the call's ten-minute deadline (and
     // the test would hang); with it, shutdown returns.
     engine.shutdown().unwrap();
@@ -159,29 +168,7 @@ action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
 #[test]
 fn a_reload_that_drops_a_busy_plugin_cancels_its_call() {
     let dir = support::temp_dir();
-    let spin = format!(
-        r#"
-[plugins]
-fuel = 18446744073709551615
-timeout_ms = 600000
-[[modes]]
-name = "Play"
-[[modes.mappings]]
-description = "spin"
-trigger = {{ Note = {{ note = 60 }} }}
-action = {{ WasmPlugin = {{ path = {path:?}, params = {{ op = "spin" }} }} }}
-"#,
-        path = support::plugin_wasm("results-plugin").display().to_string()
-    );
-    let (sink, spinning, cancelled) = signals();
-    let engine = Engine::from_toml(
-        &spin,
-        dir.path(),
-        EngineOptions::default().with_host_config(host_config(dir.path(), sink)),
-    )
-    .unwrap();
-    assert!(engine.push(&[0x90, 60, 100], 0));
-    spinning.recv().unwrap();
+    let (engine, cancelled) = engine_with_a_spinning_plugin(dir.path());
     engine
         .reload_from_toml("[[modes]]\nname = \"Play\"\n", dir.path())
         .unwrap();

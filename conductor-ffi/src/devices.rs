@@ -2,7 +2,7 @@
 //! sources for `conductor_engine_push_from`, and device outputs handed to a callback.
 
 use std::ffi::{c_char, c_void};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use conductor_core::engine::MidiOutCallback;
 
@@ -34,10 +34,7 @@ pub unsafe extern "C" fn conductor_engine_connect_devices(
     boundary!(call error_out, || {
         // SAFETY: pointer contract documented above.
         let engine = unsafe { handle(engine, "engine") }?;
-        let mut slot = engine
-            .devices
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut slot = engine.devices();
         drop(slot.take());
         *slot = Some(engine.engine.connect_devices()?);
         Ok(())

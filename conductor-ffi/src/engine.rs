@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use conductor_core::engine::{EngineInput, MAX_PUSH_BYTES, PLUGIN_MAILBOX_CAPACITY};
@@ -61,7 +61,7 @@ pub struct conductor_engine_t {
     inputs: Mutex<Vec<EngineInput>>,
     /// The `[[devices]]` ports opened with `conductor_engine_connect_devices`, closed
     /// (with their shutdown messages) at shutdown.
-    pub(crate) devices: Mutex<Option<conductor_core::engine::Devices>>,
+    devices: Mutex<Option<conductor_core::engine::Devices>>,
     pub(crate) engine: Engine,
 }
 
@@ -537,19 +537,19 @@ impl conductor_engine_t {
         let inputs =
             std::mem::take(&mut *self.inputs.lock().unwrap_or_else(PoisonError::into_inner));
         drop(inputs);
-        let devices = self
-            .devices
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let devices = self.devices().take();
         drop(devices);
+    }
+
+    /// The `[[devices]]` ports opened with `conductor_engine_connect_devices`.
+    pub(crate) fn devices(&self) -> MutexGuard<'_, Option<conductor_core::engine::Devices>> {
+        self.devices.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// After a reload: reopens the `[[devices]]` ports when the new config changed them
     /// (core's `Devices::sync`).
     fn sync_devices(&self) -> FfiResult<()> {
-        let mut devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(devices) = devices.as_mut() {
+        if let Some(devices) = self.devices().as_mut() {
             devices.sync()?;
         }
         Ok(())

@@ -163,8 +163,6 @@ impl Dispatcher {
         ids.clear();
         self.shared.held.observe(msg);
         let thru;
-        // Mappings filtered to a device see only that device's messages.
-        let device = self.shared.devices.source_name(source);
         let program = {
             let mut router = self.shared.router();
             if router.table.has_timed_gestures() {
@@ -172,6 +170,13 @@ impl Dispatcher {
                 self.tick_gestures_at(timestamp_us);
                 router = self.shared.router();
             }
+            // Mappings filtered to a device see only that device's messages; the
+            // device's name is looked up only when some mapping needs it.
+            let device = if router.table.filters_devices() {
+                self.shared.devices.source_name(source)
+            } else {
+                None
+            };
             router.table.route_from(
                 msg,
                 timestamp_us,

@@ -65,6 +65,8 @@ pub struct MappingTable {
     /// Whether some `Raw` trigger is registered (every message is then also looked
     /// up under the raw key).
     has_raw: bool,
+    /// Whether some mapping is filtered to a device (`device = "..."`).
+    filters_devices: bool,
 }
 
 impl MappingTable {
@@ -80,6 +82,7 @@ impl MappingTable {
             cc14: None,
             parameters: None,
             has_raw: false,
+            filters_devices: false,
         };
         for (position, mapping) in config.global_mappings.iter().enumerate() {
             table.add(None, position, mapping);
@@ -179,6 +182,7 @@ impl MappingTable {
             Trigger::Raw { .. } => self.has_raw = true,
             _ => {}
         }
+        self.filters_devices |= mapping.device.is_some();
         let state = GestureState::for_trigger(&mapping.trigger);
         if matches!(
             state,
@@ -371,6 +375,12 @@ impl MappingTable {
     /// for its rivals (the engine only ticks when needed).
     pub fn has_timed_gestures(&self) -> bool {
         !self.timed.is_empty()
+    }
+
+    /// Whether some mapping is filtered to a device, so that routing needs to know
+    /// which device a message came from ([`route_from`](Self::route_from)).
+    pub fn filters_devices(&self) -> bool {
+        self.filters_devices
     }
 }
 

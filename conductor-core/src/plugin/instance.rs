@@ -108,8 +108,8 @@ impl PluginCanceller {
     /// Stops the plugin's call in progress at its next loop iteration or function
     /// call (it does not wait for the next 5 ms epoch tick): the call fails with
     /// [`Error::Cancelled`] (kind [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled),
-    /// not a crash), and the next call gets a fresh instance. Does nothing when no call is running (a cancel never reaches a call
-    /// that starts after it). A host function the plugin is blocked in (a sleep, an
+    /// not a crash), and the next call gets a fresh instance. Does nothing when no call
+    /// is running (a cancel never reaches a call that starts after it). A host function the plugin is blocked in (a sleep, an
     /// HTTP request) ends at the plugin's deadline, and the call is cancelled when it
     /// returns to the plugin.
     pub fn cancel(&self) {
